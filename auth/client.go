@@ -1,0 +1,189 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/cognate-dev/cognate/auth/credstore"
+)
+
+// Client signs one user at a time in and out of one app client of a user pool.
+//
+// All its operations are serialized: each waits for the one before it (or for
+// its context to end). It is safe for concurrent use.
+type Client struct {
+	cfg   Config
+	key   credstore.Key
+	store credstore.Store
+	cip   *cip.Client
+	log   *slog.Logger
+	now   func() time.Time
+
+	// sem is the operation lock: one token, taken by every operation.
+	sem chan struct{}
+	// pending is the sign-in waiting for a challenge answer; guarded by sem.
+	pending *pendingSignIn
+
+	events *hub
+}
+
+// New validates cfg and returns a Client. It does no network I/O.
+func New(cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		dialer := &net.Dialer{Timeout: cfg.Timeouts.Connect, KeepAlive: 30 * time.Second}
+		httpClient = &http.Client{
+			Timeout: cfg.Timeouts.Request,
+			Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           dialer.DialContext,
+				TLSHandshakeTimeout:   cfg.Timeouts.Connect,
+				ResponseHeaderTimeout: cfg.Timeouts.Request,
+				ForceAttemptHTTP2:     true,
+				MaxIdleConns:          10,
+				MaxIdleConnsPerHost:   10,
+				IdleConnTimeout:       90 * time.Second,
+			},
+		}
+	}
+	opts := cip.Options{
+		Region:      cfg.Region,
+		Credentials: aws.AnonymousCredentials{},
+		HTTPClient:  httpClient,
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = cfg.MaxAttempts
+			o.MaxBackoff = 2 * time.Second
+		}),
+	}
+	if cfg.Endpoint != "" {
+		opts.BaseEndpoint = aws.String(cfg.Endpoint)
+	}
+	c := &Client{
+		cfg:    cfg,
+		key:    credstore.Key{UserPoolID: cfg.UserPoolID, ClientID: cfg.ClientID},
+		store:  cfg.Store,
+		cip:    cip.New(opts),
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		sem:    make(chan struct{}, 1),
+		events: &hub{log: cfg.Logger},
+	}
+	return c, nil
+}
+
+// CognitoClient returns the underlying aws-sdk-go-v2 client, configured like the
+// Client (region, endpoint, anonymous credentials, timeouts, retryer). It is the
+// escape hatch for what the SDK does not wrap, such as retrying a remote
+// sign-out step with the tokens a PartialSignOut carries:
+//
+//	case auth.PartialSignOut:
+//		if e := r.RevokeTokenError; e != nil {
+//			_, err := client.CognitoClient().RevokeToken(ctx, &cognitoidentityprovider.RevokeTokenInput{
+//				Token:    aws.String(e.RefreshToken),
+//				ClientId: aws.String(clientID),
+//			})
+//			...
+//		}
+//
+// The client has no per-call timeout of its own: bound ctx.
+func (c *Client) CognitoClient() *cip.Client { return c.cip }
+
+// UserPoolID returns the configured user pool id.
+func (c *Client) UserPoolID() string { return c.cfg.UserPoolID }
+
+// ClientID returns the configured app client id.
+func (c *Client) ClientID() string { return c.cfg.ClientID }
+
+// lock takes the operation lock, or fails when ctx ends first.
+func (c *Client) lock(ctx context.Context) error {
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("auth: waiting for another operation of this client: %w", ctx.Err())
+	}
+}
+
+func (c *Client) unlock() { <-c.sem }
+
+// call runs one API call with the operation timeout and classifies its error.
+func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeouts.Operation)
+	defer cancel()
+	start := c.now()
+	err := classify(op, fn(ctx))
+	if err != nil {
+		c.log.Debug("auth: API call failed", "op", op, "err", err.Error(), "elapsed", c.now().Sub(start))
+	} else {
+		c.log.Debug("auth: API call", "op", op, "elapsed", c.now().Sub(start))
+	}
+	return err
+}
+
+// secretHash returns SECRET_HASH for username, or "" when no secret is set.
+func (c *Client) secretHash(username string) string {
+	if c.cfg.ClientSecret == "" {
+		return ""
+	}
+	return SecretHash(username, c.cfg.ClientID, c.cfg.ClientSecret)
+}
+
+// SecretHash computes Cognito's SECRET_HASH: Base64(HMAC-SHA256(key=clientSecret,
+// msg=username+clientID)).
+func SecretHash(username, clientID, clientSecret string) string {
+	m := hmac.New(sha256.New, []byte(clientSecret))
+	m.Write([]byte(username + clientID))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// loadSession reads the stored record (with the lock held).
+func (c *Client) loadRecord() (credstore.Record, error) {
+	rec, err := safeLoad(c.store, c.key)
+	if err != nil {
+		return rec, fmt.Errorf("auth: reading the credential store: %w", err)
+	}
+	return rec, nil
+}
+
+func safeLoad(s credstore.Store, k credstore.Key) (rec credstore.Record, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("credential store panicked: %v", p)
+		}
+	}()
+	return s.Load(k)
+}
+
+func safeSave(s credstore.Store, k credstore.Key, rec credstore.Record) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("credential store panicked: %v", p)
+		}
+	}()
+	return s.Save(k, rec)
+}
+
+func (c *Client) emit(t EventType, username string) {
+	c.log.Debug("auth: event", "type", string(t), "username", username)
+	c.events.emit(Event{Type: t, Username: username, Time: c.now()})
+}

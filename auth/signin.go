@@ -1,0 +1,405 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognate-dev/cognate/auth/credstore"
+)
+
+// AuthFlow selects how SignIn proves the password.
+type AuthFlow string
+
+const (
+	// AuthFlowDefault is the SDK's default flow. Today that is
+	// AuthFlowUserPassword; once SRP lands it becomes AuthFlowSRP, as in Amplify.
+	// Name a flow explicitly to pin it.
+	AuthFlowDefault AuthFlow = ""
+	// AuthFlowUserPassword sends the password to the service (USER_PASSWORD_AUTH);
+	// the app client must allow ALLOW_USER_PASSWORD_AUTH.
+	AuthFlowUserPassword AuthFlow = "USER_PASSWORD_AUTH"
+	// AuthFlowSRP proves the password without sending it (USER_SRP_AUTH). Not
+	// implemented yet: SignIn returns ErrNotImplemented.
+	AuthFlowSRP AuthFlow = "USER_SRP_AUTH"
+)
+
+// SignInOptions configures SignIn.
+type SignInOptions struct {
+	// AuthFlow selects the flow (AuthFlowDefault when zero).
+	AuthFlow AuthFlow
+	// ClientMetadata is passed to the pool's Lambda triggers.
+	ClientMetadata map[string]string
+}
+
+// SignInStep tells what SignIn or ConfirmSignIn needs next.
+type SignInStep string
+
+const (
+	// SignInStepDone: the user is signed in.
+	SignInStepDone SignInStep = "DONE"
+	// SignInStepConfirmWithNewPassword: the user must choose a new password (the
+	// NEW_PASSWORD_REQUIRED challenge); call ConfirmSignIn with it.
+	SignInStepConfirmWithNewPassword SignInStep = "CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED"
+)
+
+// SignInResult is the outcome of SignIn and ConfirmSignIn.
+type SignInResult struct {
+	// SignedIn is true when NextStep is SignInStepDone.
+	SignedIn bool
+	// NextStep tells what to do next.
+	NextStep SignInStep
+	// MissingAttributes lists the attributes the pool requires that the user
+	// lacks (NEW_PASSWORD_REQUIRED's requiredAttributes, without "userAttributes."
+	// prefix); supply them in ConfirmSignInOptions.UserAttributes.
+	MissingAttributes []string
+	// UserAttributes are the user's current attributes as the challenge reports
+	// them (NEW_PASSWORD_REQUIRED only).
+	UserAttributes map[string]string
+}
+
+// ConfirmSignInOptions configures ConfirmSignIn.
+type ConfirmSignInOptions struct {
+	// UserAttributes are attributes to set with the new password (the missing
+	// required ones, for instance).
+	UserAttributes map[string]string
+	// ClientMetadata is passed to the pool's Lambda triggers.
+	ClientMetadata map[string]string
+}
+
+// pendingSignIn is a sign-in waiting for a challenge answer.
+type pendingSignIn struct {
+	loginID   string
+	username  string // USER_ID_FOR_SRP / USERNAME from the challenge
+	flow      AuthFlow
+	challenge types.ChallengeNameType
+	session   string
+}
+
+// SignIn signs username in with password. It fails with ErrInvalidState when a
+// user is already signed in ("sign out first"). A sign-in waiting for a
+// challenge answer is replaced by this one.
+//
+// On success the session is saved to the credential store and EventSignedIn is
+// emitted. When the service asks for a new password the result's NextStep is
+// SignInStepConfirmWithNewPassword: call ConfirmSignIn.
+func (c *Client) SignIn(ctx context.Context, username, password string, opts SignInOptions) (SignInResult, error) {
+	if err := c.lock(ctx); err != nil {
+		return SignInResult{}, err
+	}
+	defer c.unlock()
+
+	if username == "" || password == "" {
+		return SignInResult{}, invalidParam("SignIn needs a username and a password")
+	}
+	flow := opts.AuthFlow
+	if flow == AuthFlowDefault {
+		flow = AuthFlowUserPassword
+	}
+	switch flow {
+	case AuthFlowUserPassword:
+	case AuthFlowSRP:
+		return SignInResult{}, fmt.Errorf("%w: SRP sign-in (USER_SRP_AUTH); use AuthFlowUserPassword for now", ErrNotImplemented)
+	default:
+		return SignInResult{}, invalidParam(fmt.Sprintf("unknown auth flow %q", flow))
+	}
+	rec, err := c.loadRecord()
+	if err != nil {
+		return SignInResult{}, err
+	}
+	if rec.Session != nil {
+		return SignInResult{}, invalidState("a user is already signed in; sign out first")
+	}
+	c.pending = nil
+
+	params := map[string]string{"USERNAME": username, "PASSWORD": password}
+	if h := c.secretHash(username); h != "" {
+		params["SECRET_HASH"] = h
+	}
+	var out *cip.InitiateAuthOutput
+	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
+		var err error
+		out, err = c.cip.InitiateAuth(ctx, &cip.InitiateAuthInput{
+			AuthFlow:       types.AuthFlowType(flow),
+			ClientId:       aws.String(c.cfg.ClientID),
+			AuthParameters: params,
+			ClientMetadata: opts.ClientMetadata,
+		})
+		return err
+	})
+	if err != nil {
+		return SignInResult{}, err
+	}
+	return c.afterAuth(ctx, rec, username, flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
+}
+
+// afterAuth handles an InitiateAuth / RespondToAuthChallenge answer (lock held).
+func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID string, flow AuthFlow,
+	res *types.AuthenticationResultType, challenge types.ChallengeNameType, cparams map[string]string, session *string,
+) (SignInResult, error) {
+	if res != nil {
+		s, err := c.newSession(res, loginID, flow, nil)
+		if err != nil {
+			return SignInResult{}, err
+		}
+		rec.Session = s
+		if err := safeSave(c.store, c.key, rec); err != nil {
+			return SignInResult{}, fmt.Errorf("auth: signed in, but the session could not be saved: %w", err)
+		}
+		c.pending = nil
+		c.log.Info("auth: signed in", "username", s.Username)
+		c.emit(EventSignedIn, s.Username)
+		return SignInResult{SignedIn: true, NextStep: SignInStepDone}, nil
+	}
+	switch challenge {
+	case types.ChallengeNameTypeNewPasswordRequired:
+		p := &pendingSignIn{loginID: loginID, username: loginID, flow: flow, challenge: challenge, session: aws.ToString(session)}
+		if u := cparams["USER_ID_FOR_SRP"]; u != "" {
+			p.username = u
+		} else if u := cparams["USERNAME"]; u != "" {
+			p.username = u
+		}
+		c.pending = p
+		r := SignInResult{NextStep: SignInStepConfirmWithNewPassword}
+		var req []string
+		if json.Unmarshal([]byte(cparams["requiredAttributes"]), &req) == nil {
+			for _, a := range req {
+				r.MissingAttributes = append(r.MissingAttributes, strings.TrimPrefix(a, "userAttributes."))
+			}
+		}
+		var attrs map[string]any
+		if json.Unmarshal([]byte(cparams["userAttributes"]), &attrs) == nil && len(attrs) > 0 {
+			r.UserAttributes = make(map[string]string, len(attrs))
+			for k, v := range attrs {
+				if s, ok := v.(string); ok {
+					r.UserAttributes[k] = s
+				} else {
+					b, _ := json.Marshal(v)
+					r.UserAttributes[k] = string(b)
+				}
+			}
+		}
+		return r, nil
+	case "":
+		return SignInResult{}, errors.New("auth: the service answered with neither tokens nor a challenge")
+	default:
+		c.pending = nil
+		return SignInResult{}, fmt.Errorf("%w: %s", ErrUnsupportedChallenge, challenge)
+	}
+}
+
+// ConfirmSignIn answers the challenge of the sign-in in progress: for
+// SignInStepConfirmWithNewPassword, challengeResponse is the new password. It
+// fails with ErrInvalidState when no sign-in is in progress (none was started,
+// it completed, or SignOut cancelled it).
+func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, opts ConfirmSignInOptions) (SignInResult, error) {
+	if err := c.lock(ctx); err != nil {
+		return SignInResult{}, err
+	}
+	defer c.unlock()
+	p := c.pending
+	if p == nil {
+		return SignInResult{}, invalidState("no sign-in is waiting for a challenge answer; call SignIn first")
+	}
+	if challengeResponse == "" {
+		return SignInResult{}, invalidParam("ConfirmSignIn needs a challenge response")
+	}
+	rec, err := c.loadRecord()
+	if err != nil {
+		return SignInResult{}, err
+	}
+	if rec.Session != nil {
+		c.pending = nil
+		return SignInResult{}, invalidState("a user is already signed in; sign out first")
+	}
+	resp := map[string]string{"USERNAME": p.username}
+	switch p.challenge {
+	case types.ChallengeNameTypeNewPasswordRequired:
+		resp["NEW_PASSWORD"] = challengeResponse
+		for k, v := range opts.UserAttributes {
+			resp["userAttributes."+k] = v
+		}
+	default:
+		return SignInResult{}, fmt.Errorf("%w: %s", ErrUnsupportedChallenge, p.challenge)
+	}
+	if h := c.secretHash(p.username); h != "" {
+		resp["SECRET_HASH"] = h
+	}
+	var out *cip.RespondToAuthChallengeOutput
+	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
+		var err error
+		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+			ChallengeName:      p.challenge,
+			ClientId:           aws.String(c.cfg.ClientID),
+			ChallengeResponses: resp,
+			Session:            aws.String(p.session),
+			ClientMetadata:     opts.ClientMetadata,
+		})
+		return err
+	})
+	if err != nil {
+		// An expired or spent challenge session cannot be answered again.
+		if IsServiceError(err, "NotAuthorizedException") || IsServiceError(err, "ExpiredCodeException") {
+			c.pending = nil
+		}
+		return SignInResult{}, err
+	}
+	return c.afterAuth(ctx, rec, p.loginID, p.flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
+}
+
+// newSession builds a stored session from an authentication result; prev
+// supplies what a refresh answer leaves out (the refresh token, the user).
+func (c *Client) newSession(res *types.AuthenticationResultType, loginID string, flow AuthFlow, prev *credstore.Session) (*credstore.Session, error) {
+	access := aws.ToString(res.AccessToken)
+	if access == "" {
+		return nil, errors.New("auth: the service returned no access token")
+	}
+	cl, err := decodeClaims(access)
+	if err != nil {
+		return nil, fmt.Errorf("auth: the service returned an unreadable access token: %w", err)
+	}
+	now := c.now()
+	s := &credstore.Session{
+		LoginID:      loginID,
+		AuthFlow:     string(flow),
+		IDToken:      aws.ToString(res.IdToken),
+		AccessToken:  access,
+		RefreshToken: aws.ToString(res.RefreshToken),
+		SignInMethod: credstore.SignInMethodAPI,
+		SignedInAt:   now,
+		Username:     cl.name(),
+		UserSub:      cl.Sub,
+	}
+	s.AccessTokenExpiresAt = cl.expiry()
+	if s.AccessTokenExpiresAt.IsZero() && res.ExpiresIn > 0 {
+		s.AccessTokenExpiresAt = now.Add(secondsDur(res.ExpiresIn))
+	}
+	if prev != nil {
+		s.LoginID, s.AuthFlow = prev.LoginID, prev.AuthFlow
+		s.SignInMethod, s.PrivateSession, s.SignedInAt = prev.SignInMethod, prev.PrivateSession, prev.SignedInAt
+		if s.RefreshToken == "" {
+			s.RefreshToken = prev.RefreshToken
+		}
+		if s.IDToken == "" {
+			s.IDToken = prev.IDToken
+		}
+		if s.Username == "" {
+			s.Username = prev.Username
+		}
+		if s.UserSub == "" {
+			s.UserSub = prev.UserSub
+		}
+	}
+	if s.Username == "" {
+		s.Username = loginID
+	}
+	if s.RefreshToken == "" {
+		return nil, errors.New("auth: the service returned no refresh token")
+	}
+	return s, nil
+}
+
+// SignUpOptions configures SignUp.
+type SignUpOptions struct {
+	// UserAttributes are the new user's attributes, e.g. {"email": "..."}.
+	UserAttributes map[string]string
+	// ClientMetadata is passed to the pool's Lambda triggers.
+	ClientMetadata map[string]string
+}
+
+// SignUpStep tells what SignUp needs next.
+type SignUpStep string
+
+const (
+	// SignUpStepDone: the user is confirmed and may sign in.
+	SignUpStepDone SignUpStep = "DONE"
+	// SignUpStepConfirmSignUp: the user must be confirmed (ConfirmSignUp with the
+	// code the pool sent, or by an administrator).
+	SignUpStepConfirmSignUp SignUpStep = "CONFIRM_SIGN_UP"
+)
+
+// CodeDelivery tells where a confirmation code was sent.
+type CodeDelivery struct {
+	Destination    string
+	DeliveryMedium string
+	AttributeName  string
+}
+
+// SignUpResult is the outcome of SignUp.
+type SignUpResult struct {
+	UserConfirmed bool
+	// UserSub is the new user's id.
+	UserSub  string
+	NextStep SignUpStep
+	// CodeDelivery is set when a confirmation code was sent.
+	CodeDelivery *CodeDelivery
+}
+
+// SignUp registers a new user. It does not sign anyone in.
+func (c *Client) SignUp(ctx context.Context, username, password string, opts SignUpOptions) (SignUpResult, error) {
+	if err := c.lock(ctx); err != nil {
+		return SignUpResult{}, err
+	}
+	defer c.unlock()
+	if username == "" || password == "" {
+		return SignUpResult{}, invalidParam("SignUp needs a username and a password")
+	}
+	in := &cip.SignUpInput{
+		ClientId:       aws.String(c.cfg.ClientID),
+		Username:       aws.String(username),
+		Password:       aws.String(password),
+		ClientMetadata: opts.ClientMetadata,
+	}
+	if h := c.secretHash(username); h != "" {
+		in.SecretHash = aws.String(h)
+	}
+	for _, k := range sortedKeys(opts.UserAttributes) {
+		in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(k), Value: aws.String(opts.UserAttributes[k])})
+	}
+	var out *cip.SignUpOutput
+	err := c.call(ctx, "SignUp", func(ctx context.Context) error {
+		var err error
+		out, err = c.cip.SignUp(ctx, in)
+		return err
+	})
+	if err != nil {
+		return SignUpResult{}, err
+	}
+	r := SignUpResult{UserConfirmed: out.UserConfirmed, UserSub: aws.ToString(out.UserSub), NextStep: SignUpStepConfirmSignUp}
+	if r.UserConfirmed {
+		r.NextStep = SignUpStepDone
+	}
+	if d := out.CodeDeliveryDetails; d != nil {
+		r.CodeDelivery = &CodeDelivery{Destination: aws.ToString(d.Destination), DeliveryMedium: string(d.DeliveryMedium), AttributeName: aws.ToString(d.AttributeName)}
+	}
+	return r, nil
+}
+
+// ConfirmSignUp confirms a new user with the code the pool sent.
+func (c *Client) ConfirmSignUp(ctx context.Context, username, code string) error {
+	if err := c.lock(ctx); err != nil {
+		return err
+	}
+	defer c.unlock()
+	if username == "" || code == "" {
+		return invalidParam("ConfirmSignUp needs a username and a confirmation code")
+	}
+	in := &cip.ConfirmSignUpInput{
+		ClientId:         aws.String(c.cfg.ClientID),
+		Username:         aws.String(username),
+		ConfirmationCode: aws.String(code),
+	}
+	if h := c.secretHash(username); h != "" {
+		in.SecretHash = aws.String(h)
+	}
+	return c.call(ctx, "ConfirmSignUp", func(ctx context.Context) error {
+		_, err := c.cip.ConfirmSignUp(ctx, in)
+		return err
+	})
+}

@@ -1,0 +1,105 @@
+// Command cognate is a user-pool server wire-compatible with Amazon Cognito.
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cognate-dev/cognate/internal/server"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "cognate",
+		Short:         "A user-pool server wire-compatible with Amazon Cognito",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(serveCmd())
+	return root
+}
+
+func serveCmd() *cobra.Command {
+	var (
+		addr, dataDir, db, publicURL, region, logLevel, adminCreds string
+		grace                                                      time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server (AWS JSON 1.1 API on POST /, JWKS under /<poolId>/.well-known/)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			creds, err := parseCreds(adminCreds)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			if publicURL == "" {
+				publicURL = "http://" + ln.Addr().String()
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			srv, err := server.Open(ctx, server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
+				AdminCredentials: creds, Logger: log})
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			mode := "dev (admin operations unsigned)"
+			if len(creds) > 0 {
+				mode = "admin operations require SigV4"
+			}
+			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "mode", mode)
+			return srv.Serve(ctx, ln, grace)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:9229", "listen address")
+	f.StringVar(&dataDir, "data-dir", ".cognate", "directory for the embedded database")
+	f.StringVar(&db, "db", "", "database DSN (default: the SQLite file in --data-dir)")
+	f.StringVar(&publicURL, "public-url", "", "issuer base URL (default http://<addr>)")
+	f.StringVar(&region, "region", "us-east-1", "region used in new pool ids and ARNs")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&adminCreds, "admin-credentials", os.Getenv("COGNATE_ADMIN_CREDENTIALS"),
+		"ACCESS_KEY_ID:SECRET[,...] required (SigV4) on admin operations; empty = dev mode (env COGNATE_ADMIN_CREDENTIALS)")
+	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
+	return cmd
+}
+
+func parseCreds(s string) (map[string]string, error) {
+	creds := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || secret == "" {
+			return nil, fmt.Errorf("--admin-credentials: want ACCESS_KEY_ID:SECRET, got an entry without both")
+		}
+		creds[id] = secret
+	}
+	return creds, nil
+}
+

@@ -1,0 +1,186 @@
+// Package awsjson serves Cognito's AWS JSON 1.1 protocol: POST / with an
+// X-Amz-Target header naming the operation. It decodes, calls package
+// userpool, and encodes; it holds no business rules.
+package awsjson
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/cognate-dev/cognate/internal/sigv4"
+	"github.com/cognate-dev/cognate/userpool"
+)
+
+// TargetPrefix is the service part of every X-Amz-Target.
+const TargetPrefix = "AWSCognitoIdentityProviderService."
+
+// MaxBodyBytes bounds a request body; Cognito's own requests are far smaller.
+const MaxBodyBytes = 256 << 10
+
+// Options configure a Handler.
+type Options struct {
+	Service *userpool.Service
+	Logger  *slog.Logger
+	// Admin verifies SigV4 on admin operations. Nil means dev mode: admin
+	// operations are accepted unsigned.
+	Admin *sigv4.Verifier
+}
+
+// Handler is the http.Handler for the JSON API.
+type Handler struct {
+	svc   *userpool.Service
+	log   *slog.Logger
+	admin *sigv4.Verifier
+	ops   map[string]operation
+}
+
+// operation decodes its input from body and returns the output to encode.
+type operation struct {
+	admin bool
+	call  func(ctx context.Context, h *Handler, body []byte) (any, error)
+}
+
+// New returns a Handler.
+func New(o Options) *Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Handler{svc: o.Service, log: o.Logger, admin: o.Admin, ops: operations()}
+}
+
+// wireError is an error already in Cognito's wire shape.
+type wireError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *wireError) Error() string { return e.code + ": " + e.message }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	out, op, err := h.serve(r)
+	if err != nil {
+		h.writeError(w, r, reqID, op, err)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		h.writeError(w, r, reqID, op, fmt.Errorf("encode %s response: %w", op, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+func (h *Handler) serve(r *http.Request) (any, string, error) {
+	if r.Method != http.MethodPost {
+		return nil, "", &wireError{http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST is supported"}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, TargetPrefix)
+	op, known := h.ops[name]
+	if !ok || !known {
+		return nil, name, &wireError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + truncate(target, 128)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, name, &wireError{http.StatusRequestEntityTooLarge, "InvalidParameterException", fmt.Sprintf("Request body is larger than %d bytes", MaxBodyBytes)}
+	}
+	if err != nil {
+		return nil, name, &wireError{http.StatusBadRequest, "SerializationException", "Could not read the request body"}
+	}
+	if op.admin && h.admin != nil {
+		if _, err := h.admin.Verify(r, body); err != nil {
+			var se *sigv4.Error
+			if errors.As(err, &se) {
+				return nil, name, &wireError{http.StatusBadRequest, se.Code, se.Message}
+			}
+			return nil, name, &wireError{http.StatusBadRequest, "InvalidSignatureException", "The request signature could not be verified"}
+		}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	out, err := op.call(r.Context(), h, body)
+	return out, name, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, reqID, op string, err error) {
+	status, code, msg := http.StatusBadRequest, "", ""
+	var we *wireError
+	var de *userpool.Error
+	switch {
+	case errors.As(err, &we):
+		status, code, msg = we.status, we.code, we.message
+	case errors.As(err, &de):
+		code, msg = de.Code, de.Message
+		if code == userpool.CodeInternalError {
+			status = http.StatusInternalServerError
+		}
+	case errors.Is(err, context.Canceled):
+		code, msg = "RequestCanceledException", "The request was cancelled"
+	default:
+		status, code, msg = http.StatusInternalServerError, userpool.CodeInternalError, "Internal server error"
+		h.log.Error("internal error", "op", op, "request_id", reqID, "err", err)
+	}
+	if status < 500 {
+		h.log.Debug("request refused", "op", op, "request_id", reqID, "code", code)
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/x-amz-json-1.1")
+	hdr.Set("x-amzn-ErrorType", code+":")
+	hdr.Set("x-amzn-ErrorMessage", headerSafe(msg))
+	w.WriteHeader(status)
+	body, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+	_, _ = w.Write(body)
+}
+
+// headerSafe drops characters that cannot appear in a header value.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r > 0x7e {
+			return -1
+		}
+		return r
+	}, truncate(s, 512))
+}
+
+// decode parses a request body into v, answering SerializationException for
+// anything that is not the documented shape.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return &wireError{http.StatusBadRequest, "SerializationException", fmt.Sprintf("Unexpected value type for field %s", te.Field)}
+		}
+		return &wireError{http.StatusBadRequest, "SerializationException", "Request body is not valid JSON"}
+	}
+	if dec.More() {
+		return &wireError{http.StatusBadRequest, "SerializationException", "Unexpected data after the JSON body"}
+	}
+	return nil
+}

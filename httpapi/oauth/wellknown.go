@@ -1,0 +1,83 @@
+// Package oauth serves the hosted-UI and OAuth2/OIDC endpoints of a pool,
+// under /<poolId>/...: discovery and JWKS today.
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/cognate-dev/cognate/userpool"
+)
+
+// Handler serves the per-pool OAuth/OIDC endpoints.
+type Handler struct {
+	svc *userpool.Service
+	log *slog.Logger
+}
+
+// New returns a Handler.
+func New(svc *userpool.Service, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{svc: svc, log: log}
+}
+
+// Mount registers the routes on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", h.jwks)
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", h.discovery)
+}
+
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+	body, err := h.svc.JWKS(r.Context(), r.PathValue("pool"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(body)
+}
+
+func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
+	poolID := r.PathValue("pool")
+	if _, err := h.svc.DescribeUserPool(r.Context(), poolID); err != nil {
+		h.fail(w, err)
+		return
+	}
+	iss := h.svc.Issuer(poolID)
+	doc := map[string]any{
+		"issuer":                                iss,
+		"jwks_uri":                              iss + "/.well-known/jwks.json",
+		"authorization_endpoint":                iss + "/oauth2/authorize",
+		"token_endpoint":                        iss + "/oauth2/token",
+		"userinfo_endpoint":                     iss + "/oauth2/userInfo",
+		"revocation_endpoint":                   iss + "/oauth2/revoke",
+		"end_session_endpoint":                  iss + "/logout",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported":                      []string{"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(doc)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	var e *userpool.Error
+	w.Header().Set("Content-Type", "application/json")
+	if errors.As(err, &e) && e.Code != userpool.CodeInternalError {
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "not_found", "error_description": e.Message})
+		return
+	}
+	h.log.Error("oauth endpoint failed", "err", err)
+	w.WriteHeader(http.StatusInternalServerError)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": "server_error"})
+}

@@ -1,0 +1,151 @@
+// Package server assembles Cognate: it opens the store, builds the user-pool
+// service and mounts the wire protocols on one HTTP handler.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/httpapi/awsjson"
+	"github.com/cognate-dev/cognate/httpapi/oauth"
+	"github.com/cognate-dev/cognate/internal/sigv4"
+	"github.com/cognate-dev/cognate/store"
+	"github.com/cognate-dev/cognate/store/sqlite"
+	"github.com/cognate-dev/cognate/userpool"
+)
+
+// Config configures a Server.
+type Config struct {
+	DataDir   string // default ./.cognate
+	DB        string // DSN; default the SQLite file in DataDir
+	PublicURL string // issuer base, e.g. http://127.0.0.1:9229
+	Region    string
+	// AdminCredentials maps access key ids to secrets. When set, admin
+	// operations need a valid SigV4 signature; when empty the server runs in
+	// dev mode (unsigned admin calls, confirmation codes shown to the operator).
+	AdminCredentials map[string]string
+	Logger           *slog.Logger
+	Hash             userpool.HashParams
+	Now              func() time.Time
+}
+
+// Server is a running Cognate.
+type Server struct {
+	Service *userpool.Service
+	store   store.Store
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// Open opens the store and builds the server.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PublicURL == "" {
+		return nil, errors.New("server: PublicURL is required")
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	dev := len(cfg.AdminCredentials) == 0
+	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
+		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now})
+	var admin *sigv4.Verifier
+	if !dev {
+		admin = sigv4.NewVerifier(cfg.AdminCredentials, "cognito-idp", cfg.Now)
+	}
+	mux := http.NewServeMux()
+	api := awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin})
+	mux.Handle("POST /{$}", api)
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
+	})
+	oauth.New(svc, cfg.Logger).Mount(mux)
+	s := &Server{Service: svc, store: st, log: cfg.Logger}
+	s.handler = recoverPanics(cfg.Logger, mux)
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	dsn := cfg.DB
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("server: PostgreSQL is not supported yet; use the embedded SQLite store")
+	}
+	if dsn == "" {
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = ".cognate"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("server: data dir: %w", err)
+		}
+		dsn = filepath.Join(dir, "cognate.db")
+	}
+	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	if err != nil {
+		return nil, fmt.Errorf("server: open store: %w", err)
+	}
+	return st, nil
+}
+
+// Handler is the server's whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until ctx is done, then shuts down gracefully:
+// in-flight requests finish (up to grace), then the store closes.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = s.Close()
+		return fmt.Errorf("server: serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Close closes the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+// recoverPanics turns a panic into a Cognito-shaped 500 instead of a dropped
+// connection; the stack goes to the log.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				w.Header().Set("x-amzn-ErrorType", "InternalErrorException:")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.Write([]byte(`{"__type":"InternalErrorException","message":"Internal server error"}`))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

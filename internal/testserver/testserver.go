@@ -1,0 +1,196 @@
+// Package testserver runs a real Cognate server on a loopback port with a
+// temporary SQLite file, for tests of this repository.
+package testserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognate-dev/cognate/internal/server"
+	"github.com/cognate-dev/cognate/userpool"
+)
+
+// Options tune Start.
+type Options struct {
+	// AdminCredentials turns off dev mode (admin calls must be SigV4-signed).
+	AdminCredentials map[string]string
+	// Now replaces the server's clock.
+	Now func() time.Time
+	// Dir holds the database; default t.TempDir().
+	Dir string
+	// Verbose logs at debug level to the test log instead of discarding.
+	Verbose bool
+}
+
+// Server is a running test server.
+type Server struct {
+	URL    string
+	Region string
+	// Admin is an SDK client with anonymous credentials aimed at the server.
+	Admin *cip.Client
+	// Inner is the assembled server, for white-box access in tests.
+	Inner *server.Server
+	DBPath string
+
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+// TestHashParams make argon2id cheap enough for tests under -race; the
+// algorithm and code path are the production ones.
+var TestHashParams = userpool.HashParams{Time: 1, Memory: 1024, Threads: 1}
+
+// Start runs a server on 127.0.0.1:0; it is stopped by t.Cleanup.
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testserver: listen: %v", err)
+	}
+	url := "http://" + ln.Addr().String()
+	dir := o.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Verbose {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: "us-east-1",
+		AdminCredentials: o.AdminCredentials, Logger: log, Hash: TestHashParams, Now: o.Now})
+	if err != nil {
+		ln.Close()
+		t.Fatalf("testserver: open: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{URL: url, Region: "us-east-1", Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- srv.Serve(ctx, ln, 5*time.Second) }()
+	s.Admin = NewClient(url)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Stop shuts the server down (idempotent); later calls fail to connect.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		s.cancel()
+		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_, _ = os.Stderr.WriteString("testserver: stop: " + err.Error() + "\n")
+		}
+	})
+}
+
+// NewClient returns an SDK client with anonymous credentials for url.
+func NewClient(url string) *cip.Client {
+	return cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
+}
+
+type poolOpts struct {
+	secret       bool
+	noRevocation bool
+	rotation     *types.RefreshTokenRotationType
+	access       time.Duration
+	refresh      time.Duration
+	prevent      bool
+}
+
+// PoolOption tunes NewPool's app client.
+type PoolOption func(*poolOpts)
+
+// WithSecret gives the app client a generated secret.
+func WithSecret() PoolOption { return func(o *poolOpts) { o.secret = true } }
+
+// WithoutRevocation turns EnableTokenRevocation off.
+func WithoutRevocation() PoolOption { return func(o *poolOpts) { o.noRevocation = true } }
+
+// WithAccessTokenValidity sets the access (and ID) token lifetime, in seconds units.
+func WithAccessTokenValidity(d time.Duration) PoolOption { return func(o *poolOpts) { o.access = d } }
+
+// WithRefreshTokenValidity sets the refresh token lifetime, in seconds units.
+func WithRefreshTokenValidity(d time.Duration) PoolOption { return func(o *poolOpts) { o.refresh = d } }
+
+// WithRotation turns refresh-token rotation on with the grace period.
+func WithRotation(grace time.Duration) PoolOption {
+	return func(o *poolOpts) {
+		o.rotation = &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(int32(grace / time.Second))}
+	}
+}
+
+// WithPreventUserExistenceErrors hides unknown users behind "Incorrect username or password."
+func WithPreventUserExistenceErrors() PoolOption { return func(o *poolOpts) { o.prevent = true } }
+
+// NewPool creates a pool and an app client that allows password, SRP and
+// refresh flows (revocation on unless WithoutRevocation).
+func (s *Server) NewPool(t testing.TB, opts ...PoolOption) (poolID, clientID, clientSecret string) {
+	t.Helper()
+	var o poolOpts
+	for _, f := range opts {
+		f(&o)
+	}
+	ctx := context.Background()
+	p, err := s.Admin.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("test-pool")})
+	if err != nil {
+		t.Fatalf("testserver: CreateUserPool: %v", err)
+	}
+	in := &cip.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id, ClientName: aws.String("test-client"),
+		GenerateSecret: o.secret, EnableTokenRevocation: aws.Bool(!o.noRevocation),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
+			types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth,
+			types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth},
+		RefreshTokenRotation: o.rotation}
+	if o.prevent {
+		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+	}
+	units := &types.TokenValidityUnitsType{}
+	if o.access > 0 {
+		in.AccessTokenValidity = aws.Int32(int32(o.access / time.Second))
+		in.IdTokenValidity = aws.Int32(int32(o.access / time.Second))
+		units.AccessToken, units.IdToken = types.TimeUnitsTypeSeconds, types.TimeUnitsTypeSeconds
+	}
+	if o.refresh > 0 {
+		in.RefreshTokenValidity = int32(o.refresh / time.Second)
+		units.RefreshToken = types.TimeUnitsTypeSeconds
+	}
+	in.TokenValidityUnits = units
+	c, err := s.Admin.CreateUserPoolClient(ctx, in)
+	if err != nil {
+		t.Fatalf("testserver: CreateUserPoolClient: %v", err)
+	}
+	return aws.ToString(p.UserPool.Id), aws.ToString(c.UserPoolClient.ClientId), aws.ToString(c.UserPoolClient.ClientSecret)
+}
+
+// NewUser creates a CONFIRMED user with a permanent password.
+func (s *Server) NewUser(t testing.TB, poolID, username, password string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID),
+		Username: aws.String(username), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(username + "@example.com")}}}); err != nil {
+		t.Fatalf("testserver: AdminCreateUser: %v", err)
+	}
+	if _, err := s.Admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(poolID),
+		Username: aws.String(username), Password: aws.String(password), Permanent: true}); err != nil {
+		t.Fatalf("testserver: AdminSetUserPassword: %v", err)
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }

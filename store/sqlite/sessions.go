@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_time, created_at, last_used,
+	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source`
+
+const (
+	qGetSession    = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
+	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qTouchSession  = `UPDATE sessions SET last_used = ? WHERE id = ?`
+	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?
+		WHERE id = ? AND refresh_gen = ? AND revoked_at IS NULL`
+	qListUserSessions = `SELECT ` + sessionCols + ` FROM sessions
+		WHERE pool_id = ? AND user_sub = ? ORDER BY created_at DESC, id DESC`
+)
+
+func scanSession(sc scanner) (*store.Session, error) {
+	s := &store.Session{}
+	if err := sc.Scan(&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
+		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
+		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
+		&s.DeviceKey, &s.Scopes, &s.Source); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// CreateSession implements store.Sessions. The session's pool, client (in
+// that pool) and user (by sub, in that pool) must exist, else
+// store.ErrNotFound.
+func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
+	_, err := s.createSession.ExecContext(ctx, ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username, ss.UserGen,
+		ms(ss.AuthTime), ms(ss.CreatedAt), ms(ss.LastUsed), ms(ss.ExpiresAt), ss.RefreshGen,
+		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source)
+	return wrap("create session", err)
+}
+
+// GetSession implements store.Sessions.
+func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, error) {
+	ss, err := scanSession(s.getSession.QueryRowContext(ctx, id))
+	if err != nil {
+		return nil, wrap("get session", err)
+	}
+	return ss, nil
+}
+
+// RevokeSession implements store.Sessions. The first revocation wins: a
+// revoked session keeps its RevokedAt and reason. at must not be zero (the
+// zero time is how "not revoked" is stored).
+func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reason string) error {
+	const op = "revoke session"
+	if at.IsZero() {
+		return fmt.Errorf("sqlite: %s: zero revocation time", op)
+	}
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE sessions SET revoked_at = ?, revoked = ? WHERE id = ? AND revoked_at IS NULL`,
+			ms(at), reason, id)
+		if err != nil {
+			return wrap(op, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return wrap(op, err)
+		}
+		if n == 1 {
+			return nil
+		}
+		// Already revoked (a no-op) or missing.
+		var one int
+		return wrap(op, tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one))
+	})
+}
+
+// RotateRefresh implements store.Sessions as one conditional UPDATE, so that
+// of concurrent rotations from the same generation exactly one succeeds. A
+// missing session is store.ErrNotFound.
+func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error {
+	const op = "rotate refresh token"
+	res, err := s.rotateRefresh.ExecContext(ctx, ms(at), id, fromGen)
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	// Tell a missing session from a failed precondition. Sessions are never
+	// resurrected, so reading after the failed UPDATE is not racy in a way
+	// that matters: either answer is a refusal.
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one); err != nil {
+		return wrap(op, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, store.ErrConflict)
+}
+
+// TouchSession implements store.Sessions: it sets LastUsed to at. A missing
+// session is store.ErrNotFound.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	res, err := s.touchSession.ExecContext(ctx, ms(at), id)
+	return affectedOne("touch session", res, err)
+}
+
+// ListUserSessions implements store.Sessions: all the user's sessions, revoked
+// and expired included, newest (by CreatedAt) first.
+func (s *Store) ListUserSessions(ctx context.Context, poolID, sub string) ([]*store.Session, error) {
+	rows, err := s.r.QueryContext(ctx, qListUserSessions, poolID, sub)
+	if err != nil {
+		return nil, wrap("list user sessions", err)
+	}
+	defer rows.Close()
+	var out []*store.Session
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, wrap("list user sessions", err)
+		}
+		out = append(out, ss)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list user sessions", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+const userCols = `pool_id, username, sub, status, enabled, attributes, password_hash, srp_salt, srp_verifier,
+	code, code_expires_at, sign_out_gen, created_at, updated_at`
+
+const (
+	qGetUser      = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username = ?`
+	qGetUserBySub = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND sub = ?`
+)
+
+func scanUser(sc scanner) (*store.User, error) {
+	u := &store.User{}
+	if err := sc.Scan(&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
+		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
+		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CreateUser implements store.Users. A missing pool is store.ErrNotFound.
+func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	attrs, err := encodeAttrs(u.Attributes)
+	if err != nil {
+		return wrap("create user", err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.PoolID, u.Username, u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier,
+		u.Code, ms(u.CodeExpiresAt), u.SignOutGen, ms(u.CreatedAt), ms(u.UpdatedAt))
+	return wrap("create user", err)
+}
+
+// GetUser implements store.Users. Attributes is never nil.
+func (s *Store) GetUser(ctx context.Context, poolID, username string) (*store.User, error) {
+	u, err := scanUser(s.getUser.QueryRowContext(ctx, poolID, username))
+	if err != nil {
+		return nil, wrap("get user", err)
+	}
+	return u, nil
+}
+
+// GetUserBySub implements store.Users. Attributes is never nil.
+func (s *Store) GetUserBySub(ctx context.Context, poolID, sub string) (*store.User, error) {
+	u, err := scanUser(s.getUserBySub.QueryRowContext(ctx, poolID, sub))
+	if err != nil {
+		return nil, wrap("get user by sub", err)
+	}
+	return u, nil
+}
+
+// UpdateUser implements store.Users: it replaces every field of the user
+// (PoolID, Username) except SignOutGen, which only BumpSignOutGen changes. A
+// sub taken by another user of the pool is store.ErrConflict.
+func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	attrs, err := encodeAttrs(u.Attributes)
+	if err != nil {
+		return wrap("update user", err)
+	}
+	return execOne(ctx, s.w, "update user", `UPDATE users SET sub = ?, status = ?, enabled = ?, attributes = ?,
+		password_hash = ?, srp_salt = ?, srp_verifier = ?, code = ?, code_expires_at = ?,
+		created_at = ?, updated_at = ?
+		WHERE pool_id = ? AND username = ?`,
+		u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, u.Code, ms(u.CodeExpiresAt),
+		ms(u.CreatedAt), ms(u.UpdatedAt), u.PoolID, u.Username)
+}
+
+// DeleteUser implements store.Users; the user's sessions go with it (cascade).
+func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
+	return execOne(ctx, s.w, "delete user", `DELETE FROM users WHERE pool_id = ? AND username = ?`, poolID, username)
+}
+
+// ListUsers implements store.Users: at most limit users (all when limit <= 0)
+// of the pool with usernames greater than after, in byte order of username.
+func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) ([]*store.User, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT `+userCols+` FROM users WHERE pool_id = ? AND username > ? ORDER BY username LIMIT ?`,
+		poolID, after, limitArg(limit))
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	defer rows.Close()
+	var out []*store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("list users", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list users", err)
+	}
+	return out, nil
+}
+
+// BumpSignOutGen implements store.Users. The increment is a single UPDATE in
+// the writer's transaction; the new value is returned once it is committed.
+func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string) (int64, error) {
+	var gen int64
+	err := s.inTx(ctx, "bump sign-out generation", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1
+			WHERE pool_id = ? AND username = ? RETURNING sign_out_gen`, poolID, username).Scan(&gen)
+		return wrap("bump sign-out generation", err)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return gen, nil
+}

@@ -1,0 +1,176 @@
+// Package store defines Cognate's storage contracts: small interfaces per
+// aggregate (pools and clients, users, sessions, challenges, keys). The
+// implementations (store/sqlite, store/postgres) hold no business rules; every
+// rule lives in package userpool. Every backend must pass store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when the requested record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a record with the same identity already exists,
+// or when a compare-and-set precondition does not hold.
+var ErrConflict = errors.New("store: conflict")
+
+// Pool is a user pool. Settings is an opaque JSON document owned by userpool.
+type Pool struct {
+	ID        string // e.g. us-east-1_AbC123xyZ
+	Name      string
+	Settings  []byte // JSON, interpreted by userpool only
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Client is an app client of a pool. Client ids are unique across pools.
+type Client struct {
+	ID        string
+	PoolID    string
+	Name      string
+	Secret    string // empty for public clients; Cognito returns it on Describe
+	Settings  []byte // JSON, interpreted by userpool only
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// User is a user of a pool. Username is the pool-unique key as given by the
+// domain (userpool normalizes case before it reaches the store).
+type User struct {
+	PoolID       string
+	Username     string
+	Sub          string // UUID, unique per pool
+	Status       string // UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED
+	Enabled      bool
+	Attributes   map[string]string
+	PasswordHash string // argon2id, PHC string format
+	SRPSalt      string // hex
+	SRPVerifier  string // hex
+	// Code is a pending confirmation code and when it stops working.
+	Code          string
+	CodeExpiresAt time.Time
+	// SignOutGen is bumped by a global sign-out; a session whose UserGen
+	// differs from it is dead. That makes global sign-out O(1).
+	SignOutGen int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Session is one sign-in: a token family. Its ID is the origin_jti carried by
+// every access and ID token minted from it, and sealed inside its refresh token.
+type Session struct {
+	ID        string
+	PoolID    string
+	ClientID  string
+	UserSub   string
+	Username  string
+	UserGen   int64 // the user's SignOutGen when the session was created
+	AuthTime  time.Time
+	CreatedAt time.Time
+	LastUsed  time.Time
+	ExpiresAt time.Time // refresh token expiry
+	// RefreshGen counts refresh-token rotations; only the current generation
+	// (or the previous one, within the grace period after RotatedAt) is valid.
+	RefreshGen int64
+	RotatedAt  time.Time // zero when never rotated
+	RevokedAt  time.Time // zero when live
+	Revoked    string    // why: "revoke", "reuse", "admin", ...
+	DeviceKey  string
+	Scopes     string // space separated
+	Source     string // "api" or "hostedui"
+}
+
+// Challenge is a pending authentication challenge (the Session string of
+// InitiateAuth). It is single use: TakeChallenge removes it.
+type Challenge struct {
+	ID        string
+	PoolID    string
+	ClientID  string
+	Username  string
+	Name      string // PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED
+	Data      []byte // challenge state (e.g. SRP secret), opaque to the store
+	ExpiresAt time.Time
+}
+
+// Key is a signing or sealing key of a pool.
+type Key struct {
+	ID        string // kid
+	PoolID    string
+	Use       string // "access", "id", "refresh"
+	Private   []byte // PKCS#8 DER for RSA keys, raw bytes for symmetric keys
+	CreatedAt time.Time
+	RetiredAt time.Time // zero while active
+}
+
+// Pools stores user pools and their app clients.
+type Pools interface {
+	CreatePool(ctx context.Context, p *Pool) error                           // ErrConflict if the id exists
+	GetPool(ctx context.Context, id string) (*Pool, error)                   // ErrNotFound
+	UpdatePool(ctx context.Context, p *Pool) error                           // ErrNotFound
+	DeletePool(ctx context.Context, id string) error                         // cascades to everything in it; ErrNotFound
+	ListPools(ctx context.Context, after string, limit int) ([]*Pool, error) // ordered by id, ids > after
+
+	CreateClient(ctx context.Context, c *Client) error                                   // ErrConflict if the id exists
+	GetClient(ctx context.Context, clientID string) (*Client, error)                     // ErrNotFound
+	UpdateClient(ctx context.Context, c *Client) error                                   // ErrNotFound
+	DeleteClient(ctx context.Context, poolID, clientID string) error                     // ErrNotFound; also its sessions
+	ListClients(ctx context.Context, poolID, after string, limit int) ([]*Client, error) // ordered by id
+}
+
+// Users stores users.
+type Users interface {
+	CreateUser(ctx context.Context, u *User) error                                   // ErrConflict on username or sub
+	GetUser(ctx context.Context, poolID, username string) (*User, error)             // ErrNotFound
+	GetUserBySub(ctx context.Context, poolID, sub string) (*User, error)             // ErrNotFound
+	UpdateUser(ctx context.Context, u *User) error                                   // replaces all but SignOutGen; ErrNotFound
+	DeleteUser(ctx context.Context, poolID, username string) error                   // also the user's sessions; ErrNotFound
+	ListUsers(ctx context.Context, poolID, after string, limit int) ([]*User, error) // ordered by username
+	// BumpSignOutGen atomically increments the user's SignOutGen and returns
+	// the new value. Committed before it returns.
+	BumpSignOutGen(ctx context.Context, poolID, username string) (int64, error)
+}
+
+// Sessions stores token families.
+type Sessions interface {
+	CreateSession(ctx context.Context, s *Session) error         // ErrConflict if the id exists
+	GetSession(ctx context.Context, id string) (*Session, error) // ErrNotFound
+	// RevokeSession marks the session revoked at the given time with a reason,
+	// unless it already is (then it is a no-op). Committed before it returns.
+	RevokeSession(ctx context.Context, id string, at time.Time, reason string) error // ErrNotFound
+	// RotateRefresh moves RefreshGen from fromGen to fromGen+1 and sets
+	// RotatedAt, only if RefreshGen is still fromGen and the session is not
+	// revoked; otherwise ErrConflict.
+	RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error
+	// TouchSession records use of the session.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// ListUserSessions lists a user's sessions, newest first.
+	ListUserSessions(ctx context.Context, poolID, sub string) ([]*Session, error)
+}
+
+// Challenges stores pending authentication challenges.
+type Challenges interface {
+	PutChallenge(ctx context.Context, c *Challenge) error // ErrConflict if the id exists
+	// TakeChallenge atomically removes and returns the challenge; a second
+	// take of the same id gets ErrNotFound. Expiry is the caller's business.
+	TakeChallenge(ctx context.Context, id string) (*Challenge, error)
+}
+
+// Keys stores pool keys.
+type Keys interface {
+	PutKey(ctx context.Context, k *Key) error                             // ErrConflict if the id exists
+	ListKeys(ctx context.Context, poolID string) ([]*Key, error)          // oldest first
+	RetireKey(ctx context.Context, poolID, id string, at time.Time) error // ErrNotFound
+}
+
+// Store is everything a backend provides.
+type Store interface {
+	Pools
+	Users
+	Sessions
+	Challenges
+	Keys
+	Close() error
+}

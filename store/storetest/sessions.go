@@ -1,0 +1,268 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+func sessionID(s *store.Session) string { return s.ID }
+
+func testSessionCreateGet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	live := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, live))
+	got, err := s.GetSession(ctx, live.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession", live, got)
+
+	// Every field set, including the ones a fresh session leaves zero.
+	full := newSession("origin-jti-2", f.c2, f.bobby, at(2*time.Minute))
+	full.UserGen = 5
+	full.RefreshGen = 3
+	full.RotatedAt = at(3 * time.Minute)
+	full.RevokedAt = at(4 * time.Minute)
+	full.Revoked = "admin"
+	full.Source = "hostedui"
+	mustOK(t, "CreateSession", s.CreateSession(ctx, full))
+	got, err = s.GetSession(ctx, full.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession of a fully set session", full, got)
+
+	// And every optional field empty.
+	bare := &store.Session{ID: "origin-jti-3", PoolID: f.pool.ID, ClientID: f.c1.ID,
+		UserSub: f.alice.Sub, Username: f.alice.Username}
+	mustOK(t, "CreateSession", s.CreateSession(ctx, bare))
+	got, err = s.GetSession(ctx, bare.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession of a bare session", bare, got)
+}
+
+func testSessionCreateConflict(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	dup := newSession(ss.ID, f.c2, f.bobby, at(time.Hour))
+	wantErr(t, "CreateSession with an existing id", s.CreateSession(ctx, dup), store.ErrConflict)
+	got, err := s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after the conflict", ss, got)
+}
+
+func testSessionGetNotFound(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, err := s.GetSession(ctx, "origin-jti-1")
+	wantErr(t, "GetSession on an empty store", err, store.ErrNotFound)
+	f := setup(t, s, "us-east-1_p")
+	mustOK(t, "CreateSession", s.CreateSession(ctx, newSession("origin-jti-1", f.c1, f.alice, at(0))))
+	_, err = s.GetSession(ctx, "origin-jti-2")
+	wantErr(t, "GetSession of a missing session", err, store.ErrNotFound)
+	_, err = s.GetSession(ctx, "ORIGIN-JTI-1")
+	wantErr(t, "GetSession with another case", err, store.ErrNotFound)
+}
+
+func testRevokeSession(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	other := newSession("origin-jti-2", f.c1, f.alice, at(2*time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, other))
+
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, ss.ID, at(time.Hour), "revoke"))
+	want := *ss
+	want.RevokedAt = at(time.Hour)
+	want.Revoked = "revoke"
+	got, err := s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after RevokeSession", &want, got)
+
+	// A second revocation is a no-op that succeeds: the first time and
+	// reason stay.
+	mustOK(t, "RevokeSession again", s.RevokeSession(ctx, ss.ID, at(2*time.Hour), "reuse"))
+	got, err = s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after a second RevokeSession", &want, got)
+
+	got, err = s.GetSession(ctx, other.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "the user's other session after RevokeSession", other, got)
+
+	wantErr(t, "RevokeSession of a missing session",
+		s.RevokeSession(ctx, "origin-jti-missing", at(time.Hour), "revoke"), store.ErrNotFound)
+}
+
+func testRevokeSessionConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	const n = 10
+	race(n, func(i int) {
+		if err := s.RevokeSession(ctx, ss.ID, at(time.Duration(i+1)*time.Hour), fmt.Sprintf("reason-%d", i)); err != nil {
+			t.Errorf("RevokeSession: %v", err)
+		}
+	})
+	got, err := s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	// Whichever revocation came first, its time and reason belong together.
+	var i int
+	if _, err := fmt.Sscanf(got.Revoked, "reason-%d", &i); err != nil {
+		t.Fatalf("Revoked = %q after concurrent revocations", got.Revoked)
+	}
+	if !same(got.RevokedAt, at(time.Duration(i+1)*time.Hour)) {
+		t.Errorf("RevokedAt = %v with reason %q: time and reason come from different revocations", got.RevokedAt, got.Revoked)
+	}
+}
+
+func testRotateRefresh(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+
+	mustOK(t, "RotateRefresh from 0", s.RotateRefresh(ctx, ss.ID, 0, at(time.Hour)))
+	want := *ss
+	want.RefreshGen = 1
+	want.RotatedAt = at(time.Hour)
+	got, err := s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after RotateRefresh", &want, got)
+
+	wantErr(t, "RotateRefresh from a stale generation", s.RotateRefresh(ctx, ss.ID, 0, at(2*time.Hour)), store.ErrConflict)
+	wantErr(t, "RotateRefresh from a future generation", s.RotateRefresh(ctx, ss.ID, 2, at(2*time.Hour)), store.ErrConflict)
+	got, err = s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after refused rotations", &want, got)
+
+	mustOK(t, "RotateRefresh from 1", s.RotateRefresh(ctx, ss.ID, 1, at(3*time.Hour)))
+	want.RefreshGen = 2
+	want.RotatedAt = at(3 * time.Hour)
+	got, err = s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after a second RotateRefresh", &want, got)
+
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, ss.ID, at(4*time.Hour), "reuse"))
+	want.RevokedAt = at(4 * time.Hour)
+	want.Revoked = "reuse"
+	wantErr(t, "RotateRefresh of a revoked session", s.RotateRefresh(ctx, ss.ID, 2, at(5*time.Hour)), store.ErrConflict)
+	got, err = s.GetSession(ctx, ss.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "GetSession after rotating a revoked session", &want, got)
+
+	err = s.RotateRefresh(ctx, "origin-jti-missing", 0, at(time.Hour))
+	wantErr(t, "RotateRefresh of a missing session", err, store.ErrNotFound)
+}
+
+func testRotateRefreshConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	const rounds, n = 5, 10
+	for gen := int64(0); gen < rounds; gen++ {
+		var wins, conflicts atomic.Int32
+		race(n, func(i int) {
+			err := s.RotateRefresh(ctx, ss.ID, gen, at(time.Duration(gen)*time.Hour+time.Duration(i)*time.Second))
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("RotateRefresh: %v", err)
+			}
+		})
+		if wins.Load() != 1 || conflicts.Load() != n-1 {
+			t.Errorf("round %d: %d concurrent rotations from the same generation: %d won, %d conflicted; want 1 and %d",
+				gen, n, wins.Load(), conflicts.Load(), n-1)
+		}
+		got, err := s.GetSession(ctx, ss.ID)
+		mustOK(t, "GetSession", err)
+		if got.RefreshGen != gen+1 {
+			t.Fatalf("round %d: RefreshGen = %d, want %d", gen, got.RefreshGen, gen+1)
+		}
+	}
+}
+
+func testTouchSession(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	ss := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	other := newSession("origin-jti-2", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, other))
+
+	for _, d := range []time.Duration{time.Hour, 2*time.Hour + 345*time.Millisecond} {
+		mustOK(t, "TouchSession", s.TouchSession(ctx, ss.ID, at(d)))
+		want := *ss
+		want.LastUsed = at(d)
+		got, err := s.GetSession(ctx, ss.ID)
+		mustOK(t, "GetSession", err)
+		check(t, "GetSession after TouchSession", &want, got)
+	}
+	got, err := s.GetSession(ctx, other.ID)
+	mustOK(t, "GetSession", err)
+	check(t, "the other session after TouchSession", other, got)
+
+	wantErr(t, "TouchSession of a missing session", s.TouchSession(ctx, "origin-jti-missing", at(time.Hour)), store.ErrNotFound)
+}
+
+func testListUserSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	g := setup(t, s, "us-east-1_q")
+	// alice of pool q has alice of pool p's sub: sessions are per pool.
+	twin := *g.alice
+	twin.Username = "alice-twin"
+	twin.Sub = f.alice.Sub
+	mustOK(t, "CreateUser", s.CreateUser(ctx, &twin))
+
+	mine := map[string]*store.Session{}
+	for _, x := range []struct {
+		id      string
+		c       *store.Client
+		created time.Duration
+	}{
+		{"s-b", f.c1, 2 * time.Hour},
+		{"s-a", f.c2, 3 * time.Hour},
+		{"s-d", f.c1, 1 * time.Hour},
+		{"s-c", f.c1, 4*time.Hour + time.Millisecond},
+		{"s-e", f.c2, 4 * time.Hour},
+	} {
+		ss := newSession(x.id, x.c, f.alice, at(x.created))
+		mine[x.id] = ss
+		mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
+	}
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "s-d", at(5*time.Hour), "revoke"))
+	mine["s-d"].RevokedAt, mine["s-d"].Revoked = at(5*time.Hour), "revoke"
+	mustOK(t, "CreateSession", s.CreateSession(ctx, newSession("bob-1", f.c1, f.bobby, at(10*time.Hour))))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, newSession("twin-1", g.c1, &twin, at(10*time.Hour))))
+
+	got, err := s.ListUserSessions(ctx, f.pool.ID, f.alice.Sub)
+	mustOK(t, "ListUserSessions", err)
+	checkIDs(t, "ListUserSessions (newest first)", []string{"s-c", "s-e", "s-a", "s-b", "s-d"}, ids(got, sessionID))
+	for _, ss := range got {
+		if w, ok := mine[ss.ID]; ok {
+			check(t, "ListUserSessions record "+ss.ID, w, ss)
+		}
+	}
+
+	got, err = s.ListUserSessions(ctx, g.pool.ID, f.alice.Sub)
+	mustOK(t, "ListUserSessions", err)
+	checkIDs(t, "ListUserSessions of the same sub in another pool", []string{"twin-1"}, ids(got, sessionID))
+
+	got, err = s.ListUserSessions(ctx, g.pool.ID, g.alice.Sub)
+	mustOK(t, "ListUserSessions", err)
+	checkIDs(t, "ListUserSessions of a user without sessions", nil, ids(got, sessionID))
+
+	got, err = s.ListUserSessions(ctx, f.pool.ID, newSub())
+	mustOK(t, "ListUserSessions of a missing user", err)
+	checkIDs(t, "ListUserSessions of a missing user", nil, ids(got, sessionID))
+}
