@@ -1,13 +1,13 @@
 package token
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -228,109 +228,221 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// errNotObject is returned by UnmarshalJSON for JSON that is not an object.
-var errNotObject = errors.New("token: claims must be a JSON object")
-
-// UnmarshalJSON decodes a claims object from untrusted input. It never
-// panics; standard claims of the wrong JSON type are an error, and unknown
-// claims land in Extra. The receiver is reset first.
-//
-// Claim names are matched exactly (encoding/json would match struct fields
-// case-insensitively, letting "EXP" stand in for "exp").
-func (c *Claims) UnmarshalJSON(data []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return err
-	}
-	if m == nil { // the literal null
-		return errNotObject
-	}
-	*c = Claims{}
-	for k, v := range m {
-		var err error
-		switch k {
-		case "sub":
-			c.Sub, err = decodeString(v)
-		case "iss":
-			c.Iss, err = decodeString(v)
-		case "token_use":
-			c.TokenUse, err = decodeString(v)
-		case "jti":
-			c.JTI, err = decodeString(v)
-		case "origin_jti":
-			c.OriginJTI, err = decodeString(v)
-		case "event_id":
-			c.EventID, err = decodeString(v)
-		case "client_id":
-			c.ClientID, err = decodeString(v)
-		case "scope":
-			c.Scope, err = decodeString(v)
-		case "username":
-			c.Username, err = decodeString(v)
-		case "aud":
-			c.Aud, err = decodeAudience(v)
-		case "cognito:username":
-			c.CognitoUsername, err = decodeString(v)
-		case "device_key":
-			c.DeviceKey, err = decodeString(v)
-		case "cognito:groups":
-			c.Groups, err = decodeStrings(v)
-		case "auth_time":
-			c.AuthTime, err = decodeInt(v)
-		case "iat":
-			c.IssuedAt, err = decodeInt(v)
-		case "exp":
-			c.ExpiresAt, err = decodeInt(v)
-		case "version":
-			var n int64
-			n, err = decodeInt(v)
-			if err == nil && (n < math.MinInt32 || n > math.MaxInt32) {
-				err = errors.New("out of range")
-			}
-			c.Version = int(n)
-		default:
-			var x any
-			if err = json.Unmarshal(v, &x); err == nil {
-				if c.Extra == nil {
-					c.Extra = make(map[string]any)
-				}
-				c.Extra[k] = x
-			}
-		}
-		if err != nil {
-			// k is a fixed claim name here or an attribute name; either way
-			// not a credential.
-			return fmt.Errorf("token: claim %q: %w", k, err)
-		}
-	}
-	return nil
-}
-
 var (
+	errNotObject   = errors.New("token: claims must be a JSON object")
+	errInvalidJSON = errors.New("token: claims are not valid JSON")
 	errWantString  = errors.New("want a string")
 	errWantStrings = errors.New("want an array of strings")
 	errWantInt     = errors.New("want an integer")
 	errAudience    = errors.New("want a string or an array of one string")
-	jsonNull       = []byte("null")
 )
 
-// decodeString decodes a JSON string (null means absent). Strings without
-// escapes are sliced directly, skipping encoding/json for the common case.
-func decodeString(v json.RawMessage) (string, error) {
+// UnmarshalJSON decodes a claims object from untrusted input. It never
+// panics; standard claims of the wrong JSON type are an error, and unknown
+// claims land in Extra (decoded as encoding/json decodes into any). The
+// receiver is reset first. A repeated claim name takes its last value.
+//
+// Claim names are matched exactly (encoding/json would match struct fields
+// case-insensitively, letting "EXP" stand in for "exp").
+func (c *Claims) UnmarshalJSON(data []byte) error {
+	// encoding/json validates the whole input before calling here; repeat
+	// it for direct callers. The scanner below relies on valid JSON.
+	if !json.Valid(data) {
+		return errInvalidJSON
+	}
+	return c.decode(string(data))
+}
+
+// decode parses a claims object from s, which must be valid JSON. Decoded
+// strings without escapes are substrings of s, so decoding allocates little
+// beyond s itself.
+func (c *Claims) decode(s string) error {
+	*c = Claims{}
+	return forEachMember(s, func(k, v string) error {
+		if err := c.setClaim(k, v); err != nil {
+			// k is a claim or attribute name, not a credential.
+			return fmt.Errorf("token: claim %q: %w", k, err)
+		}
+		return nil
+	})
+}
+
+// forEachMember calls fn with the decoded name and raw value of each member
+// of the JSON object s, which must be valid JSON; anything but an object is
+// errNotObject. Every index is bounds-checked anyway, so a bug here yields
+// an error rather than a panic.
+func forEachMember(s string, fn func(name, value string) error) error {
+	i := skipSpace(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return errNotObject
+	}
+	i++
+	for {
+		i = skipSpace(s, i)
+		if i < len(s) && s[i] == ',' {
+			i = skipSpace(s, i+1)
+		}
+		if i >= len(s) {
+			return errInvalidJSON
+		}
+		if s[i] == '}' {
+			return nil
+		}
+		nameEnd := skipValue(s, i)
+		if nameEnd < 0 || s[i] != '"' {
+			return errInvalidJSON
+		}
+		name, err := decodeString(s[i:nameEnd])
+		if err != nil {
+			return errInvalidJSON
+		}
+		i = skipSpace(s, nameEnd)
+		if i >= len(s) || s[i] != ':' {
+			return errInvalidJSON
+		}
+		i = skipSpace(s, i+1)
+		end := skipValue(s, i)
+		if end < 0 {
+			return errInvalidJSON
+		}
+		if err := fn(name, s[i:end]); err != nil {
+			return err
+		}
+		i = end
+	}
+}
+
+// setClaim stores the raw JSON value v of claim k.
+func (c *Claims) setClaim(k, v string) error {
+	var err error
+	switch k {
+	case "sub":
+		c.Sub, err = decodeString(v)
+	case "iss":
+		c.Iss, err = decodeString(v)
+	case "token_use":
+		c.TokenUse, err = decodeString(v)
+	case "jti":
+		c.JTI, err = decodeString(v)
+	case "origin_jti":
+		c.OriginJTI, err = decodeString(v)
+	case "event_id":
+		c.EventID, err = decodeString(v)
+	case "client_id":
+		c.ClientID, err = decodeString(v)
+	case "scope":
+		c.Scope, err = decodeString(v)
+	case "username":
+		c.Username, err = decodeString(v)
+	case "aud":
+		c.Aud, err = decodeAudience(v)
+	case "cognito:username":
+		c.CognitoUsername, err = decodeString(v)
+	case "device_key":
+		c.DeviceKey, err = decodeString(v)
+	case "cognito:groups":
+		c.Groups, err = decodeStrings(v)
+	case "auth_time":
+		c.AuthTime, err = decodeInt(v)
+	case "iat":
+		c.IssuedAt, err = decodeInt(v)
+	case "exp":
+		c.ExpiresAt, err = decodeInt(v)
+	case "version":
+		var n int64
+		n, err = decodeInt(v)
+		if err == nil && (n < math.MinInt32 || n > math.MaxInt32) {
+			err = errWantInt
+		}
+		c.Version = int(n)
+	default:
+		var x any
+		if x, err = decodeAny(v); err == nil {
+			if c.Extra == nil {
+				c.Extra = make(map[string]any)
+			}
+			c.Extra[k] = x
+		}
+	}
+	return err
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at s[i], or -1.
+// The input is known to be valid JSON, so the value's extent is all that is
+// needed: strings end at an unescaped quote, containers at their matching
+// bracket, literals at a delimiter.
+func skipValue(s string, i int) int {
+	if i >= len(s) {
+		return -1
+	}
+	switch s[i] {
+	case '"':
+		for j := i + 1; j < len(s); j++ {
+			switch s[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(s); j++ {
+			switch s[j] {
+			case '"':
+				end := skipValue(s, j) // a string: no further recursion
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	default:
+		j := i
+		for j < len(s) {
+			switch s[j] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return j
+			}
+			j++
+		}
+		return j
+	}
+}
+
+// decodeString decodes a JSON string value (null means absent). Strings
+// without escapes are returned as substrings, skipping encoding/json for the
+// common case.
+func decodeString(v string) (string, error) {
 	if len(v) >= 2 && v[0] == '"' {
 		inner := v[1 : len(v)-1]
-		// The whole object was already validated by json.Unmarshal, so a
-		// string without backslashes is exactly its bytes, if valid UTF-8.
-		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			return string(inner), nil
+		if strings.IndexByte(inner, '\\') < 0 && utf8.ValidString(inner) {
+			return inner, nil
 		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		// Escapes or invalid UTF-8 (which encoding/json turns into U+FFFD).
+		var out string
+		if err := json.Unmarshal([]byte(v), &out); err != nil {
 			return "", errWantString
 		}
-		return s, nil
+		return out, nil
 	}
-	if bytes.Equal(v, jsonNull) {
+	if v == "null" {
 		return "", nil
 	}
 	return "", errWantString
@@ -338,21 +450,37 @@ func decodeString(v json.RawMessage) (string, error) {
 
 // decodeStrings decodes an array of strings (null means absent; an empty
 // array decodes to nil so that decoding is stable across re-encoding).
-func decodeStrings(v json.RawMessage) ([]string, error) {
-	var ss []string
-	if err := json.Unmarshal(v, &ss); err != nil {
-		return nil, errWantStrings
-	}
-	if len(ss) == 0 {
+func decodeStrings(v string) ([]string, error) {
+	if v == "null" {
 		return nil, nil
 	}
-	return ss, nil
+	if len(v) < 2 || v[0] != '[' {
+		return nil, errWantStrings
+	}
+	var out []string
+	i := skipSpace(v, 1)
+	for i < len(v) && v[i] != ']' {
+		end := skipValue(v, i)
+		if end < 0 || v[i] != '"' {
+			return nil, errWantStrings
+		}
+		s, err := decodeString(v[i:end])
+		if err != nil {
+			return nil, errWantStrings
+		}
+		out = append(out, s)
+		i = skipSpace(v, end)
+		if i < len(v) && v[i] == ',' {
+			i = skipSpace(v, i+1)
+		}
+	}
+	return out, nil
 }
 
 // decodeAudience accepts aud as a string or as an array. Cognito always
 // issues a single audience; an array of more than one cannot be represented
 // by Claims.Aud without silently dropping audiences, so it is rejected.
-func decodeAudience(v json.RawMessage) (string, error) {
+func decodeAudience(v string) (string, error) {
 	if len(v) > 0 && v[0] == '[' {
 		ss, err := decodeStrings(v)
 		if err != nil || len(ss) > 1 {
@@ -372,20 +500,46 @@ func decodeAudience(v json.RawMessage) (string, error) {
 
 // decodeInt decodes a NumericDate-style integer (null means absent). Integral
 // floats such as 1.7e9 are accepted since JSON does not distinguish them.
-func decodeInt(v json.RawMessage) (int64, error) {
-	if bytes.Equal(v, jsonNull) {
+func decodeInt(v string) (int64, error) {
+	if v == "null" {
 		return 0, nil
 	}
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
 		return 0, errWantInt
 	}
-	if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return n, nil
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
+	f, err := strconv.ParseFloat(v, 64)
 	// The bounds are exact powers of two; values at or past them overflow int64.
 	if err != nil || f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 {
 		return 0, errWantInt
 	}
 	return int64(f), nil
+}
+
+// decodeAny decodes an unknown claim the way encoding/json decodes into
+// any (numbers become float64), with the usual attribute types done inline.
+func decodeAny(v string) (any, error) {
+	switch {
+	case v == "true":
+		return true, nil
+	case v == "false":
+		return false, nil
+	case v == "null":
+		return nil, nil
+	case len(v) > 0 && v[0] == '"':
+		return decodeString(v)
+	case len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')):
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, errors.New("number out of range")
+		}
+		return f, nil
+	}
+	var x any
+	if err := json.Unmarshal([]byte(v), &x); err != nil {
+		return nil, err
+	}
+	return x, nil
 }

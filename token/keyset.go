@@ -16,22 +16,22 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 )
+
+// maxSigLen is the largest RSA signature Verify decodes (RSA-4096).
+const maxSigLen = 512
 
 // MaxTokenSize bounds the length of a JWT that Verify will look at (and that
 // Sign will produce), so hostile input cannot make it hash megabytes.
 const MaxTokenSize = 128 << 10
-
-// b64 is the only base64 flavour tokens use. Strict rejects non-zero trailing
-// bits, which would otherwise give each signature several spellings.
-var b64 = base64.RawURLEncoding.Strict()
 
 // KeySet holds a pool's parsed keys. Build it with NewKeySet, once per pool.
 type KeySet struct {
@@ -146,8 +146,8 @@ func parseSigningKey(k Key) (*signingKey, error) {
 	if !ok {
 		return nil, fmt.Errorf("token: key %q is not an RSA key", k.ID)
 	}
-	if priv.N.BitLen() < RSABits {
-		return nil, fmt.Errorf("token: key %q: RSA key shorter than %d bits", k.ID, RSABits)
+	if bits := priv.N.BitLen(); bits < RSABits || bits > maxSigLen*8 {
+		return nil, fmt.Errorf("token: key %q: RSA key of %d bits (want %d to %d)", k.ID, bits, RSABits, maxSigLen*8)
 	}
 	// x509 already precomputes; this is a no-op then, but makes the CRT
 	// speed-up explicit rather than an accident of the parser.
@@ -273,16 +273,12 @@ func (ks *KeySet) Verify(raw string, wantUse string, now time.Time) (*Claims, er
 	}
 
 	// Decode into a stack buffer; a wrong length is rejected before decoding.
-	var sigBuf [1024]byte
-	if len(sigSeg) != sk.sigB64Len || sk.sigLen > len(sigBuf) || hasLineBreak(sigSeg) {
+	var sigBuf [maxSigLen]byte
+	if len(sigSeg) != sk.sigB64Len || !decodeB64Exact(sigBuf[:sk.sigLen], sigSeg) {
 		return nil, errSigEncoding
 	}
-	n, err := b64.Decode(sigBuf[:], []byte(sigSeg))
-	if err != nil || n != sk.sigLen {
-		return nil, errSigEncoding
-	}
-	digest := sha256.Sum256([]byte(raw[:dot2]))
-	if rsa.VerifyPKCS1v15(sk.pub, crypto.SHA256, digest[:], sigBuf[:n]) != nil {
+	digest := sha256String(raw[:dot2])
+	if rsa.VerifyPKCS1v15(sk.pub, crypto.SHA256, digest[:], sigBuf[:sk.sigLen]) != nil {
 		return nil, errSigVerify
 	}
 
@@ -290,12 +286,15 @@ func (ks *KeySet) Verify(raw string, wantUse string, now time.Time) (*Claims, er
 	if sk.use != wantUse {
 		return nil, errKeyUse
 	}
-	payload, err := decodeSegment(raw[dot1+1 : dot2])
-	if err != nil {
+	// Small payloads (all real ones) decode on the stack; the claims then
+	// share a single string copy of it.
+	var payloadBuf [4096]byte
+	payload, ok := appendB64(payloadBuf[:0], raw[dot1+1:dot2])
+	if !ok {
 		return nil, errPayloadB64
 	}
 	c := new(Claims)
-	if c.UnmarshalJSON(payload) != nil {
+	if !json.Valid(payload) || c.decode(string(payload)) != nil {
 		return nil, errClaimsJSON
 	}
 	if c.Iss != ks.issuer {
@@ -314,23 +313,38 @@ func (ks *KeySet) Verify(raw string, wantUse string, now time.Time) (*Claims, er
 // that Sign emits. Only a token signed elsewhere with one of our private keys
 // could pass it, but it classifies garbage, alg confusion and unknown kids.
 func (ks *KeySet) parseHeader(seg string) (*signingKey, error) {
-	raw, err := decodeSegment(seg)
-	if err != nil {
+	raw, ok := appendB64(nil, seg)
+	if !ok {
 		return nil, errHeaderB64
 	}
-	// A map keeps header names exact: a struct would let "ALG" match alg.
-	var h map[string]json.RawMessage
-	if json.Unmarshal(raw, &h) != nil || h == nil {
+	if !json.Valid(raw) {
 		return nil, errHeaderJSON
 	}
-	if _, ok := h["crit"]; ok {
+	// Names are matched exactly: a struct would let "ALG" stand for alg.
+	var alg, kid string
+	var hasAlg, hasKid, hasCrit bool
+	err := forEachMember(string(raw), func(name, value string) error {
+		var err error
+		switch name {
+		case "alg":
+			alg, err = decodeString(value)
+			hasAlg = err == nil
+		case "kid":
+			kid, err = decodeString(value)
+			hasKid = err == nil
+		case "crit":
+			hasCrit = true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, errHeaderJSON
+	case hasCrit:
 		return nil, errHeaderCrit
-	}
-	if alg, err := decodeString(h["alg"]); err != nil || alg != "RS256" {
+	case !hasAlg || alg != "RS256":
 		return nil, errAlg
-	}
-	kid, err := decodeString(h["kid"])
-	if err != nil {
+	case !hasKid:
 		return nil, errKid
 	}
 	sk := ks.byKid[kid]
@@ -340,16 +354,22 @@ func (ks *KeySet) parseHeader(seg string) (*signingKey, error) {
 	return sk, nil
 }
 
-// decodeSegment strictly decodes one base64url segment. The decoder skips
-// CR and LF even in strict mode, so those are refused first to keep one
-// spelling per token.
-func decodeSegment(s string) ([]byte, error) {
-	if hasLineBreak(s) {
-		return nil, base64.CorruptInputError(0)
-	}
-	return b64.DecodeString(s)
-}
+// sha256Pool recycles hash states for sha256String.
+var sha256Pool = sync.Pool{New: func() any { return sha256.New() }}
 
-func hasLineBreak(s string) bool {
-	return strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0
+// sha256String hashes s without first copying all of it into a []byte:
+// the conversion would allocate a token-sized buffer per Verify.
+func sha256String(s string) [sha256.Size]byte {
+	h := sha256Pool.Get().(hash.Hash)
+	h.Reset()
+	var chunk [512]byte
+	for len(s) > 0 {
+		n := copy(chunk[:], s)
+		h.Write(chunk[:n])
+		s = s[n:]
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	sha256Pool.Put(h)
+	return sum
 }

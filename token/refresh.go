@@ -159,7 +159,7 @@ func (ks *KeySet) SealRefresh(h RefreshHandle) (string, error) {
 // refresh key and then the retired ones. Anything that is not a token sealed
 // by one of this key set's refresh keys, byte for byte, is ErrMalformed.
 func (ks *KeySet) OpenRefresh(tok string) (RefreshHandle, error) {
-	if len(tok) > maxRefreshTokenLen || hasLineBreak(tok) {
+	if len(tok) > maxRefreshTokenLen {
 		return RefreshHandle{}, errRefreshShape
 	}
 	var seg [5]string
@@ -180,18 +180,19 @@ func (ks *KeySet) OpenRefresh(tok string) (RefreshHandle, error) {
 
 	var ek [refreshEKLen]byte
 	var iv [refreshIVLen]byte
-	var ct [maxRefreshPlain + refreshTagLen]byte
-	if !decodeExact(ek[:], seg[1]) || !decodeExact(iv[:], seg[2]) {
+	var ctBuf [maxRefreshPlain + refreshTagLen]byte
+	if !decodeB64Exact(ek[:], seg[1]) || !decodeB64Exact(iv[:], seg[2]) {
 		return RefreshHandle{}, errRefreshShape
 	}
-	n, err := b64.Decode(ct[:], []byte(seg[3]))
-	if err != nil {
+	sealed, ok := appendB64(ctBuf[:0], seg[3])
+	if !ok {
 		return RefreshHandle{}, errRefreshShape
 	}
-	if !decodeExact(ct[n:n+refreshTagLen], seg[4]) {
+	n := len(sealed)
+	sealed = sealed[:n+refreshTagLen]
+	if !decodeB64Exact(sealed[n:], seg[4]) {
 		return RefreshHandle{}, errRefreshShape
 	}
-	sealed := ct[:n+refreshTagLen]
 
 	// A separate output buffer: GCM wipes its output on failure, which must
 	// not destroy the ciphertext before the next key is tried.
@@ -208,12 +209,6 @@ func (ks *KeySet) OpenRefresh(tok string) (RefreshHandle, error) {
 		return h, nil
 	}
 	return RefreshHandle{}, errRefreshAuth
-}
-
-// decodeExact decodes s into dst and reports whether it filled dst exactly.
-func decodeExact(dst []byte, s string) bool {
-	n, err := b64.Decode(dst, []byte(s))
-	return err == nil && n == len(dst)
 }
 
 // decodeRefreshHandle parses an authenticated plaintext. It only ever sees

@@ -239,8 +239,12 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 		}
 		// PreventUserExistenceErrors: answer like for a real user, fail later.
 		fake = true
-		salt, _ := srp.NewSalt()
-		u = &store.User{Username: username, SRPSalt: hex.EncodeToString(salt), SRPVerifier: randomHex(384)}
+		salt, err := srp.NewSalt()
+		if err != nil {
+			return nil, internal("srp salt", err)
+		}
+		v := srp.Verifier(srp.PoolName(c.PoolID), username, randomHex(32), salt)
+		u = &store.User{Username: username, SRPSalt: srp.SaltHex(salt), SRPVerifier: v.Text(16)}
 	}
 	v, ok := new(big.Int).SetString(u.SRPVerifier, 16)
 	if !ok {
@@ -267,7 +271,7 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 		return nil, err
 	}
 	return &AuthResponse{ChallengeName: ChallengePasswordVerifier, Session: id, ChallengeParameters: map[string]string{
-		"SALT": u.SRPSalt, "SRP_B": srv.B().Text(16), "SECRET_BLOCK": base64.StdEncoding.EncodeToString(block),
+		"SALT": u.SRPSalt, "SRP_B": srv.BHex(), "SECRET_BLOCK": base64.StdEncoding.EncodeToString(block),
 		"USERNAME": u.Username, "USER_ID_FOR_SRP": u.Username}}, nil
 }
 

@@ -316,4 +316,3 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-

@@ -88,7 +88,9 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 }
 
 // DescribeUserPool returns a pool.
-func (s *Service) DescribeUserPool(ctx context.Context, id string) (*Pool, error) { return s.pool(ctx, id) }
+func (s *Service) DescribeUserPool(ctx context.Context, id string) (*Pool, error) {
+	return s.pool(ctx, id)
+}
 
 // DeleteUserPool deletes a pool and everything in it.
 func (s *Service) DeleteUserPool(ctx context.Context, id string) error {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -171,7 +170,7 @@ func (s *Service) setPassword(u *store.User, password string) error {
 	}
 	v := srp.Verifier(srp.PoolName(u.PoolID), u.Username, password, salt)
 	u.PasswordHash = h
-	u.SRPSalt = hex.EncodeToString(salt)
+	u.SRPSalt = srp.SaltHex(salt)
 	u.SRPVerifier = v.Text(16)
 	return nil
 }

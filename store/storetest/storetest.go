@@ -73,12 +73,52 @@ type test struct {
 	fn   func(t *testing.T, s store.Store)
 }
 
-// tests is the suite, in the order it runs. Each file of the package appends
-// its tests in an init function, so the order is pools, users, sessions,
-// challenges and keys, cascades, encodings (file name order).
-var tests []test
-
-func register(ts ...test) { tests = append(tests, ts...) }
+// tests is the suite, in the order it runs.
+var tests = []test{
+	{"PoolCreateGet", testPoolCreateGet},
+	{"PoolCreateConflict", testPoolCreateConflict},
+	{"PoolGetNotFound", testPoolGetNotFound},
+	{"PoolUpdate", testPoolUpdate},
+	{"PoolDelete", testPoolDelete},
+	{"ListPools", testListPools},
+	{"ClientCreateGet", testClientCreateGet},
+	{"ClientCreateConflict", testClientCreateConflict},
+	{"ClientGetNotFound", testClientGetNotFound},
+	{"ClientUpdate", testClientUpdate},
+	{"ClientDelete", testClientDelete},
+	{"ListClients", testListClients},
+	{"UserCreateGet", testUserCreateGet},
+	{"UserCreateConflict", testUserCreateConflict},
+	{"UserGetNotFound", testUserGetNotFound},
+	{"UserUpdate", testUserUpdate},
+	{"UserUpdateNotFound", testUserUpdateNotFound},
+	{"UserDelete", testUserDelete},
+	{"UserAttributes", testUserAttributes},
+	{"ListUsers", testListUsers},
+	{"BumpSignOutGen", testBumpSignOutGen},
+	{"BumpSignOutGenConcurrent", testBumpSignOutGenConcurrent},
+	{"SessionCreateGet", testSessionCreateGet},
+	{"SessionCreateConflict", testSessionCreateConflict},
+	{"SessionGetNotFound", testSessionGetNotFound},
+	{"RevokeSession", testRevokeSession},
+	{"RevokeSessionConcurrent", testRevokeSessionConcurrent},
+	{"RotateRefresh", testRotateRefresh},
+	{"RotateRefreshConcurrent", testRotateRefreshConcurrent},
+	{"TouchSession", testTouchSession},
+	{"ListUserSessions", testListUserSessions},
+	{"ChallengePutTake", testChallengePutTake},
+	{"ChallengeConflict", testChallengeConflict},
+	{"TakeChallengeConcurrent", testTakeChallengeConcurrent},
+	{"Keys", testKeys},
+	{"RetireKey", testRetireKey},
+	{"DeletePoolCascades", testDeletePoolCascades},
+	{"DeleteUserRemovesSessions", testDeleteUserRemovesSessions},
+	{"DeleteClientRemovesSessions", testDeleteClientRemovesSessions},
+	{"Times", testTimes},
+	{"ZeroTimes", testZeroTimes},
+	{"OpaqueBytes", testOpaqueBytes},
+	{"ReturnedRecordsAreCopies", testReturnedRecordsAreCopies},
+}
 
 // base is the suite's reference instant: it has sub-millisecond digits and a
 // non-UTC zone, so that precision and normalisation to UTC are exercised.
