@@ -577,4 +577,3 @@ func TestConcurrentSignInsAndSignOuts(t *testing.T) {
 func asErr[T error](err error, target *T) bool {
 	return err != nil && errorsAs(err, target)
 }
-

@@ -102,4 +102,3 @@ func parseCreds(s string) (map[string]string, error) {
 	}
 	return creds, nil
 }
-

@@ -42,7 +42,7 @@ type Server struct {
 	// Admin is an SDK client with anonymous credentials aimed at the server.
 	Admin *cip.Client
 	// Inner is the assembled server, for white-box access in tests.
-	Inner *server.Server
+	Inner  *server.Server
 	DBPath string
 
 	stopOnce sync.Once
