@@ -56,7 +56,8 @@ func (s *Service) RevokeToken(ctx context.Context, raw, clientID, clientSecret s
 		return err
 	}
 	if c.Secret != "" && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(clientSecret)) != 1 {
-		return notAuthorized("Client " + c.ID + " is configured with secret but secret was not received or is invalid")
+		// RevokeToken's model has no NotAuthorizedException; UnauthorizedException is its typed refusal.
+		return newErr(CodeUnauthorized, "Client %s is configured with secret but secret was not received or is invalid", c.ID)
 	}
 	if !c.Config.RevocationEnabled() {
 		return newErr(CodeUnsupportedOperation, "Token revocation is not enabled for this client")
