@@ -477,11 +477,9 @@ func TestWireErrors(t *testing.T) {
 
 // TestRotation: GetTokensFromRefreshToken rotates; the old token works within the grace period only, and reuse after it revokes the family.
 func TestRotation(t *testing.T) {
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	s := testserver.StartWith(t, testserver.Options{Now: clock})
+	clock := testserver.NewClock(time.Now())
+	advance := clock.Advance
+	s := testserver.StartWith(t, testserver.Options{Now: clock.Now})
 	c := s.Admin
 	poolID, clientID, _ := s.NewPool(t, testserver.WithRotation(10*time.Second))
 	s.NewUser(t, poolID, "hank", password)
