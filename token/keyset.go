@@ -354,22 +354,27 @@ func (ks *KeySet) parseHeader(seg string) (*signingKey, error) {
 	return sk, nil
 }
 
-// sha256Pool recycles hash states for sha256String.
-var sha256Pool = sync.Pool{New: func() any { return sha256.New() }}
+// sha256State is a pooled hash with its scratch space: both would escape
+// to the heap through the hash.Hash interface if declared per call.
+type sha256State struct {
+	h     hash.Hash
+	chunk [512]byte
+	sum   [sha256.Size]byte
+}
+
+var sha256Pool = sync.Pool{New: func() any { return &sha256State{h: sha256.New()} }}
 
 // sha256String hashes s without first copying all of it into a []byte:
 // the conversion would allocate a token-sized buffer per Verify.
 func sha256String(s string) [sha256.Size]byte {
-	h := sha256Pool.Get().(hash.Hash)
-	h.Reset()
-	var chunk [512]byte
+	st := sha256Pool.Get().(*sha256State)
+	st.h.Reset()
 	for len(s) > 0 {
-		n := copy(chunk[:], s)
-		h.Write(chunk[:n])
+		n := copy(st.chunk[:], s)
+		st.h.Write(st.chunk[:n])
 		s = s[n:]
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	sha256Pool.Put(h)
+	sum := [sha256.Size]byte(st.h.Sum(st.sum[:0]))
+	sha256Pool.Put(st)
 	return sum
 }

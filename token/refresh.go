@@ -77,9 +77,9 @@ var (
 // RefreshHandle is what a refresh token carries: the server-side session it
 // refers to, the generation (rotation counter) and the pool.
 type RefreshHandle struct {
-	SessionID string
-	Gen       int64
-	PoolID    string
+	SessionID string // server-side session (token family) the token belongs to
+	Gen       int64  // rotation generation within the session
+	PoolID    string // user pool that issued it, re-checked by the caller
 }
 
 // refreshKey is a pool refresh key. HMAC states keyed with it are pooled
