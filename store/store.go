@@ -2,6 +2,13 @@
 // aggregate (pools and clients, users, sessions, challenges, keys). The
 // implementations (store/sqlite, store/postgres) hold no business rules; every
 // rule lives in package userpool. Every backend must pass store/storetest.
+//
+// Encoding contracts common to every method: times are kept to the
+// millisecond (finer digits may be dropped) and returned in UTC, and the zero
+// time is returned as the zero time; opaque byte fields (Settings, Data,
+// Private) round-trip byte for byte; listings are in byte order of their key,
+// a limit <= 0 means no limit, and listing nothing is an empty result, not
+// ErrNotFound.
 package store
 
 import (
@@ -141,10 +148,11 @@ type Sessions interface {
 	// unless it already is (then it is a no-op). Committed before it returns.
 	RevokeSession(ctx context.Context, id string, at time.Time, reason string) error // ErrNotFound
 	// RotateRefresh moves RefreshGen from fromGen to fromGen+1 and sets
-	// RotatedAt, only if RefreshGen is still fromGen and the session is not
-	// revoked; otherwise ErrConflict.
+	// RotatedAt and LastUsed to at, only if RefreshGen is still fromGen and
+	// the session is not revoked; otherwise ErrConflict (ErrNotFound if there
+	// is no such session).
 	RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error
-	// TouchSession records use of the session.
+	// TouchSession records use of the session (sets LastUsed); ErrNotFound.
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	// ListUserSessions lists a user's sessions, newest first.
 	ListUserSessions(ctx context.Context, poolID, sub string) ([]*Session, error)

@@ -17,7 +17,7 @@ const (
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qTouchSession  = `UPDATE sessions SET last_used = ? WHERE id = ?`
-	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?
+	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?, last_used = ?
 		WHERE id = ? AND refresh_gen = ? AND revoked_at IS NULL`
 	qListUserSessions = `SELECT ` + sessionCols + ` FROM sessions
 		WHERE pool_id = ? AND user_sub = ? ORDER BY created_at DESC, id DESC`
@@ -81,12 +81,13 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reas
 	})
 }
 
-// RotateRefresh implements store.Sessions as one conditional UPDATE, so that
+// RotateRefresh implements store.Sessions as one conditional UPDATE (which
+// also sets LastUsed: a rotation is a use), so that
 // of concurrent rotations from the same generation exactly one succeeds. A
 // missing session is store.ErrNotFound.
 func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error {
 	const op = "rotate refresh token"
-	res, err := s.rotateRefresh.ExecContext(ctx, ms(at), id, fromGen)
+	res, err := s.rotateRefresh.ExecContext(ctx, ms(at), ms(at), id, fromGen)
 	if err != nil {
 		return wrap(op, err)
 	}

@@ -131,6 +131,7 @@ func testRotateRefresh(t *testing.T, s store.Store) {
 	want := *ss
 	want.RefreshGen = 1
 	want.RotatedAt = at(time.Hour)
+	want.LastUsed = at(time.Hour) // a rotation is a use
 	got, err := s.GetSession(ctx, ss.ID)
 	mustOK(t, "GetSession", err)
 	check(t, "GetSession after RotateRefresh", &want, got)
@@ -144,6 +145,7 @@ func testRotateRefresh(t *testing.T, s store.Store) {
 	mustOK(t, "RotateRefresh from 1", s.RotateRefresh(ctx, ss.ID, 1, at(3*time.Hour)))
 	want.RefreshGen = 2
 	want.RotatedAt = at(3 * time.Hour)
+	want.LastUsed = at(3 * time.Hour)
 	got, err = s.GetSession(ctx, ss.ID)
 	mustOK(t, "GetSession", err)
 	check(t, "GetSession after a second RotateRefresh", &want, got)

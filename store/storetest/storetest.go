@@ -30,8 +30,8 @@
 //   - Identity-scoped calls are scoped: DeleteClient, RetireKey, GetUser and
 //     friends with the right id but the wrong pool are store.ErrNotFound and
 //     change nothing.
-//   - RotateRefresh and TouchSession on a missing session are
-//     store.ErrNotFound.
+//   - RotateRefresh sets LastUsed as well as RotatedAt; RotateRefresh and
+//     TouchSession on a missing session are store.ErrNotFound.
 //   - Concurrency: BumpSignOutGen is atomic, RotateRefresh is a
 //     compare-and-set, TakeChallenge is single use, and an UpdateUser racing
 //     with BumpSignOutGen never loses a bump.
