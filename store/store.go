@@ -164,6 +164,9 @@ type Challenges interface {
 	// TakeChallenge atomically removes and returns the challenge; a second
 	// take of the same id gets ErrNotFound. Expiry is the caller's business.
 	TakeChallenge(ctx context.Context, id string) (*Challenge, error)
+	// PurgeChallenges deletes challenges that expired before the given time
+	// (abandoned sign-ins) and returns how many it deleted.
+	PurgeChallenges(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Keys stores pool keys.

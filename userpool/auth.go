@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -531,4 +532,14 @@ func (s *Service) rotate(ctx context.Context, c *Client, sess *store.Session, h 
 		}
 	}
 	return newErr(CodeConcurrentModification, "Concurrent refresh of the same token; try again")
+}
+
+// PurgeExpiredChallenges deletes abandoned sign-in challenges. The server
+// calls it periodically; a challenge is worthless once expired anyway.
+func (s *Service) PurgeExpiredChallenges(ctx context.Context) (int64, error) {
+	n, err := s.st.PurgeChallenges(ctx, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("purge challenges: %w", err)
+	}
+	return n, nil
 }

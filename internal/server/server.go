@@ -111,6 +111,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go s.janitor(ctx, time.Minute)
 	select {
 	case err := <-errc:
 		_ = s.Close()
@@ -125,6 +126,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		err = cerr
 	}
 	return err
+}
+
+// janitor purges abandoned challenges until ctx is done.
+func (s *Server) janitor(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Service.PurgeExpiredChallenges(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("janitor", "err", err)
+			} else if n > 0 {
+				s.log.Debug("janitor purged challenges", "count", n)
+			}
+		}
+	}
 }
 
 // Close closes the store.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -32,4 +33,14 @@ func (s *Store) TakeChallenge(ctx context.Context, id string) (*store.Challenge,
 		return nil, err
 	}
 	return c, nil
+}
+
+// PurgeChallenges implements store.Challenges.
+func (s *Store) PurgeChallenges(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM challenges WHERE expires_at < ?`, ms(before))
+	if err != nil {
+		return 0, wrap("purge challenges", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("purge challenges", err)
 }

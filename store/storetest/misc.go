@@ -46,6 +46,27 @@ func testChallengePutTake(t *testing.T, s store.Store) {
 	mustOK(t, "PutChallenge with a taken id", s.PutChallenge(ctx, c))
 }
 
+func testPurgeChallenges(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	old := newChallenge(f.c1, "challenge-old", "alice")
+	old.ExpiresAt = at(-time.Hour)
+	live := newChallenge(f.c1, "challenge-live", "alice")
+	live.ExpiresAt = at(time.Hour)
+	mustOK(t, "PutChallenge", s.PutChallenge(ctx, old))
+	mustOK(t, "PutChallenge", s.PutChallenge(ctx, live))
+	n, err := s.PurgeChallenges(ctx, at(0))
+	mustOK(t, "PurgeChallenges", err)
+	if n != 1 {
+		t.Fatalf("PurgeChallenges deleted %d, want 1", n)
+	}
+	_, err = s.TakeChallenge(ctx, old.ID)
+	wantErr(t, "TakeChallenge of a purged challenge", err, store.ErrNotFound)
+	got, err := s.TakeChallenge(ctx, live.ID)
+	mustOK(t, "TakeChallenge of a live challenge", err)
+	check(t, "TakeChallenge after purge", live, got)
+}
+
 func testChallengeConflict(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")

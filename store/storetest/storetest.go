@@ -109,6 +109,7 @@ var tests = []test{
 	{"ChallengePutTake", testChallengePutTake},
 	{"ChallengeConflict", testChallengeConflict},
 	{"TakeChallengeConcurrent", testTakeChallengeConcurrent},
+	{"PurgeChallenges", testPurgeChallenges},
 	{"Keys", testKeys},
 	{"RetireKey", testRetireKey},
 	{"DeletePoolCascades", testDeletePoolCascades},
