@@ -254,7 +254,7 @@ func TestVerifyRejects(t *testing.T) {
 			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20261123T123046Z") }, code: invalid, message: sigMismatch},
 		{name: "x-amz-date other day than scope", o: reqOpts{body: testBody},
 			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20261124T000000Z") },
-			now: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), code: invalid, message: "Date in Credential scope does not match"},
+			now:    time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), code: invalid, message: "Date in Credential scope does not match"},
 		{name: "x-amz-date unparseable", o: reqOpts{body: testBody},
 			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Date", "Mon, 23 Nov 2026 12:30:45 GMT") }, code: invalid,
 			message: "X-Amz-Date"},
