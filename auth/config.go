@@ -102,6 +102,7 @@ type ConfigError struct {
 	Problems []string
 }
 
+// Error describes the failure; it never contains a token.
 func (e *ConfigError) Error() string {
 	return "auth: invalid config: " + strings.Join(e.Problems, "; ")
 }

@@ -51,12 +51,18 @@ type ServiceError struct {
 	Err error
 }
 
+// Error describes the failure; it never contains a token.
 func (e *ServiceError) Error() string {
 	return redact(fmt.Sprintf("auth: %s: %s: %s", e.Operation, e.Code, e.Message))
 }
 
 // Unwrap returns the SDK's error.
 func (e *ServiceError) Unwrap() error { return e.Err }
+
+// GoString keeps %#v as free of tokens as Error().
+func (e *ServiceError) GoString() string {
+	return fmt.Sprintf("&auth.ServiceError{Operation:%q, Code:%q, Message:%q}", e.Operation, e.Code, redact(e.Message))
+}
 
 // NetworkError is a failure to get an answer from the service: connection
 // refused, DNS, TLS, timeouts, exhausted retries, a cancelled context.
@@ -67,12 +73,18 @@ type NetworkError struct {
 	Err error
 }
 
+// Error describes the failure; it never contains a token.
 func (e *NetworkError) Error() string {
 	return redact(fmt.Sprintf("auth: %s: network error: %v", e.Operation, e.Err))
 }
 
 // Unwrap returns the underlying error.
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// GoString keeps %#v as free of tokens as Error().
+func (e *NetworkError) GoString() string {
+	return fmt.Sprintf("&auth.NetworkError{Operation:%q, Err:%q}", e.Operation, errText(e.Err))
+}
 
 // ServiceErrorCode returns the Cognito error name carried by err, if any.
 func ServiceErrorCode(err error) (string, bool) {
@@ -127,12 +139,18 @@ type HostedUIError struct {
 	Err error
 }
 
+// Error describes the failure; it never contains a token.
 func (e *HostedUIError) Error() string {
 	return redact(fmt.Sprintf("auth: hosted-UI sign-out: %v", e.Err))
 }
 
 // Unwrap returns the cause.
 func (e *HostedUIError) Unwrap() error { return e.Err }
+
+// GoString keeps %#v as free of tokens as Error().
+func (e *HostedUIError) GoString() string {
+	return fmt.Sprintf("&auth.HostedUIError{URL:%q, Err:%q}", e.URL, errText(e.Err))
+}
 
 // GlobalSignOutError records a failed GlobalSignOut. AccessToken is the token to
 // retry it with (through Client.CognitoClient); it never appears in Error().
@@ -141,6 +159,7 @@ type GlobalSignOutError struct {
 	Err         error
 }
 
+// Error describes the failure; it never contains a token.
 func (e *GlobalSignOutError) Error() string {
 	return redact(fmt.Sprintf("auth: global sign-out: %v", e.Err))
 }
@@ -160,6 +179,7 @@ type RevokeTokenError struct {
 	Err          error
 }
 
+// Error describes the failure; it never contains a token.
 func (e *RevokeTokenError) Error() string {
 	return redact(fmt.Sprintf("auth: revoke refresh token: %v", e.Err))
 }

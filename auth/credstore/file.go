@@ -29,6 +29,7 @@ type InsecureFileError struct {
 	Mode fs.FileMode
 }
 
+// Error describes the failure; it never contains a token.
 func (e *InsecureFileError) Error() string {
 	return fmt.Sprintf("credstore: refusing to use %s: its mode is %#o, so users other than its owner can access it; "+
 		"run `chmod 600 %s` if you trust its content, or delete it and sign in again", e.Path, e.Mode.Perm(), e.Path)

@@ -1,0 +1,97 @@
+// Package auth is a client SDK for Amazon Cognito user pools (and Cognate, which
+// speaks the same wire protocol) with the sign-in and, above all, sign-out
+// semantics of AWS Amplify's Auth category.
+//
+// It talks to the service only through aws-sdk-go-v2's cognitoidentityprovider
+// client, so the same code works against Cognate (set Config.Endpoint) and
+// against Amazon Cognito (leave it empty).
+//
+// # Signing in
+//
+//	client, err := auth.New(auth.Config{
+//		UserPoolID: "us-east-1_AbC123xyZ",
+//		ClientID:   "abcdefghij0123456789klmnop",
+//		Endpoint:   "http://127.0.0.1:9229", // Cognate; empty for AWS
+//		Store:      store,                   // see package credstore
+//	})
+//	res, err := client.SignIn(ctx, "alice", password, auth.SignInOptions{AuthFlow: auth.AuthFlowUserPassword})
+//	if res.NextStep == auth.SignInStepConfirmWithNewPassword {
+//		res, err = client.ConfirmSignIn(ctx, newPassword, auth.ConfirmSignInOptions{})
+//	}
+//
+// One user is signed in at a time: SignIn while signed in fails with
+// ErrInvalidState. FetchAuthSession returns the tokens, refreshing them (with
+// REFRESH_TOKEN_AUTH) when the access token is about to expire. When the service
+// refuses the refresh token the user is signed out locally and
+// EventSessionExpired is emitted; a network failure changes nothing.
+//
+// # Signing out
+//
+// SignOut returns one of three results, matched with a type switch:
+//
+//	switch r := client.SignOut(ctx, auth.SignOutOptions{Global: true}).(type) {
+//	case auth.CompleteSignOut:
+//		// signed out everywhere it was asked to
+//	case auth.PartialSignOut:
+//		// signed out on this device; some remote step failed:
+//		// r.HostedUIError, r.GlobalSignOutError, r.RevokeTokenError
+//	case auth.FailedSignOut:
+//		// nothing changed; the user is still signed in (r.Cause)
+//	}
+//
+// Callers who do not need the details use r.SignedOutLocally() and r.Err().
+// The steps, in order: hosted-UI sign-out (only after a hosted-UI sign-in, with
+// a deadline), GlobalSignOut (only with Global; refreshing an expired access
+// token first), RevokeToken (only when the access token carries origin_jti, and
+// not after a failed global sign-out), then clearing the local session (keeping
+// remembered-device data). LocalOnly skips the remote steps, for offline use.
+// Every remote step is bounded by Timeouts.Operation, so an offline sign-out
+// returns within seconds.
+//
+// # Finishing a partial sign-out by hand
+//
+// Each error of a PartialSignOut carries the token its step needed. Retry with
+// the underlying client, CognitoClient:
+//
+//	if p, ok := r.(auth.PartialSignOut); ok {
+//		if g := p.GlobalSignOutError; g != nil {
+//			_, err := client.CognitoClient().GlobalSignOut(ctx, &cognitoidentityprovider.GlobalSignOutInput{
+//				AccessToken: aws.String(g.AccessToken),
+//			})
+//			...
+//		}
+//		if rv := p.RevokeTokenError; rv != nil {
+//			_, err := client.CognitoClient().RevokeToken(ctx, &cognitoidentityprovider.RevokeTokenInput{
+//				Token:    aws.String(rv.RefreshToken),
+//				ClientId: aws.String(client.ClientID()),
+//				// ClientSecret: aws.String(secret), for clients with a secret
+//			})
+//			...
+//		}
+//	}
+//
+// See the examples of Client.CognitoClient and the programs under examples/.
+//
+// # Errors
+//
+// Errors match with errors.Is and errors.As: ErrUserCancelled, ErrNotAttempted,
+// ErrInvalidState, ErrNotSignedIn, ErrSessionExpired, ErrNotImplemented,
+// ErrBrowserUnavailable, ErrInvalidParameter; *NetworkError for transport
+// failures; *ServiceError (and the SDK's typed exceptions, e.g.
+// *types.NotAuthorizedException) for answers of the service, with the Cognito
+// error name in Code. Tokens never appear in Error() strings or in log records;
+// they are only in the exported fields of GlobalSignOutError and
+// RevokeTokenError, so that the caller can retry.
+//
+// # Events
+//
+// Subscribe registers a callback for EventSignedIn, EventSignedOut,
+// EventSessionExpired and EventUserDeleted. Each subscriber gets events in order
+// on its own goroutine; a slow subscriber never blocks the Client.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use and runs its operations one at a time. A
+// second SignOut waits for the first, finds nobody signed in and returns
+// CompleteSignOut without an event.
+package auth
