@@ -21,7 +21,7 @@
 //
 // One user is signed in at a time: SignIn while signed in fails with
 // ErrInvalidState. FetchAuthSession returns the tokens, refreshing them (with
-// REFRESH_TOKEN_AUTH) when the access token is about to expire. When the service
+// GetTokensFromRefreshToken) when the access token is about to expire. When the service
 // refuses the refresh token the user is signed out locally and
 // EventSessionExpired is emitted; a network failure changes nothing.
 //

@@ -49,6 +49,7 @@ type fault struct {
 type recordedCall struct {
 	Op   string
 	Body map[string]any
+	Raw  []byte
 	At   time.Time
 }
 
@@ -79,7 +80,7 @@ func newFaultProxy(t testing.TB, upstream string) *faultProxy {
 		var m map[string]any
 		_ = json.Unmarshal(body, &m)
 		p.mu.Lock()
-		p.calls = append(p.calls, recordedCall{Op: op, Body: m, At: time.Now()})
+		p.calls = append(p.calls, recordedCall{Op: op, Body: m, Raw: body, At: time.Now()})
 		f, hasFault := p.faults[op]
 		hook := p.hooks[op]
 		p.mu.Unlock()

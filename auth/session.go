@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/auth/credstore"
 )
@@ -52,7 +51,7 @@ type FetchAuthSessionOptions struct {
 
 // FetchAuthSession returns the signed-in user's session, refreshing the tokens
 // first when the access token expires within Config.RefreshThreshold (or when
-// opts.ForceRefresh is set). Refreshing uses InitiateAuth REFRESH_TOKEN_AUTH.
+// opts.ForceRefresh is set). Refreshing uses GetTokensFromRefreshToken.
 //
 // Nobody signed in: AuthSession{SignedIn: false} and a nil error.
 //
@@ -113,27 +112,28 @@ func (c *Client) refreshAndStore(ctx context.Context, rec credstore.Record) (*cr
 }
 
 // refresh mints new tokens with the session's refresh token. It stores nothing.
+// Like Amplify JS it uses GetTokensFromRefreshToken, which also serves app
+// clients with refresh-token rotation (they refuse REFRESH_TOKEN_AUTH); a
+// rotated refresh token replaces the stored one.
 func (c *Client) refresh(ctx context.Context, s *credstore.Session) (*credstore.Session, error) {
-	params := map[string]string{"REFRESH_TOKEN": s.RefreshToken}
-	if h := c.secretHash(s.Username); h != "" {
-		params["SECRET_HASH"] = h
-		params["USERNAME"] = s.Username
+	in := &cip.GetTokensFromRefreshTokenInput{
+		ClientId:     aws.String(c.cfg.ClientID),
+		RefreshToken: aws.String(s.RefreshToken),
 	}
-	var out *cip.InitiateAuthOutput
-	err := c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
+	if c.cfg.ClientSecret != "" {
+		in.ClientSecret = aws.String(c.cfg.ClientSecret)
+	}
+	var out *cip.GetTokensFromRefreshTokenOutput
+	err := c.call(ctx, "GetTokensFromRefreshToken", func(ctx context.Context) error {
 		var err error
-		out, err = c.cip.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
-			ClientId:       aws.String(c.cfg.ClientID),
-			AuthParameters: params,
-		})
+		out, err = c.cip.GetTokensFromRefreshToken(ctx, in)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if out.AuthenticationResult == nil {
-		return nil, fmt.Errorf("auth: refresh answered with challenge %q instead of tokens", out.ChallengeName)
+		return nil, errors.New("auth: refresh answered without tokens")
 	}
 	ns, err := c.newSession(out.AuthenticationResult, s.LoginID, AuthFlow(s.AuthFlow), s)
 	if err != nil {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,21 +13,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/auth/credstore"
+	"github.com/cognate-dev/cognate/srp"
 )
 
 // AuthFlow selects how SignIn proves the password.
 type AuthFlow string
 
 const (
-	// AuthFlowDefault is the SDK's default flow. Today that is
-	// AuthFlowUserPassword; once SRP lands it becomes AuthFlowSRP, as in Amplify.
-	// Name a flow explicitly to pin it.
+	// AuthFlowDefault is the SDK's default flow: AuthFlowSRP, as in Amplify.
 	AuthFlowDefault AuthFlow = ""
 	// AuthFlowUserPassword sends the password to the service (USER_PASSWORD_AUTH);
 	// the app client must allow ALLOW_USER_PASSWORD_AUTH.
 	AuthFlowUserPassword AuthFlow = "USER_PASSWORD_AUTH"
-	// AuthFlowSRP proves the password without sending it (USER_SRP_AUTH). Not
-	// implemented yet: SignIn returns ErrNotImplemented.
+	// AuthFlowSRP proves the password without sending it (USER_SRP_AUTH, then
+	// the PASSWORD_VERIFIER challenge); the app client must allow
+	// ALLOW_USER_SRP_AUTH.
 	AuthFlowSRP AuthFlow = "USER_SRP_AUTH"
 )
 
@@ -100,12 +101,10 @@ func (c *Client) SignIn(ctx context.Context, username, password string, opts Sig
 	}
 	flow := opts.AuthFlow
 	if flow == AuthFlowDefault {
-		flow = AuthFlowUserPassword
+		flow = AuthFlowSRP
 	}
 	switch flow {
-	case AuthFlowUserPassword:
-	case AuthFlowSRP:
-		return SignInResult{}, fmt.Errorf("%w: SRP sign-in (USER_SRP_AUTH); use AuthFlowUserPassword for now", ErrNotImplemented)
+	case AuthFlowUserPassword, AuthFlowSRP:
 	default:
 		return SignInResult{}, invalidParam(fmt.Sprintf("unknown auth flow %q", flow))
 	}
@@ -118,7 +117,16 @@ func (c *Client) SignIn(ctx context.Context, username, password string, opts Sig
 	}
 	c.pending = nil
 
-	params := map[string]string{"USERNAME": username, "PASSWORD": password}
+	params := map[string]string{"USERNAME": username}
+	var srpClient *srp.Client
+	if flow == AuthFlowSRP {
+		if srpClient, err = srp.NewClient(); err != nil {
+			return SignInResult{}, fmt.Errorf("auth: SRP: %w", err)
+		}
+		params["SRP_A"] = srpClient.A()
+	} else {
+		params["PASSWORD"] = password
+	}
 	if h := c.secretHash(username); h != "" {
 		params["SECRET_HASH"] = h
 	}
@@ -136,7 +144,50 @@ func (c *Client) SignIn(ctx context.Context, username, password string, opts Sig
 	if err != nil {
 		return SignInResult{}, err
 	}
+	if flow == AuthFlowSRP && out.ChallengeName == types.ChallengeNameTypePasswordVerifier {
+		return c.answerPasswordVerifier(ctx, rec, username, password, srpClient, out, opts.ClientMetadata)
+	}
 	return c.afterAuth(ctx, rec, username, flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
+}
+
+// answerPasswordVerifier proves the password for USER_SRP_AUTH (lock held):
+// the session key from SRP signs the challenge's secret block and a timestamp.
+func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Record, loginID, password string, cl *srp.Client,
+	ch *cip.InitiateAuthOutput, metadata map[string]string,
+) (SignInResult, error) {
+	p := ch.ChallengeParameters
+	userID := p["USER_ID_FOR_SRP"]
+	poolName := srp.PoolName(c.cfg.UserPoolID)
+	key, err := cl.Key(poolName, userID, password, p["SRP_B"], p["SALT"])
+	if err != nil {
+		return SignInResult{}, fmt.Errorf("auth: SRP: the service sent an invalid challenge: %w", err)
+	}
+	block, err := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	if err != nil || userID == "" {
+		return SignInResult{}, errors.New("auth: SRP: the service sent a malformed PASSWORD_VERIFIER challenge")
+	}
+	ts := srp.FormatTimestamp(c.cfg.Now())
+	resp := map[string]string{"USERNAME": userID, "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts,
+		"PASSWORD_CLAIM_SIGNATURE": srp.Signature(key, poolName, userID, block, ts)}
+	if h := c.secretHash(userID); h != "" {
+		resp["SECRET_HASH"] = h
+	}
+	var out *cip.RespondToAuthChallengeOutput
+	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
+		var err error
+		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+			ChallengeName:      types.ChallengeNameTypePasswordVerifier,
+			ClientId:           aws.String(c.cfg.ClientID),
+			ChallengeResponses: resp,
+			Session:            ch.Session,
+			ClientMetadata:     metadata,
+		})
+		return err
+	})
+	if err != nil {
+		return SignInResult{}, err
+	}
+	return c.afterAuth(ctx, rec, loginID, AuthFlowSRP, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
 }
 
 // afterAuth handles an InitiateAuth / RespondToAuthChallenge answer (lock held).

@@ -51,7 +51,7 @@ func TestSignIn_UserPassword(t *testing.T) {
 func TestSignIn_Errors(t *testing.T) {
 	e := newEnv(t)
 	c := e.client(t)
-	_, err := c.SignIn(bg(), testUser, "wrong-Passw0rd", auth.SignInOptions{})
+	_, err := c.SignIn(bg(), testUser, "wrong-Passw0rd", auth.SignInOptions{AuthFlow: auth.AuthFlowUserPassword})
 	var nae *types.NotAuthorizedException
 	var se *auth.ServiceError
 	if !errors.As(err, &nae) || !errors.As(err, &se) || se.Code != "NotAuthorizedException" || se.Operation != "InitiateAuth" {
@@ -71,16 +71,51 @@ func TestSignIn_Errors(t *testing.T) {
 	}
 }
 
-// SRP is a flow choice that exists but is not implemented yet.
-func TestSignIn_SRPNotImplementedYet(t *testing.T) {
+// SRP is the default flow: InitiateAuth USER_SRP_AUTH then PASSWORD_VERIFIER,
+// and the password never crosses the wire.
+func TestSignIn_SRPIsDefault(t *testing.T) {
+	for _, secret := range []bool{false, true} {
+		var opts []testserver.PoolOption
+		if secret {
+			opts = append(opts, testserver.WithSecret())
+		}
+		e := newEnv(t, opts...)
+		c := e.client(t)
+		r, err := c.SignIn(bg(), testUser, testPassword, auth.SignInOptions{})
+		if err != nil || !r.SignedIn {
+			t.Fatalf("secret=%v: SRP sign-in: %+v, %v", secret, r, err)
+		}
+		if got := e.proxy.ops(); !eq(got, []string{"InitiateAuth", "RespondToAuthChallenge"}) {
+			t.Fatalf("secret=%v: calls %v", secret, got)
+		}
+		init := e.proxy.callsOf("InitiateAuth")[0].Body
+		resp := e.proxy.callsOf("RespondToAuthChallenge")[0].Body
+		if init["AuthFlow"] != "USER_SRP_AUTH" || resp["ChallengeName"] != "PASSWORD_VERIFIER" {
+			t.Fatalf("secret=%v: flow %v / %v", secret, init["AuthFlow"], resp["ChallengeName"])
+		}
+		for _, call := range append(e.proxy.callsOf("InitiateAuth"), e.proxy.callsOf("RespondToAuthChallenge")...) {
+			if strings.Contains(string(call.Raw), testPassword) {
+				t.Fatalf("secret=%v: the password crossed the wire in %s", secret, call.Op)
+			}
+		}
+		u, err := c.CurrentUser(bg())
+		if err != nil || u.AuthFlow != auth.AuthFlowSRP {
+			t.Fatalf("CurrentUser = %+v, %v", u, err)
+		}
+		if err := e.refreshWorks(t, testUser, e.session(t).RefreshToken); err != nil {
+			t.Fatalf("the SRP session's refresh token: %v", err)
+		}
+	}
+	// A wrong password fails at the challenge answer with Cognito's message.
 	e := newEnv(t)
 	c := e.client(t)
-	_, err := c.SignIn(bg(), testUser, testPassword, auth.SignInOptions{AuthFlow: auth.AuthFlowSRP})
-	if !errors.Is(err, auth.ErrNotImplemented) {
-		t.Fatalf("SRP sign-in: %v, want ErrNotImplemented", err)
+	_, err := c.SignIn(bg(), testUser, "wrong-Passw0rd", auth.SignInOptions{AuthFlow: auth.AuthFlowSRP})
+	var se *auth.ServiceError
+	if !errors.As(err, &se) || se.Code != "NotAuthorizedException" || se.Operation != "RespondToAuthChallenge" || !strings.Contains(err.Error(), "Incorrect username or password.") {
+		t.Fatalf("wrong password over SRP: %v", err)
 	}
-	if n := len(e.proxy.ops()); n != 0 {
-		t.Fatalf("%d calls", n)
+	if e.session(t) != nil {
+		t.Fatal("a failed SRP sign-in stored a session")
 	}
 }
 
@@ -94,14 +129,13 @@ func TestSignIn_SecretHash(t *testing.T) {
 	}
 	c := e.client(t)
 	e.signIn(t, c)
-	// Refresh carries USERNAME + SECRET_HASH of the stored username.
+	// Refresh (GetTokensFromRefreshToken) carries the client secret itself.
 	e.proxy.reset()
 	if _, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true}); err != nil {
 		t.Fatal(err)
 	}
-	p := e.proxy.callsOf("InitiateAuth")[0].Body["AuthParameters"].(map[string]any)
-	if p["USERNAME"] != testUser || p["SECRET_HASH"] != auth.SecretHash(testUser, e.clientID, e.secret) {
-		t.Fatalf("refresh parameters: USERNAME=%v SECRET_HASH ok=%v", p["USERNAME"], p["SECRET_HASH"] == auth.SecretHash(testUser, e.clientID, e.secret))
+	if got := e.proxy.callsOf("GetTokensFromRefreshToken")[0].Body["ClientSecret"]; got != e.secret {
+		t.Fatal("refresh did not carry the client secret")
 	}
 }
 
@@ -217,7 +251,7 @@ func TestFetchAuthSession_RefreshRules(t *testing.T) {
 	if err != nil || s.Tokens.AccessToken == old.AccessToken || s.Tokens.RefreshToken != old.RefreshToken {
 		t.Fatalf("forced refresh = %v, %v (new access token, same refresh token expected)", s, err)
 	}
-	if !eq(e.proxy.ops(), []string{"InitiateAuth"}) || e.proxy.callsOf("InitiateAuth")[0].Body["AuthFlow"] != "REFRESH_TOKEN_AUTH" {
+	if !eq(e.proxy.ops(), []string{"GetTokensFromRefreshToken"}) {
 		t.Fatalf("calls = %v", e.proxy.ops())
 	}
 	if st := e.session(t); st.AccessToken != s.Tokens.AccessToken || st.RefreshToken != old.RefreshToken || st.SignedInAt != old.SignedInAt {
@@ -232,7 +266,7 @@ func TestFetchAuthSession_RefreshRules(t *testing.T) {
 	if _, err := c2.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if e.proxy.count("InitiateAuth") != 1 {
+	if e.proxy.count("GetTokensFromRefreshToken") != 1 {
 		t.Fatalf("no refresh near expiry: %v", e.proxy.ops())
 	}
 }
@@ -271,7 +305,7 @@ func TestFetchAuthSession_NetworkFailure_KeepsSession(t *testing.T) {
 	ev := record(c)
 	old := e.signIn(t, c)
 	for _, f := range []fault{{drop: true}, {status: 500, code: "InternalErrorException", msg: "x"}, {code: "TooManyRequestsException", msg: "x"}} {
-		e.proxy.fail("InitiateAuth", f)
+		e.proxy.fail("GetTokensFromRefreshToken", f)
 		s, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true})
 		if err == nil || errors.Is(err, auth.ErrSessionExpired) {
 			t.Fatalf("fault %+v: err = %v", f, err)
@@ -283,7 +317,7 @@ func TestFetchAuthSession_NetworkFailure_KeepsSession(t *testing.T) {
 			t.Fatalf("fault %+v: signed out by a transient failure", f)
 		}
 	}
-	e.proxy.heal("InitiateAuth")
+	e.proxy.heal("GetTokensFromRefreshToken")
 	if _, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true}); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
@@ -365,7 +399,7 @@ func TestNoTokensInLogsOrErrors(t *testing.T) {
 
 	e.signIn(t, c)
 	collect()
-	e.proxy.fail("InitiateAuth", fault{code: "NotAuthorizedException", msg: "Refresh Token has been revoked"})
+	e.proxy.fail("GetTokensFromRefreshToken", fault{code: "NotAuthorizedException", msg: "Refresh Token has been revoked"})
 	_, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true})
 	add("expired", err)
 
@@ -478,7 +512,7 @@ func TestOperationsAreSerialized(t *testing.T) {
 		inFlight--
 		mu.Unlock()
 	}
-	e.proxy.onCall("InitiateAuth", enter)
+	e.proxy.onCall("GetTokensFromRefreshToken", enter)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -505,5 +539,27 @@ func TestContextCancelledBeforeStart(t *testing.T) {
 	p, ok := r.(auth.PartialSignOut)
 	if !ok || !errors.Is(p.RevokeTokenError, context.Canceled) {
 		t.Fatalf("SignOut = %#v", r)
+	}
+}
+
+// With refresh-token rotation the SDK stores the rotated refresh token and
+// keeps refreshing with the newest one.
+func TestFetchAuthSession_Rotation(t *testing.T) {
+	e := newEnv(t, testserver.WithRotation(0))
+	c := e.client(t)
+	first := e.signIn(t, c).RefreshToken
+	var seen []string
+	for range 3 {
+		s, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true})
+		if err != nil {
+			t.Fatalf("refresh on a rotating client: %v", err)
+		}
+		seen = append(seen, s.Tokens.RefreshToken)
+		if stored := e.session(t).RefreshToken; stored != s.Tokens.RefreshToken {
+			t.Fatal("the rotated refresh token was not stored")
+		}
+	}
+	if seen[0] == first || seen[1] == seen[0] || seen[2] == seen[1] {
+		t.Fatal("each refresh must rotate the refresh token")
 	}
 }

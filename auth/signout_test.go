@@ -384,11 +384,8 @@ func TestSignOut_Global_RefreshesExpiredAccessTokenFirst(t *testing.T) {
 	if _, ok := r.(auth.CompleteSignOut); !ok {
 		t.Fatalf("SignOut = %#v (%v), want Complete", r, r.Err())
 	}
-	if got := e.proxy.ops(); !eq(got, []string{"InitiateAuth", "GlobalSignOut", "RevokeToken"}) {
+	if got := e.proxy.ops(); !eq(got, []string{"GetTokensFromRefreshToken", "GlobalSignOut", "RevokeToken"}) {
 		t.Fatalf("calls = %v, want refresh, global, revoke", got)
-	}
-	if e.proxy.callsOf("InitiateAuth")[0].Body["AuthFlow"] != "REFRESH_TOKEN_AUTH" {
-		t.Fatal("first call is not a refresh")
 	}
 	if e.proxy.callsOf("GlobalSignOut")[0].Body["AccessToken"] == s.AccessToken {
 		t.Fatal("GlobalSignOut used the expired access token")
@@ -406,7 +403,7 @@ func TestSignOut_Global_RefreshFailsIsGlobalFailure(t *testing.T) {
 	c := e.client(t, func(c *auth.Config) { c.Now = clock.Now })
 	s := e.signIn(t, c)
 	clock.Advance(2 * time.Hour)
-	e.proxy.fail("InitiateAuth", fault{code: "NotAuthorizedException", msg: "Refresh Token has been revoked"})
+	e.proxy.fail("GetTokensFromRefreshToken", fault{code: "NotAuthorizedException", msg: "Refresh Token has been revoked"})
 	e.proxy.reset()
 
 	r := c.SignOut(bg(), auth.SignOutOptions{Global: true})
@@ -417,7 +414,7 @@ func TestSignOut_Global_RefreshFailsIsGlobalFailure(t *testing.T) {
 	if !auth.IsServiceError(p.GlobalSignOutError, "NotAuthorizedException") || p.GlobalSignOutError.AccessToken != s.AccessToken {
 		t.Fatalf("GlobalSignOutError = %v", p.GlobalSignOutError)
 	}
-	if got := e.proxy.ops(); !eq(got, []string{"InitiateAuth"}) {
+	if got := e.proxy.ops(); !eq(got, []string{"GetTokensFromRefreshToken"}) {
 		t.Fatalf("calls = %v, want only the failed refresh", got)
 	}
 	if e.session(t) != nil {
