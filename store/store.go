@@ -1,7 +1,8 @@
 // Package store defines Cognate's storage contracts: small interfaces per
-// aggregate (pools and clients, users, sessions, challenges, keys). The
-// implementations (store/sqlite, store/postgres) hold no business rules; every
-// rule lives in package userpool. Every backend must pass store/storetest.
+// aggregate (pools and clients, users, sessions, challenges, web sessions,
+// authorization codes, keys). The implementations (store/sqlite,
+// store/postgres) hold no business rules; every rule lives in package
+// userpool. Every backend must pass store/storetest.
 //
 // Encoding contracts common to every method: times are kept to the
 // millisecond (finer digits may be dropped) and returned in UTC, and the zero
@@ -112,6 +113,35 @@ type Key struct {
 	RetiredAt time.Time // zero while active
 }
 
+// WebSession is a hosted-UI browser session (the login cookie). ID is a hash
+// of the cookie value, never the value itself. It is valid while unexpired and
+// while the user's SignOutGen still equals UserGen, so a global sign-out ends
+// it in O(1) like every token family.
+type WebSession struct {
+	ID        string // hex SHA-256 of the cookie value
+	PoolID    string
+	UserSub   string
+	UserGen   int64 // the user's SignOutGen when the session was created
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuthCode is a pending OAuth2 authorization code. ID is a hash of the code,
+// never the code itself. It is single use: TakeAuthCode removes it.
+type AuthCode struct {
+	ID                  string // hex SHA-256 of the code
+	PoolID              string
+	ClientID            string
+	UserSub             string
+	UserGen             int64 // the user's SignOutGen when the code was issued
+	RedirectURI         string
+	Scopes              string // space separated, as granted
+	CodeChallenge       string // PKCE; empty when the client sent none
+	CodeChallengeMethod string // "S256" or empty
+	AuthTime            time.Time
+	ExpiresAt           time.Time
+}
+
 // Pools stores user pools and their app clients.
 type Pools interface {
 	CreatePool(ctx context.Context, p *Pool) error                           // ErrConflict if the id exists
@@ -169,6 +199,33 @@ type Challenges interface {
 	PurgeChallenges(ctx context.Context, before time.Time) (int64, error)
 }
 
+// WebSessions stores hosted-UI browser sessions. Deleting the pool or the
+// user deletes them too.
+type WebSessions interface {
+	// CreateWebSession stores a new session: ErrConflict if the id exists,
+	// ErrNotFound if its pool or user (by sub, in that pool) does not.
+	CreateWebSession(ctx context.Context, w *WebSession) error
+	GetWebSession(ctx context.Context, id string) (*WebSession, error) // ErrNotFound
+	DeleteWebSession(ctx context.Context, id string) error             // ErrNotFound
+	// PurgeWebSessions deletes sessions that expired before the given time
+	// and returns how many it deleted.
+	PurgeWebSessions(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AuthCodes stores pending authorization codes. Deleting the pool, the
+// client or the user deletes them too.
+type AuthCodes interface {
+	// PutAuthCode stores a new code: ErrConflict if the id exists,
+	// ErrNotFound if its pool, client (in that pool) or user does not.
+	PutAuthCode(ctx context.Context, c *AuthCode) error
+	// TakeAuthCode atomically removes and returns the code; a second take
+	// of the same id gets ErrNotFound. Expiry is the caller's business.
+	TakeAuthCode(ctx context.Context, id string) (*AuthCode, error)
+	// PurgeAuthCodes deletes codes that expired before the given time and
+	// returns how many it deleted.
+	PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error)
+}
+
 // Keys stores pool keys.
 type Keys interface {
 	PutKey(ctx context.Context, k *Key) error                             // ErrConflict if the id exists
@@ -182,6 +239,8 @@ type Store interface {
 	Users
 	Sessions
 	Challenges
+	WebSessions
+	AuthCodes
 	Keys
 	Close() error
 }

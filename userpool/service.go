@@ -42,6 +42,8 @@ type Service struct {
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
+
+	hosted hostedUIState // hosted-UI sign-in throttling (hostedui.go); its zero value is ready
 }
 
 // New returns a Service.

@@ -125,6 +125,12 @@ func peekIssuer(raw string) string {
 // authenticate checks an access token the way every user-pool API does:
 // signature, expiry, then the live state of its user and token family.
 func (s *Service) authenticate(ctx context.Context, raw string) (*principal, error) {
+	return s.authenticateScope(ctx, raw, AdminScope)
+}
+
+// authenticateScope is authenticate with the scope the token must carry
+// (the user-pool APIs need AdminScope, the userInfo endpoint openid).
+func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*principal, error) {
 	if raw == "" {
 		return nil, invalidParam("1 validation error detected: Value null at 'accessToken' failed to satisfy constraint: Member must not be null")
 	}
@@ -173,7 +179,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*principal, err
 	if !u.Enabled {
 		return nil, notAuthorized(MsgUserDisabled)
 	}
-	if !hasScope(claims.Scope, AdminScope) {
+	if !hasScope(claims.Scope, scope) {
 		return nil, notAuthorized(MsgAccessScopes)
 	}
 	return &principal{user: u, sess: sess, claims: claims}, nil

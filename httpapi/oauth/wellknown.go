@@ -1,5 +1,8 @@
 // Package oauth serves the hosted-UI and OAuth2/OIDC endpoints of a pool,
-// under /<poolId>/...: discovery and JWKS today.
+// under /<poolId>/...: discovery and JWKS, /oauth2/authorize, the /login
+// page, /logout, /oauth2/token, /oauth2/revoke and /oauth2/userInfo. The
+// rules live in package userpool (hostedui.go); this package decodes,
+// calls them and encodes, and maps their errors in one place (errors.go).
 package oauth
 
 import (
@@ -29,6 +32,19 @@ func New(svc *userpool.Service, log *slog.Logger) *Handler {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", h.jwks)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", h.discovery)
+	mux.HandleFunc("GET /{pool}/oauth2/authorize", h.authorize)
+	mux.HandleFunc("GET /{pool}/login", h.loginForm)
+	mux.HandleFunc("POST /{pool}/login", h.login)
+	mux.HandleFunc("GET /{pool}/logout", h.logout)
+	mux.HandleFunc("POST /{pool}/oauth2/token", h.token)
+	mux.HandleFunc("POST /{pool}/oauth2/revoke", h.revoke)
+	for _, p := range []string{"/{pool}/oauth2/userInfo", "/{pool}/oauth2/userinfo"} {
+		mux.HandleFunc("GET "+p, h.userInfo)
+		mux.HandleFunc("POST "+p, h.userInfo)
+		mux.HandleFunc("OPTIONS "+p, h.preflight)
+	}
+	mux.HandleFunc("OPTIONS /{pool}/oauth2/token", h.preflight)
+	mux.HandleFunc("OPTIONS /{pool}/oauth2/revoke", h.preflight)
 }
 
 func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {

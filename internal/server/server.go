@@ -128,7 +128,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return err
 }
 
-// janitor purges abandoned challenges until ctx is done.
+// janitor purges abandoned challenges, expired web sessions and expired
+// authorization codes until ctx is done.
 func (s *Server) janitor(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -141,6 +142,11 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 				s.log.Warn("janitor", "err", err)
 			} else if n > 0 {
 				s.log.Debug("janitor purged challenges", "count", n)
+			}
+			if n, err := s.Service.PurgeExpiredHostedUI(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("janitor", "err", err)
+			} else if n > 0 {
+				s.log.Debug("janitor purged web sessions and authorization codes", "count", n)
 			}
 		}
 	}

@@ -109,6 +109,37 @@ type poolOpts struct {
 	access       time.Duration
 	refresh      time.Duration
 	prevent      bool
+	oauth        *OAuthSettings
+}
+
+// OAuthSettings configure NewPool's app client for the hosted UI and the
+// OAuth 2.0 endpoints.
+type OAuthSettings struct {
+	CallbackURLs []string
+	LogoutURLs   []string
+	// Flows are AllowedOAuthFlows; default ["code"].
+	Flows []string
+	// Scopes are AllowedOAuthScopes; default DefaultOAuthScopes.
+	Scopes []string
+	// Disabled leaves AllowedOAuthFlowsUserPoolClient false.
+	Disabled bool
+}
+
+// DefaultOAuthScopes are WithOAuth's default AllowedOAuthScopes.
+var DefaultOAuthScopes = []string{"openid", "email", "profile", "aws.cognito.signin.user.admin"}
+
+// WithOAuth gives the app client OAuth settings (callback and sign-out
+// URLs, flows, scopes) and turns AllowedOAuthFlowsUserPoolClient on.
+func WithOAuth(o OAuthSettings) PoolOption {
+	return func(p *poolOpts) {
+		if len(o.Flows) == 0 {
+			o.Flows = []string{"code"}
+		}
+		if len(o.Scopes) == 0 {
+			o.Scopes = DefaultOAuthScopes
+		}
+		p.oauth = &o
+	}
 }
 
 // PoolOption tunes NewPool's app client.
@@ -157,6 +188,13 @@ func (s *Server) NewPool(t testing.TB, opts ...PoolOption) (poolID, clientID, cl
 		RefreshTokenRotation: o.rotation}
 	if o.prevent {
 		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+	}
+	if o.oauth != nil {
+		in.CallbackURLs, in.LogoutURLs, in.AllowedOAuthScopes = o.oauth.CallbackURLs, o.oauth.LogoutURLs, o.oauth.Scopes
+		in.AllowedOAuthFlowsUserPoolClient = !o.oauth.Disabled
+		for _, f := range o.oauth.Flows {
+			in.AllowedOAuthFlows = append(in.AllowedOAuthFlows, types.OAuthFlowType(f))
+		}
 	}
 	units := &types.TokenValidityUnitsType{}
 	if o.access > 0 {

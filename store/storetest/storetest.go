@@ -30,10 +30,12 @@
 //   - Identity-scoped calls are scoped: DeleteClient, RetireKey, GetUser and
 //     friends with the right id but the wrong pool are store.ErrNotFound and
 //     change nothing.
+//   - Web sessions and authorization codes go with their pool, user (and,
+//     for codes, client), and cannot be created for missing ones.
 //   - RotateRefresh sets LastUsed as well as RotatedAt; RotateRefresh and
 //     TouchSession on a missing session are store.ErrNotFound.
 //   - Concurrency: BumpSignOutGen is atomic, RotateRefresh is a
-//     compare-and-set, TakeChallenge is single use, and an UpdateUser racing
+//     compare-and-set, TakeChallenge and TakeAuthCode are single use, and an UpdateUser racing
 //     with BumpSignOutGen never loses a bump.
 //
 // Run does not close the stores it opens: open should register the Close
@@ -110,6 +112,15 @@ var tests = []test{
 	{"ChallengeConflict", testChallengeConflict},
 	{"TakeChallengeConcurrent", testTakeChallengeConcurrent},
 	{"PurgeChallenges", testPurgeChallenges},
+	{"WebSessionCreateGet", testWebSessionCreateGet},
+	{"DeleteWebSession", testDeleteWebSession},
+	{"PurgeWebSessions", testPurgeWebSessions},
+	{"WebSessionCascades", testWebSessionCascades},
+	{"AuthCodePutTake", testAuthCodePutTake},
+	{"AuthCodeConflict", testAuthCodeConflict},
+	{"TakeAuthCodeConcurrent", testTakeAuthCodeConcurrent},
+	{"PurgeAuthCodes", testPurgeAuthCodes},
+	{"AuthCodeCascades", testAuthCodeCascades},
 	{"Keys", testKeys},
 	{"RetireKey", testRetireKey},
 	{"DeletePoolCascades", testDeletePoolCascades},

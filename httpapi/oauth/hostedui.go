@@ -1,0 +1,305 @@
+package oauth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/userpool"
+)
+
+// Cookies of the hosted UI, both scoped to Path=/<poolId>/, HttpOnly,
+// SameSite=Lax, and Secure when the public URL is https.
+const (
+	// sessionCookie holds the web session's secret; the store keeps its hash.
+	sessionCookie = "cognate-session"
+	// csrfCookie holds the login form's double-submit token: the form
+	// carries the same value in a hidden field, compared in constant time.
+	// A cross-site page can neither read the cookie nor (SameSite=Lax) send
+	// it with a POST.
+	csrfCookie = "cognate-csrf"
+)
+
+// authorizeKeys are the parameters of an authorization request that the
+// hosted UI carries from /oauth2/authorize to /login and back.
+var authorizeKeys = []string{"client_id", "redirect_uri", "response_type", "state", "scope",
+	"code_challenge", "code_challenge_method", "prompt"}
+
+func authorizeParams(q url.Values) userpool.AuthorizeParams {
+	return userpool.AuthorizeParams{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
+		ResponseType: q.Get("response_type"), State: q.Get("state"), Scope: q.Get("scope"),
+		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
+		Prompt: q.Get("prompt")}
+}
+
+// authorizeQuery encodes an authorization request's parameters.
+func authorizeQuery(p userpool.AuthorizeParams) url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"client_id": p.ClientID, "redirect_uri": p.RedirectURI,
+		"response_type": p.ResponseType, "state": p.State, "scope": p.Scope, "code_challenge": p.CodeChallenge,
+		"code_challenge_method": p.CodeChallengeMethod, "prompt": p.Prompt} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// checkAuthorize validates the authorization request in the query. A
+// parameter given twice is refused before anything else: which
+// redirect_uri would be the real one?
+func (h *Handler) checkAuthorize(r *http.Request) (*userpool.AuthorizeRequest, error) {
+	q := r.URL.Query()
+	for _, k := range authorizeKeys {
+		if len(q[k]) > 1 {
+			return nil, &userpool.OAuthError{Code: userpool.OAuthInvalidRequest, Description: "parameter " + k + " is repeated"}
+		}
+	}
+	return h.svc.CheckAuthorize(r.Context(), r.PathValue("pool"), authorizeParams(q))
+}
+
+// authorize is GET /oauth2/authorize: with a live web session it issues a
+// code at once; otherwise it sends the browser to the sign-in page.
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
+	req, err := h.checkAuthorize(r)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	if req.Prompt != "login" {
+		ws, err := h.webSession(r)
+		if err != nil {
+			h.authorizeFail(w, r, err)
+			return
+		}
+		if ws != nil {
+			h.issueCode(w, r, req, ws)
+			return
+		}
+	}
+	if req.Prompt == "none" {
+		h.authorizeFail(w, r, &userpool.OAuthError{Code: userpool.OAuthLoginRequired,
+			Description: "the user is not signed in", RedirectURI: req.RedirectURI, State: req.State})
+		return
+	}
+	http.Redirect(w, r, h.poolPath(r, "login")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
+}
+
+// loginForm is GET /login: the sign-in page (or, with a live web session,
+// straight back to the authorization endpoint).
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	req, err := h.checkAuthorize(r)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	if req.Prompt != "login" {
+		ws, err := h.webSession(r)
+		if err != nil {
+			h.authorizeFail(w, r, err)
+			return
+		}
+		if ws != nil {
+			http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
+			return
+		}
+	}
+	h.showLogin(w, r, req, http.StatusOK, "", "")
+}
+
+// login is POST /login: check the CSRF token and the password, start a web
+// session, and go back to the authorization endpoint for the code.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	req, err := h.checkAuthorize(r)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		h.showError(w, http.StatusBadRequest, userpool.OAuthInvalidRequest, "The sign-in form could not be read.")
+		return
+	}
+	username := strings.TrimSpace(r.PostForm.Get("username"))
+	if c, err := r.Cookie(csrfCookie); err != nil || c.Value == "" ||
+		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("_csrf"))) != 1 {
+		h.showLogin(w, r, req, http.StatusForbidden, username, "Your sign-in form has expired. Please try again.")
+		return
+	}
+	cookie, ws, err := h.svc.HostedLogin(r.Context(), userpool.LoginInput{Request: req, Username: username,
+		Password: r.PostForm.Get("password"), RemoteIP: remoteIP(r)})
+	if err != nil {
+		var e *userpool.Error
+		switch {
+		case !errors.As(err, &e) || e.Code == userpool.CodeInternalError:
+			h.log.Error("hosted sign-in failed", "err", err)
+			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-in is unavailable. Please try again later.")
+		case e.Code == userpool.CodeTooManyRequests:
+			w.Header().Set("Retry-After", strconv.Itoa(int(userpool.LoginWindow/time.Second)))
+			h.showLogin(w, r, req, http.StatusTooManyRequests, username, e.Message)
+		default:
+			h.showLogin(w, r, req, http.StatusBadRequest, username, e.Message)
+		}
+		return
+	}
+	if old, err := r.Cookie(sessionCookie); err == nil {
+		if err := h.svc.EndWebSession(r.Context(), req.PoolID, old.Value); err != nil {
+			h.log.Warn("end previous web session", "err", err)
+		}
+	}
+	h.setCookie(w, r, sessionCookie, cookie, int(ws.ExpiresAt.Sub(ws.CreatedAt)/time.Second))
+	p := req.AuthorizeParams
+	p.Prompt = "" // signed in just now: prompt=login is satisfied
+	http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(p).Encode(), http.StatusSeeOther)
+}
+
+// showLogin renders the sign-in page with a CSRF token (a new one when the
+// browser has none).
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) {
+	token := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
+		token = c.Value
+	} else {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-in is unavailable. Please try again later.")
+			return
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
+		h.setCookie(w, r, csrfCookie, token, 0)
+	}
+	h.render(w, "login", status, loginPage{ClientName: req.ClientName, CSRF: token, Username: username, Error: msg,
+		Action: h.poolPath(r, "login") + "?" + authorizeQuery(req.AuthorizeParams).Encode()})
+}
+
+// logout is GET /logout: end the web session, then go to the registered
+// logout_uri, or sign in again at /login with the given redirect_uri.
+// Unregistered URIs get an error page, never a redirect.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for _, k := range []string{"client_id", "logout_uri", "redirect_uri", "response_type"} {
+		if len(q[k]) > 1 {
+			h.showError(w, http.StatusBadRequest, userpool.OAuthInvalidRequest, "Parameter "+k+" is repeated.")
+			return
+		}
+	}
+	pool := r.PathValue("pool")
+	target, err := h.svc.CheckLogout(r.Context(), pool, userpool.LogoutParams{ClientID: q.Get("client_id"),
+		LogoutURI: q.Get("logout_uri"), RedirectURI: q.Get("redirect_uri"), ResponseType: q.Get("response_type")})
+	if err != nil {
+		h.pageError(w, err)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := h.svc.EndWebSession(r.Context(), pool, c.Value); err != nil {
+			h.log.Error("end web session", "err", err)
+			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-out failed. Please try again.")
+			return
+		}
+	}
+	h.setCookie(w, r, sessionCookie, "", -1)
+	if target == "" {
+		target = h.poolPath(r, "login") + "?" + authorizeQuery(authorizeParams(q)).Encode()
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// webSession returns the request's live web session, or nil.
+func (h *Handler) webSession(r *http.Request) (*userpool.WebSession, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	return h.svc.GetWebSession(r.Context(), r.PathValue("pool"), c.Value)
+}
+
+// issueCode answers an authorization request of a signed-in browser with a
+// code at the client's redirect URI.
+func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, ws *userpool.WebSession) {
+	code, err := h.svc.IssueCode(r.Context(), req, ws)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	params := url.Values{"code": {code}}
+	if req.State != "" {
+		params.Set("state", req.State)
+	}
+	http.Redirect(w, r, withQuery(req.RedirectURI, params), http.StatusFound)
+}
+
+// authorizeFail answers a failed authorization request: back to the
+// client's validated redirect URI with error= (RFC 6749 §4.1.2.1), or an
+// error page when the redirect URI is not known to be the client's.
+func (h *Handler) authorizeFail(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *userpool.OAuthError
+	if errors.As(err, &oe) && oe.RedirectURI != "" {
+		params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
+		if oe.State != "" {
+			params.Set("state", oe.State)
+		}
+		http.Redirect(w, r, withQuery(oe.RedirectURI, params), http.StatusFound)
+		return
+	}
+	h.pageError(w, err)
+}
+
+// pageError renders a domain error as the error page.
+func (h *Handler) pageError(w http.ResponseWriter, err error) {
+	var oe *userpool.OAuthError
+	if errors.As(err, &oe) {
+		h.showError(w, http.StatusBadRequest, oe.Code, sentence(oe.Description))
+		return
+	}
+	h.log.Error("hosted UI failed", "err", err)
+	h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "The sign-in service is unavailable. Please try again later.")
+}
+
+// sentence ends a description with a period (descriptions often start
+// with a parameter name, which keeps its case).
+func sentence(s string) string {
+	if s != "" && !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// withQuery adds params to a URI, keeping the query it already has.
+func withQuery(uri string, params url.Values) string {
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	return uri + sep + params.Encode()
+}
+
+// poolPath is the absolute path of one of the pool's pages.
+func (h *Handler) poolPath(r *http.Request, page string) string {
+	return "/" + url.PathEscape(r.PathValue("pool")) + "/" + page
+}
+
+// setCookie sets a hosted-UI cookie for maxAge seconds; 0 makes a
+// browser-session cookie and a negative maxAge clears the cookie.
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	pool := r.PathValue("pool")
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/" + url.PathEscape(pool) + "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(h.svc.Issuer(pool), "https://")})
+}
+
+// remoteIP is the client address used for sign-in throttling: the TCP
+// peer. Behind a reverse proxy every client shares the proxy's address, so
+// the per-address limit then applies to all of them together.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
