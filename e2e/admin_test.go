@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -187,4 +188,40 @@ func TestAdminAndSelfService(t *testing.T) {
 	}
 	_, err = c.DescribeUserPool(bg, &cip.DescribeUserPoolInput{UserPoolId: &poolID})
 	wantAPIError[*types.ResourceNotFoundException](t, err, "")
+}
+
+// TestSignInThrottle: repeated wrong passwords lock the user out for a while,
+// over USER_PASSWORD_AUTH and SRP alike.
+func TestSignInThrottle(t *testing.T) {
+	clock := testserver.NewClock(time.Now())
+	s := testserver.StartWith(t, testserver.Options{Now: clock.Now})
+	c := s.Admin
+	poolID, clientID, _ := s.NewPool(t)
+	s.NewUser(t, poolID, "mona", password)
+	s.NewUser(t, poolID, "nick", password)
+	try := func(user, pw string) error {
+		_, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: &clientID,
+			AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": pw}})
+		return err
+	}
+	for i := 0; i < 4; i++ {
+		wantAPIError[*types.NotAuthorizedException](t, try("mona", "Wrong-passw0rd"), "Incorrect username or password.")
+	}
+	// The fifth failure is a wrong SRP proof: both flows count.
+	cl, ch := srpChallenge(t, c, clientID, poolID, "mona")
+	_, err := c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+		ChallengeName: types.ChallengeNameTypePasswordVerifier, ChallengeResponses: srpAnswer(t, cl, poolID, "Wrong-passw0rd", ch, clock.Now())})
+	wantAPIError[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+
+	wantAPIError[*types.NotAuthorizedException](t, try("mona", password), "Password attempts exceeded")
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserSrpAuth, ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": "mona", "SRP_A": cl.A()}})
+	wantAPIError[*types.NotAuthorizedException](t, err, "Password attempts exceeded")
+	if err := try("nick", password); err != nil {
+		t.Fatalf("another user is not locked out: %v", err)
+	}
+	clock.Advance(5*time.Minute + time.Second)
+	if err := try("mona", password); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
 }

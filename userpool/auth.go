@@ -138,12 +138,44 @@ func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string
 	}
 	p, u, err := s.lookupForSignIn(ctx, c, username)
 	if err != nil {
+		if u == nil && p != nil {
+			// A hidden unknown user costs a password check too, so timing
+			// does not tell who exists.
+			checkPassword(password, s.dummyPasswordHash())
+		}
+		return nil, err
+	}
+	if err := s.checkThrottle(u); err != nil {
 		return nil, err
 	}
 	if !checkPassword(password, u.PasswordHash) {
+		s.recordFailure(u)
 		return nil, notAuthorized(MsgIncorrectCredentials)
 	}
+	s.hosted.limiter.forget(throttleKey(u))
 	return s.afterPassword(ctx, p, c, u)
+}
+
+// MsgPasswordAttemptsExceeded is Cognito's answer once a user has failed
+// too many sign-ins recently.
+const MsgPasswordAttemptsExceeded = "Password attempts exceeded"
+
+// throttleKey names a user in the sign-in limiter, shared by the API flows
+// and the hosted UI so that neither is a way around the other.
+func throttleKey(u *store.User) string { return "user\x00" + u.PoolID + "\x00" + u.Username }
+
+// checkThrottle refuses a user with too many recent sign-in failures.
+func (s *Service) checkThrottle(u *store.User) error {
+	if s.hosted.limiter.wait(throttleKey(u), LoginFailsPerUser, LoginWindow, s.now()) > 0 {
+		s.log.Warn("sign-in throttled", "pool", u.PoolID, "sub", u.Sub)
+		return notAuthorized(MsgPasswordAttemptsExceeded)
+	}
+	return nil
+}
+
+// recordFailure counts a failed password proof against the user.
+func (s *Service) recordFailure(u *store.User) {
+	s.hosted.limiter.fail(s.now(), LoginWindow, LoginFailsPerIP, throttleKey(u))
 }
 
 // afterPassword decides what a correct password leads to: a challenge or tokens.
@@ -233,7 +265,11 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	}
 	_, u, err := s.lookupForSignIn(ctx, c, username)
 	fake := false
-	if err != nil {
+	if err == nil {
+		if err := s.checkThrottle(u); err != nil {
+			return nil, err
+		}
+	} else {
 		var e *Error
 		if !errors.As(err, &e) || e.Code != CodeNotAuthorized || u != nil {
 			return nil, err
@@ -395,9 +431,6 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if st.Fake {
 		return nil, notAuthorized(MsgIncorrectCredentials)
 	}
-	if !srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
-		return nil, notAuthorized(MsgIncorrectCredentials)
-	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return nil, err
@@ -406,6 +439,11 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if err != nil {
 		return nil, notAuthorized(MsgIncorrectCredentials)
 	}
+	if !srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
+		s.recordFailure(u)
+		return nil, notAuthorized(MsgIncorrectCredentials)
+	}
+	s.hosted.limiter.forget(throttleKey(u))
 	return s.afterPassword(ctx, p, c, u)
 }
 
