@@ -107,6 +107,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.keys, id)
 	s.mu.Unlock()
+	s.verified.clear()
 	s.log.Info("user pool deleted", "pool", id)
 	return nil
 }

@@ -43,6 +43,8 @@ type Service struct {
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
 
+	verified verifiedCache // access tokens whose signature verified
+
 	hosted hostedUIState // hosted-UI sign-in throttling (hostedui.go); its zero value is ready
 }
 
@@ -58,7 +60,8 @@ func New(o Options) *Service {
 		o.Region = "us-east-1"
 	}
 	return &Service{st: o.Store, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
-		log: o.Logger, devMode: o.DevMode, hash: o.Hash, keys: map[string]*token.KeySet{}}
+		log: o.Logger, devMode: o.DevMode, hash: o.Hash, keys: map[string]*token.KeySet{},
+		verified: verifiedCache{max: verifiedCacheSize}}
 }
 
 // Region is the region pool ids are made in.
