@@ -174,6 +174,10 @@ type Users interface {
 type Sessions interface {
 	CreateSession(ctx context.Context, s *Session) error         // ErrConflict if the id exists
 	GetSession(ctx context.Context, id string) (*Session, error) // ErrNotFound
+	// GetSessionWithUser reads a session and its user (same pool, sub) in one
+	// read: the hot path of every access-token call. ErrNotFound when either
+	// is missing.
+	GetSessionWithUser(ctx context.Context, id string) (*Session, *User, error)
 	// RevokeSession marks the session revoked at the given time with a reason,
 	// unless it already is (then it is a no-op). Committed before it returns.
 	RevokeSession(ctx context.Context, id string, at time.Time, reason string) error // ErrNotFound

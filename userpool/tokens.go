@@ -142,21 +142,18 @@ func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*pr
 	if family == "" {
 		family = claims.EventID
 	}
-	u, err := s.st.GetUserBySub(ctx, poolID, claims.Sub)
+	sess, u, err := s.st.GetSessionWithUser(ctx, family)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, newErr(CodeUserNotFound, MsgUserNotExist)
-	}
-	if err != nil {
-		return nil, internal("authenticate", err)
-	}
-	sess, err := s.st.GetSession(ctx, family)
-	if errors.Is(err, store.ErrNotFound) {
+		// Off the hot path: tell a deleted user from a dead family.
+		if _, uerr := s.st.GetUserBySub(ctx, poolID, claims.Sub); errors.Is(uerr, store.ErrNotFound) {
+			return nil, newErr(CodeUserNotFound, MsgUserNotExist)
+		}
 		return nil, notAuthorized(MsgAccessRevoked)
 	}
 	if err != nil {
 		return nil, internal("authenticate", err)
 	}
-	if sess.UserSub != u.Sub || sess.PoolID != poolID || sess.ClientID != claims.ClientID {
+	if sess.UserSub != claims.Sub || sess.PoolID != poolID || sess.ClientID != claims.ClientID {
 		return nil, notAuthorized(MsgAccessInvalid)
 	}
 	if !sess.RevokedAt.IsZero() || sess.UserGen != u.SignOutGen {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cognate-dev/cognate/store"
@@ -22,6 +23,20 @@ const (
 	qListUserSessions = `SELECT ` + sessionCols + ` FROM sessions
 		WHERE pool_id = ? AND user_sub = ? ORDER BY created_at DESC, id DESC`
 )
+
+// qGetSessionWithUser joins a session to its user through the unique
+// (pool_id, sub) index: one read transaction instead of two.
+var qGetSessionWithUser = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `
+	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = ?`
+
+// prefixCols qualifies each column of a comma-separated list.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
 
 func scanSession(sc scanner) (*store.Session, error) {
 	s := &store.Session{}
@@ -51,6 +66,21 @@ func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, erro
 		return nil, wrap("get session", err)
 	}
 	return ss, nil
+}
+
+// GetSessionWithUser implements store.Sessions.
+func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Session, *store.User, error) {
+	ss, u := &store.Session{}, &store.User{}
+	err := s.getSessionWithUser.QueryRowContext(ctx, id).Scan(&ss.ID, &ss.PoolID, &ss.ClientID, &ss.UserSub, &ss.Username, &ss.UserGen,
+		msTime{&ss.AuthTime}, msTime{&ss.CreatedAt}, msTime{&ss.LastUsed}, msTime{&ss.ExpiresAt},
+		&ss.RefreshGen, msTime{&ss.RotatedAt}, msTime{&ss.RevokedAt}, &ss.Revoked, &ss.DeviceKey, &ss.Scopes, &ss.Source,
+		&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
+		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
+		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt})
+	if err != nil {
+		return nil, nil, wrap("get session with user", err)
+	}
+	return ss, u, nil
 }
 
 // RevokeSession implements store.Sessions. The first revocation wins: a

@@ -86,13 +86,14 @@ type Store struct {
 	r *sql.DB // query_only connections
 
 	// Hot-path statements, prepared once at Open.
-	getSession    *sql.Stmt // reader
-	getUser       *sql.Stmt // reader
-	getUserBySub  *sql.Stmt // reader
-	getClient     *sql.Stmt // reader
-	createSession *sql.Stmt // writer
-	touchSession  *sql.Stmt // writer
-	rotateRefresh *sql.Stmt // writer
+	getSession         *sql.Stmt // reader
+	getSessionWithUser *sql.Stmt // reader
+	getUser            *sql.Stmt // reader
+	getUserBySub       *sql.Stmt // reader
+	getClient          *sql.Stmt // reader
+	createSession      *sql.Stmt // writer
+	touchSession       *sql.Stmt // writer
+	rotateRefresh      *sql.Stmt // writer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -167,6 +168,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		q    string
 	}{
 		{s.r, &s.getSession, "get session", qGetSession},
+		{s.r, &s.getSessionWithUser, "get session with user", qGetSessionWithUser},
 		{s.r, &s.getUser, "get user", qGetUser},
 		{s.r, &s.getUserBySub, "get user by sub", qGetUserBySub},
 		{s.r, &s.getClient, "get client", qGetClient},
@@ -328,7 +330,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getSession, s.getUser, s.getUserBySub, s.getClient,
+	for _, st := range []*sql.Stmt{s.getSession, s.getSessionWithUser, s.getUser, s.getUserBySub, s.getClient,
 		s.createSession, s.touchSession, s.rotateRefresh} {
 		if st != nil {
 			errs = append(errs, st.Close())

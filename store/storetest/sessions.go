@@ -12,6 +12,29 @@ import (
 
 func sessionID(s *store.Session) string { return s.ID }
 
+func testSessionWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username)
+	mustOK(t, "BumpSignOutGen", err)
+	gotSess, gotUser, err := s.GetSessionWithUser(ctx, sess.ID)
+	mustOK(t, "GetSessionWithUser", err)
+	check(t, "GetSessionWithUser session", sess, gotSess)
+	wantUser, err := s.GetUserBySub(ctx, f.pool.ID, f.alice.Sub)
+	mustOK(t, "GetUserBySub", err)
+	check(t, "GetSessionWithUser user", wantUser, gotUser)
+	if gotUser.SignOutGen != gen {
+		t.Fatalf("GetSessionWithUser: SignOutGen %d, want the bumped %d", gotUser.SignOutGen, gen)
+	}
+	_, _, err = s.GetSessionWithUser(ctx, "origin-jti-missing")
+	wantErr(t, "GetSessionWithUser of a missing session", err, store.ErrNotFound)
+	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
+	_, _, err = s.GetSessionWithUser(ctx, sess.ID)
+	wantErr(t, "GetSessionWithUser after the user was deleted", err, store.ErrNotFound)
+}
+
 func testSessionCreateGet(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")

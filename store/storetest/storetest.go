@@ -102,6 +102,7 @@ var tests = []test{
 	{"SessionCreateGet", testSessionCreateGet},
 	{"SessionCreateConflict", testSessionCreateConflict},
 	{"SessionGetNotFound", testSessionGetNotFound},
+	{"SessionWithUser", testSessionWithUser},
 	{"RevokeSession", testRevokeSession},
 	{"RevokeSessionConcurrent", testRevokeSessionConcurrent},
 	{"RotateRefresh", testRotateRefresh},
