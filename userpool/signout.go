@@ -22,11 +22,7 @@ func (s *Service) GlobalSignOut(ctx context.Context, accessToken string) error {
 
 // AdminUserGlobalSignOut is GlobalSignOut by an administrator.
 func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username string) error {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return err
-	}
-	u, err := s.getUser(ctx, p, username)
+	_, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
 	}

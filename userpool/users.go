@@ -212,6 +212,20 @@ func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*store
 	return u, nil
 }
 
+// poolUser loads a pool and one of its users: the prologue of every admin
+// operation on a user.
+func (s *Service) poolUser(ctx context.Context, poolID, username string) (*Pool, *store.User, error) {
+	p, err := s.pool(ctx, poolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.getUser(ctx, p, username)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, u, nil
+}
+
 // SignUpInput is what SignUp takes.
 type SignUpInput struct {
 	ClientID, SecretHash, Username, Password string
@@ -343,11 +357,7 @@ func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User) error {
 
 // AdminConfirmSignUp confirms a user without a code.
 func (s *Service) AdminConfirmSignUp(ctx context.Context, poolID, username string) error {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return err
-	}
-	u, err := s.getUser(ctx, p, username)
+	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
 	}
@@ -429,11 +439,7 @@ func (s *Service) logTemp(poolID, username, temp string, generated bool) {
 
 // AdminSetUserPassword sets a permanent or temporary password.
 func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, password string, permanent bool) error {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return err
-	}
-	u, err := s.getUser(ctx, p, username)
+	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
 	}
@@ -459,11 +465,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, pa
 
 // AdminGetUser returns a user.
 func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (*User, error) {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.getUser(ctx, p, username)
+	_, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return nil, err
 	}
@@ -472,11 +474,7 @@ func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (*U
 
 // AdminDeleteUser deletes a user and all of their sessions.
 func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) error {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return err
-	}
-	u, err := s.getUser(ctx, p, username)
+	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
 	}
@@ -489,11 +487,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) 
 // AdminSetUserEnabled disables or enables a user. Disabling also ends every
 // session of the user, as Cognito's AdminDisableUser does.
 func (s *Service) AdminSetUserEnabled(ctx context.Context, poolID, username string, enabled bool) error {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return err
-	}
-	u, err := s.getUser(ctx, p, username)
+	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
 	}
