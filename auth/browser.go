@@ -2,18 +2,21 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 )
 
-// Browser shows the hosted UI's sign-out page to the user.
+// Browser shows the hosted UI's sign-out page to the user. Its counterpart for
+// SignInWithWebUI is SignInBrowser; LoopbackBrowser (SystemBrowser) and
+// PrintURLBrowser implement both.
 type Browser interface {
 	// OpenSignOut opens signOutURL and returns once the browser has been
 	// redirected to redirectURI (the sign-out is then done), or when ctx ends.
@@ -34,80 +37,32 @@ func (f BrowserFunc) OpenSignOut(ctx context.Context, signOutURL, redirectURI st
 	return f(ctx, signOutURL, redirectURI)
 }
 
-// LoopbackBrowser is a Browser for desktop and command-line apps (RFC 8252
-// style): it listens on the loopback address of the redirect URI (which must be
-// http://127.0.0.1:PORT/..., http://[::1]:PORT/... or http://localhost:PORT/...,
-// registered as the app client's sign-out URL), opens the system browser on the
-// sign-out page and waits for the browser to arrive at the redirect URI.
+// LoopbackBrowser is a Browser and a SignInBrowser for desktop and
+// command-line apps (RFC 8252 style): it listens on the loopback address of the
+// redirect URI (which must be http://127.0.0.1:PORT/..., http://[::1]:PORT/...
+// or http://localhost:PORT/..., registered as the app client's callback or
+// sign-out URL), opens the browser on the hosted UI's page and waits for the
+// browser to arrive at the redirect URI. Its zero value opens the system
+// browser (see SystemBrowser).
 type LoopbackBrowser struct {
 	// Open starts a browser on url; nil means OpenSystemBrowser.
 	Open func(url string) error
 	// DonePage is the HTML shown once signed out; a short default when empty.
 	DonePage string
+	// SignedInPage is the HTML shown once signed in; a short default when empty.
+	SignedInPage string
 }
 
 // OpenSignOut implements Browser.
 func (b LoopbackBrowser) OpenSignOut(ctx context.Context, signOutURL, redirectURI string) error {
-	u, err := url.Parse(redirectURI)
-	if err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) || u.Port() == "" {
-		return fmt.Errorf("%w: LoopbackBrowser needs an http://127.0.0.1:PORT/... sign-out redirect URI", ErrBrowserUnavailable)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort(host, u.Port()))
-	if err != nil {
-		return fmt.Errorf("%w: cannot listen for the redirect: %w", ErrBrowserUnavailable, err)
-	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	arrived := make(chan struct{}, 1)
 	page := b.DonePage
 	if page == "" {
-		page = "<!doctype html><title>Signed out</title><p>You are signed out. You can close this window.</p>"
+		page = defaultSignedOutPage
 	}
-	srv := &http.Server{
-		ReadHeaderTimeout: 5 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.EscapedPath() != path {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			_, _ = w.Write([]byte(page))
-			select {
-			case arrived <- struct{}{}:
-			default:
-			}
-		}),
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-
-	open := b.Open
-	if open == nil {
-		open = OpenSystemBrowser
-	}
-	if err := open(signOutURL); err != nil {
-		if errors.Is(err, ErrBrowserUnavailable) || errors.Is(err, ErrUserCancelled) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", ErrBrowserUnavailable, err)
-	}
-	select {
-	case <-arrived:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	_, err := waitOnLoopback(ctx, redirectURI, "sign-out", b.opener(), signOutURL, func(*http.Request) (int, string, bool) {
+		return http.StatusOK, page, true
+	})
+	return err
 }
 
 func isLoopbackHost(h string) bool {
@@ -120,7 +75,9 @@ func isLoopbackHost(h string) bool {
 
 // OpenSystemBrowser opens url in the desktop's default browser (xdg-open on
 // Linux and BSD, open on macOS, the URL handler on Windows). It returns an
-// error wrapping ErrBrowserUnavailable when none can be started.
+// error wrapping ErrBrowserUnavailable when none can be started: the opener is
+// missing, it fails within a short grace period, or (Linux and BSD) there is no
+// graphical session and $BROWSER is unset.
 func OpenSystemBrowser(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
@@ -133,11 +90,36 @@ func OpenSystemBrowser(rawURL string) error {
 	case "windows":
 		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", rawURL)
 	default:
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" && os.Getenv("BROWSER") == "" {
+			return fmt.Errorf("%w: no graphical session (DISPLAY and WAYLAND_DISPLAY are unset); open the address by hand (see PrintURLBrowser)", ErrBrowserUnavailable)
+		}
 		cmd = exec.Command("xdg-open", rawURL)
 	}
+	return startOpener(cmd, openerGrace)
+}
+
+// openerGrace is how long OpenSystemBrowser waits for the opener to fail.
+var openerGrace = 2 * time.Second
+
+// startOpener starts cmd and waits up to grace for it: an opener that exits
+// with an error in that time could not open the browser; one that exits
+// cleanly or is still running (some run the browser in the foreground) did.
+func startOpener(cmd *exec.Cmd, grace time.Duration) error {
+	name := filepath.Base(cmd.Path)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBrowserUnavailable, cmd.Path, err)
+		return fmt.Errorf("%w: %s: %w", ErrBrowserUnavailable, name, err)
 	}
-	go func() { _ = cmd.Wait() }()
-	return nil
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("%w: %s failed: %w", ErrBrowserUnavailable, name, err)
+		}
+		return nil
+	case <-t.C:
+		return nil
+	}
 }

@@ -27,6 +27,7 @@ type Client struct {
 	key   credstore.Key
 	store credstore.Store
 	cip   *cip.Client
+	hc    *http.Client // for the hosted UI's token endpoint
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -34,6 +35,9 @@ type Client struct {
 	sem chan struct{}
 	// pending is the sign-in waiting for a challenge answer; guarded by sem.
 	pending *pendingSignIn
+	// webBrowser is the browser of the last SignInWithWebUI, for the sign-out
+	// step when none is configured; guarded by sem.
+	webBrowser Browser
 
 	events *hub
 }
@@ -78,6 +82,7 @@ func New(cfg Config) (*Client, error) {
 		key:    credstore.Key{UserPoolID: cfg.UserPoolID, ClientID: cfg.ClientID},
 		store:  cfg.Store,
 		cip:    cip.New(opts),
+		hc:     httpClient,
 		log:    cfg.Logger,
 		now:    cfg.Now,
 		sem:    make(chan struct{}, 1),

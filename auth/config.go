@@ -22,6 +22,9 @@ const (
 	DefaultMaxAttempts      = 3
 	DefaultRefreshThreshold = 5 * time.Minute
 	DefaultHostedUITimeout  = 2 * time.Minute
+	// DefaultWebUISignInTimeout bounds SignInWithWebUI's wait for the browser:
+	// the user has to type a password.
+	DefaultWebUISignInTimeout = 5 * time.Minute
 )
 
 // Config configures a Client. UserPoolID and ClientID are required; everything
@@ -58,11 +61,13 @@ type Config struct {
 	// token expires within this duration (DefaultRefreshThreshold when zero).
 	RefreshThreshold time.Duration
 
-	// HostedUI configures the hosted-UI sign-out step, for users who signed in
-	// through the hosted UI. Nil when the app does not use the hosted UI.
+	// HostedUI configures the hosted UI: SignInWithWebUI and the sign-out step
+	// of users who signed in through it. Nil when the app does not use it.
 	HostedUI *HostedUIConfig
 	// Browser opens the hosted UI's sign-out page when SignOutOptions.Browser is
-	// nil. See LoopbackBrowser.
+	// nil, and its sign-in page when WebUISignInOptions.Browser is nil and it
+	// also implements SignInBrowser (LoopbackBrowser, SystemBrowser and
+	// PrintURLBrowser do).
 	Browser Browser
 
 	// Logger receives debug and warning records (never tokens). Nil discards.
@@ -82,11 +87,25 @@ type Timeouts struct {
 	Operation time.Duration
 }
 
-// HostedUIConfig describes the hosted UI for sign-out.
+// HostedUIConfig describes the hosted UI.
 type HostedUIConfig struct {
-	// Domain is the hosted UI's base URL, e.g. "https://auth.example.com"; the
-	// sign-out page is <Domain>/logout.
+	// Domain is the hosted UI's base URL, e.g. "https://auth.example.com" (for
+	// Cognate "<server>/<poolId>"); the endpoints are <Domain>/oauth2/authorize,
+	// <Domain>/oauth2/token and <Domain>/logout.
 	Domain string
+	// SignInRedirectURI is the app client's registered callback URL
+	// (redirect_uri) for SignInWithWebUI; with LoopbackBrowser it is a loopback
+	// address such as "http://127.0.0.1:8765/callback". Cognito matches it
+	// exactly, port included, so the loopback listener uses that port.
+	SignInRedirectURI string
+	// Scopes are the OAuth scopes SignInWithWebUI asks for, e.g. "openid",
+	// "email", "aws.cognito.signin.user.admin" (needed for the user-pool APIs
+	// that take an access token). Empty asks for none explicitly, and the
+	// service grants all the app client's allowed scopes.
+	Scopes []string
+	// SignInTimeout is how long SignInWithWebUI waits for the browser to come
+	// back (DefaultWebUISignInTimeout when zero).
+	SignInTimeout time.Duration
 	// SignOutRedirectURI is the app client's registered sign-out URL (logout_uri);
 	// with LoopbackBrowser it is a loopback address such as
 	// "http://127.0.0.1:8765/signed-out".
@@ -172,6 +191,19 @@ func (c Config) withDefaults() (Config, error) {
 		if h.SignOutTimeout < 0 {
 			add("HostedUI.SignOutTimeout must not be negative")
 		}
+		if h.SignInRedirectURI != "" {
+			if u, err := url.Parse(h.SignInRedirectURI); err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" {
+				add("HostedUI.SignInRedirectURI %q must be an absolute URL without a fragment", h.SignInRedirectURI)
+			}
+		}
+		if h.SignInTimeout < 0 {
+			add("HostedUI.SignInTimeout must not be negative")
+		}
+		for _, sc := range h.Scopes {
+			if sc == "" || strings.ContainsAny(sc, " \t\r\n\"\\") {
+				add("HostedUI.Scopes: %q is not a scope", sc)
+			}
+		}
 	}
 	if len(p) > 0 {
 		slices.Sort(p) // map iteration above is random
@@ -199,6 +231,10 @@ func (c Config) withDefaults() (Config, error) {
 		if h.SignOutTimeout == 0 {
 			h.SignOutTimeout = DefaultHostedUITimeout
 		}
+		if h.SignInTimeout == 0 {
+			h.SignInTimeout = DefaultWebUISignInTimeout
+		}
+		h.Scopes = slices.Clone(h.Scopes)
 		c.HostedUI = &h
 	}
 	if c.Store == nil {

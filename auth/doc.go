@@ -25,6 +25,18 @@
 // refuses the refresh token the user is signed out locally and
 // EventSessionExpired is emitted; a network failure changes nothing.
 //
+// # Signing in with the hosted UI
+//
+// SignInWithWebUI signs in through the hosted UI's sign-in page with the
+// authorization code grant and PKCE, as a native app (RFC 8252): a Browser
+// opens <Domain>/oauth2/authorize and waits on a loopback listener for the
+// redirect to HostedUIConfig.SignInRedirectURI; the state is checked
+// (ErrStateMismatch), an error= answer becomes an *OAuthError, and the code is
+// exchanged at <Domain>/oauth2/token. SystemBrowser (LoopbackBrowser's zero
+// value) starts the desktop's browser; PrintURLBrowser prints the address for
+// the user to open. The session is stored as a hosted-UI sign-in, so SignOut
+// later opens <Domain>/logout too (unless WebUISignInOptions.PreferPrivateSession).
+//
 // # Signing out
 //
 // SignOut returns one of three results, matched with a type switch:
@@ -76,10 +88,11 @@
 //
 // Errors match with errors.Is and errors.As: ErrUserCancelled, ErrNotAttempted,
 // ErrInvalidState, ErrNotSignedIn, ErrSessionExpired, ErrNotImplemented,
-// ErrBrowserUnavailable, ErrInvalidParameter; *NetworkError for transport
-// failures; *ServiceError (and the SDK's typed exceptions, e.g.
-// *types.NotAuthorizedException) for answers of the service, with the Cognito
-// error name in Code. Tokens never appear in Error() strings or in log records;
+// ErrBrowserUnavailable, ErrInvalidParameter, ErrStateMismatch,
+// ErrInvalidCallback; *NetworkError for transport failures; *OAuthError for
+// the hosted UI's OAuth answers; *ServiceError (and the SDK's typed
+// exceptions, e.g. *types.NotAuthorizedException) for answers of the service,
+// with the Cognito error name in Code. Tokens never appear in Error() strings or in log records;
 // they are only in the exported fields of GlobalSignOutError and
 // RevokeTokenError, so that the caller can retry.
 //

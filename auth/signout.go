@@ -23,8 +23,9 @@ type SignOutOptions struct {
 	// PartialSignOut whose RevokeTokenError carries the still-live refresh
 	// token. LocalOnly and Global together are rejected.
 	LocalOnly bool
-	// Browser opens the hosted UI's sign-out page (Config.Browser when nil). Only
-	// used when the user signed in through the hosted UI in a non-private session.
+	// Browser opens the hosted UI's sign-out page (Config.Browser when nil, then
+	// the browser SignInWithWebUI used in this process). Only used when the user
+	// signed in through the hosted UI in a non-private session.
 	Browser Browser
 	// HostedUITimeout overrides Config.HostedUI.SignOutTimeout for this call.
 	HostedUITimeout time.Duration
@@ -244,6 +245,9 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 		b = c.cfg.Browser
 	}
 	if b == nil {
+		b = c.webBrowser // the one the user signed in with, in this process
+	}
+	if b == nil {
 		return &HostedUIError{URL: signOutURL, Err: fmt.Errorf("%w: no Browser configured", ErrBrowserUnavailable)}, false
 	}
 	timeout := h.SignOutTimeout
@@ -287,6 +291,18 @@ func openSafely(ctx context.Context, b Browser, signOutURL, redirectURI string) 
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+		// Give a browser that honours ctx a moment to clean up (close its
+		// listener, so that the port is free for the next call).
+		t := time.NewTimer(browserCleanupGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		}
 		return ctx.Err()
 	}
 }
+
+// browserCleanupGrace is how long a Browser whose deadline passed may take to
+// return before it is abandoned.
+const browserCleanupGrace = 250 * time.Millisecond
