@@ -56,7 +56,7 @@ type User struct {
 	Attributes   map[string]string
 	PasswordHash string // argon2id, PHC string format
 	SRPSalt      string // hex
-	SRPVerifier  string // hex
+	SRPVerifier  string // encoded by userpool (opaque to the store)
 	// Code is a pending confirmation code and when it stops working.
 	Code          string
 	CodeExpiresAt time.Time

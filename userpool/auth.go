@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
@@ -281,9 +280,9 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 			return nil, internal("srp salt", err)
 		}
 		v := srp.Verifier(srp.PoolName(c.PoolID), username, randomHex(32), salt)
-		u = &store.User{Username: username, SRPSalt: srp.SaltHex(salt), SRPVerifier: v.Text(16)}
+		u = &store.User{Username: username, SRPSalt: srp.SaltHex(salt), SRPVerifier: encodeVerifier(v)}
 	}
-	v, ok := new(big.Int).SetString(u.SRPVerifier, 16)
+	v, ok := decodeVerifier(u.SRPVerifier)
 	if !ok {
 		return nil, internal("srp", errors.New("stored verifier is not hex"))
 	}

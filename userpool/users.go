@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -171,8 +172,28 @@ func (s *Service) setPassword(u *store.User, password string) error {
 	v := srp.Verifier(srp.PoolName(u.PoolID), u.Username, password, salt)
 	u.PasswordHash = h
 	u.SRPSalt = srp.SaltHex(salt)
-	u.SRPVerifier = v.Text(16)
+	u.SRPVerifier = encodeVerifier(v)
 	return nil
+}
+
+// verifierPrefix marks a base64 SRP verifier. Hex (the older form, still
+// read) made a user row too long for one SQLite page, so every user read on
+// the access-token hot path paid an overflow-page read.
+const verifierPrefix = "b64:"
+
+func encodeVerifier(v *big.Int) string {
+	return verifierPrefix + base64.RawStdEncoding.EncodeToString(v.Bytes())
+}
+
+func decodeVerifier(s string) (*big.Int, bool) {
+	if rest, ok := strings.CutPrefix(s, verifierPrefix); ok {
+		b, err := base64.RawStdEncoding.DecodeString(rest)
+		if err != nil || len(b) == 0 {
+			return nil, false
+		}
+		return new(big.Int).SetBytes(b), true
+	}
+	return new(big.Int).SetString(s, 16)
 }
 
 // secretHash is Cognito's SECRET_HASH.

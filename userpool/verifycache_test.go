@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/cognate-dev/cognate/token"
@@ -25,5 +26,23 @@ func TestVerifiedCacheBounded(t *testing.T) {
 	c.clear()
 	if _, ok := c.get("tok999"); ok {
 		t.Fatal("clear kept an entry")
+	}
+}
+
+func TestVerifierEncoding(t *testing.T) {
+	v, _ := new(big.Int).SetString("f00dfeed00112233445566778899aabbccddeeff", 16)
+	enc := encodeVerifier(v)
+	if got, ok := decodeVerifier(enc); !ok || got.Cmp(v) != 0 {
+		t.Fatalf("base64 round trip: %v %v", got, ok)
+	}
+	// Rows written before the base64 form still read.
+	if got, ok := decodeVerifier(v.Text(16)); !ok || got.Cmp(v) != 0 {
+		t.Fatalf("legacy hex: %v %v", got, ok)
+	}
+	if _, ok := decodeVerifier(verifierPrefix + "!!"); ok {
+		t.Fatal("malformed base64 accepted")
+	}
+	if len(enc) >= len(v.Text(16)) && v.BitLen() > 64 {
+		t.Fatalf("base64 form (%d) is not shorter than hex (%d)", len(enc), len(v.Text(16)))
 	}
 }
