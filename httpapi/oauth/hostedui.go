@@ -73,16 +73,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.authorizeFail(w, r, err)
 		return
 	}
-	if req.Prompt != "login" {
-		ws, err := h.webSession(r)
-		if err != nil {
-			h.authorizeFail(w, r, err)
-			return
-		}
-		if ws != nil {
-			h.issueCode(w, r, req, ws)
-			return
-		}
+	ws, err := h.liveWebSession(r, req)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	if ws != nil {
+		h.issueCode(w, r, req, ws)
+		return
 	}
 	if req.Prompt == "none" {
 		h.authorizeFail(w, r, &userpool.OAuthError{Code: userpool.OAuthLoginRequired,
@@ -90,6 +88,15 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, h.poolPath(r, "login")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
+}
+
+// liveWebSession is the browser's web session, unless the request forces a
+// fresh sign-in (prompt=login).
+func (h *Handler) liveWebSession(r *http.Request, req *userpool.AuthorizeRequest) (*userpool.WebSession, error) {
+	if req.Prompt == "login" {
+		return nil, nil
+	}
+	return h.webSession(r)
 }
 
 // loginForm is GET /login: the sign-in page (or, with a live web session,
@@ -100,16 +107,14 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		h.authorizeFail(w, r, err)
 		return
 	}
-	if req.Prompt != "login" {
-		ws, err := h.webSession(r)
-		if err != nil {
-			h.authorizeFail(w, r, err)
-			return
-		}
-		if ws != nil {
-			http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
-			return
-		}
+	ws, err := h.liveWebSession(r, req)
+	if err != nil {
+		h.authorizeFail(w, r, err)
+		return
+	}
+	if ws != nil {
+		http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
+		return
 	}
 	h.showLogin(w, r, req, http.StatusOK, "", "")
 }
