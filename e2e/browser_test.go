@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
@@ -221,5 +222,26 @@ func TestBrowserHostedUI(t *testing.T) {
 	step(t, ctx, "authorize after logout", chromedp.Navigate(authorize), chromedp.WaitVisible(chromedp.ID("username")))
 	if loc := run(t, ctx, "location", chromedp.Location()); !strings.HasPrefix(loc, s.URL+"/"+pool+"/login?") {
 		t.Fatalf("authorize after logout went to %s, want the sign-in page", loc)
+	}
+
+	// Global sign-out ends the browser's web session too (Cognito leaves it alive).
+	step(t, ctx, "sign in again",
+		chromedp.SendKeys(chromedp.ID("username"), "alice"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("callback")),
+	)
+	tk = h.exchangeAt(callback, a.lastCallback(t).Get("code"), verifier)
+	n = len(a.callbacks)
+	step(t, ctx, "authorize with a live session", chromedp.Navigate(authorize), chromedp.WaitVisible(chromedp.ID("callback")))
+	if len(a.callbacks) != n+1 {
+		t.Fatal("authorize with a web session did not come back to the app")
+	}
+	if _, err := s.Admin.GlobalSignOut(bg, &cip.GlobalSignOutInput{AccessToken: &tk.AccessToken}); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "authorize after global sign-out", chromedp.Navigate(authorize), chromedp.WaitVisible(chromedp.ID("username")))
+	if loc := run(t, ctx, "location", chromedp.Location()); !strings.HasPrefix(loc, s.URL+"/"+pool+"/login?") {
+		t.Fatalf("authorize after global sign-out went to %s, want the sign-in page", loc)
 	}
 }
