@@ -59,8 +59,11 @@ func toOAuth(err error, at endpoint) (oauthError, bool) {
 		}
 	case userpool.CodeTooManyRequests:
 		return oauthError{status: http.StatusTooManyRequests, code: "slow_down", desc: e.Message}, true
-	default:
+	case userpool.CodeInternalError:
 		return oauthError{status: http.StatusInternalServerError, code: userpool.OAuthServerError, desc: "Internal server error"}, false
+	default:
+		// Any other domain error is the caller's doing: never a 5xx.
+		code = userpool.OAuthInvalidRequest
 	}
 	return oauthError{status: oauthStatus(code, at), code: code, desc: e.Message}, true
 }
