@@ -856,3 +856,43 @@ func TestDiscoveryEndpointsServed(t *testing.T) {
 		}
 	}
 }
+
+// TestHostedUINonceAndAuthTime: the ID token echoes the request's nonce (OIDC
+// clients check it) and carries auth_time from the password entry, not from
+// the code exchange; a refreshed ID token keeps auth_time.
+func TestHostedUINonceAndAuthTime(t *testing.T) {
+	clock := testserver.NewClock(time.Now().Truncate(time.Second))
+	s := testserver.StartWith(t, testserver.Options{Now: clock.Now})
+	h := newHostedUI(t, s)
+	s.NewUser(t, h.pool, "alice", password)
+
+	loginAt := clock.Now().Unix()
+	code, verifier := h.signIn("alice", password, map[string]string{"nonce": "n-0S6_WzA2Mj"})
+	clock.Advance(90 * time.Second) // the app exchanges the code later
+	tk := h.exchange(code, verifier)
+	ic := claims(t, tk.IDToken)
+	if ic["nonce"] != "n-0S6_WzA2Mj" {
+		t.Fatalf("ID token nonce = %v, want the request's", ic["nonce"])
+	}
+	if ic["auth_time"] != float64(loginAt) || ic["iat"] == float64(loginAt) {
+		t.Fatalf("auth_time = %v, iat = %v: want auth_time at the login (%d), iat at the exchange", ic["auth_time"], ic["iat"], loginAt)
+	}
+	if ac := claims(t, tk.AccessToken); ac["auth_time"] != float64(loginAt) {
+		t.Fatalf("access token auth_time = %v, want %d", ac["auth_time"], loginAt)
+	}
+	_, ref := h.tokenCall(url.Values{"grant_type": {"refresh_token"}, "client_id": {h.client}, "refresh_token": {tk.RefreshToken}}, "", "")
+	if rc := claims(t, ref.IDToken); rc["auth_time"] != float64(loginAt) || rc["nonce"] != nil {
+		t.Fatalf("refreshed ID token: auth_time %v nonce %v; want the login's auth_time and no nonce", rc["auth_time"], rc["nonce"])
+	}
+
+	// Without a nonce there is none in the token; an oversized one is refused.
+	code, verifier = h.signIn("alice", password, nil)
+	if ic := claims(t, h.exchange(code, verifier).IDToken); ic["nonce"] != nil {
+		t.Fatalf("nonce %v without one in the request", ic["nonce"])
+	}
+	_, challenge := pkce()
+	r := h.get(h.authorizeURL(challenge, map[string]string{"nonce": strings.Repeat("n", 513)}))
+	if r.status != http.StatusFound || !strings.Contains(r.location(), "error=invalid_request") {
+		t.Fatalf("oversized nonce: %d %q", r.status, r.location())
+	}
+}

@@ -138,6 +138,7 @@ type AuthCode struct {
 	Scopes              string // space separated, as granted
 	CodeChallenge       string // PKCE; empty when the client sent none
 	CodeChallengeMethod string // "S256" or empty
+	Nonce               string // OIDC nonce of the request; empty when none
 	AuthTime            time.Time
 	ExpiresAt           time.Time
 }

@@ -197,7 +197,7 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 		return &AuthResponse{ChallengeName: ChallengeNewPassword, Session: sessionID, ChallengeParameters: map[string]string{
 			"USER_ID_FOR_SRP": u.Username, "requiredAttributes": "[]", "userAttributes": string(attrs)}}, nil
 	}
-	res, err := s.newSession(ctx, c, u, "api", "")
+	res, err := s.newSession(ctx, c, u, sessionOptions{source: "api"})
 	if err != nil {
 		return nil, err
 	}

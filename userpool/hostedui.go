@@ -84,6 +84,7 @@ type AuthorizeParams struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	Prompt              string // "login" forces the password, "none" forbids asking for it
+	Nonce               string // OIDC: echoed in the ID token
 }
 
 // AuthorizeRequest is a validated authorization request.
@@ -149,6 +150,8 @@ func (s *Service) CheckAuthorize(ctx context.Context, poolID string, p Authorize
 		return nil, back(OAuthInvalidRequest, "code_challenge_method must be S256")
 	case p.CodeChallenge != "" && !pkceChallengeRE.MatchString(p.CodeChallenge):
 		return nil, back(OAuthInvalidRequest, "code_challenge must be the unpadded base64url SHA-256 of the code verifier")
+	case len(p.Nonce) > 512:
+		return nil, back(OAuthInvalidRequest, "nonce is longer than 512 characters")
 	}
 	return &AuthorizeRequest{AuthorizeParams: p, PoolID: poolID, ClientID: c.ID, ClientName: c.Name, Scopes: scopes}, nil
 }
@@ -297,7 +300,7 @@ func (s *Service) IssueCode(ctx context.Context, req *AuthorizeRequest, ws *WebS
 	now := s.now().UTC()
 	ac := &store.AuthCode{ID: secretID(code), PoolID: req.PoolID, ClientID: req.ClientID, UserSub: ws.Sub,
 		UserGen: ws.gen, RedirectURI: req.RedirectURI, Scopes: strings.Join(req.Scopes, " "),
-		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
+		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod, Nonce: req.Nonce,
 		AuthTime: ws.CreatedAt, ExpiresAt: now.Add(AuthCodeLifetime)}
 	if err := s.st.PutAuthCode(ctx, ac); err != nil {
 		return "", internal("store authorization code", err)
@@ -689,7 +692,10 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	if u.SignOutGen != ac.UserGen || !u.Enabled {
 		return nil, oauthErr(OAuthInvalidGrant, "the user's session has ended")
 	}
-	res, err := s.newSession(ctx, c, u, SourceHostedUI, ac.Scopes)
+	// auth_time is when the user typed the password at /login, not now;
+	// the nonce binds the ID token to the client's request (OIDC Core 3.1.3.6).
+	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceHostedUI, scopes: ac.Scopes,
+		authTime: ac.AuthTime, nonce: ac.Nonce})
 	if err != nil {
 		return nil, err
 	}

@@ -24,24 +24,40 @@ type AuthResult struct {
 	TokenType    string
 }
 
+// sessionOptions describe how a token family started.
+type sessionOptions struct {
+	source   string    // "api" or SourceHostedUI
+	scopes   string    // granted scopes; AdminScope when empty
+	authTime time.Time // when the user authenticated; now when zero
+	nonce    string    // OIDC nonce for the first ID token
+}
+
 // newSession starts a token family for a fresh sign-in and mints its tokens.
-func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, source, scopes string) (*AuthResult, error) {
+func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o sessionOptions) (*AuthResult, error) {
 	now := s.now().UTC()
-	if scopes == "" {
-		scopes = AdminScope
+	if o.scopes == "" {
+		o.scopes = AdminScope
+	}
+	if o.authTime.IsZero() || o.authTime.After(now) {
+		o.authTime = now
 	}
 	sess := &store.Session{ID: newUUID(), PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
-		UserGen: u.SignOutGen, AuthTime: now, CreatedAt: now, LastUsed: now,
-		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: scopes, Source: source}
+		UserGen: u.SignOutGen, AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
+		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source}
 	if err := s.st.CreateSession(ctx, sess); err != nil {
 		return nil, internal("create session", err)
 	}
-	return s.mint(ctx, c, u, sess, now, true)
+	return s.mintWith(ctx, c, u, sess, now, true, o.nonce)
 }
 
 // mint signs an access and an ID token for the session, and seals a refresh
 // token for its current generation when withRefresh is set.
 func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *store.Session, now time.Time, withRefresh bool) (*AuthResult, error) {
+	return s.mintWith(ctx, c, u, sess, now, withRefresh, "")
+}
+
+// mintWith is mint with an OIDC nonce for the ID token (first issue only).
+func (s *Service) mintWith(ctx context.Context, c *Client, u *store.User, sess *store.Session, now time.Time, withRefresh bool, nonce string) (*AuthResult, error) {
 	ks, err := s.keySet(ctx, c.PoolID)
 	if err != nil {
 		return nil, internal("mint", err)
@@ -57,6 +73,9 @@ func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *stor
 	id := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseID, Aud: c.ID, CognitoUsername: u.Username,
 		AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(), ExpiresAt: now.Add(c.Config.IDTokenDuration()).Unix(),
 		EventID: sess.ID, Extra: idTokenAttributes(u)}
+	if nonce != "" {
+		id.Extra["nonce"] = nonce
+	}
 	if revocable {
 		access.OriginJTI, access.JTI = sess.ID, newUUID()
 		id.OriginJTI, id.JTI = sess.ID, newUUID()

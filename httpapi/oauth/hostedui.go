@@ -30,13 +30,13 @@ const (
 // authorizeKeys are the parameters of an authorization request that the
 // hosted UI carries from /oauth2/authorize to /login and back.
 var authorizeKeys = []string{"client_id", "redirect_uri", "response_type", "state", "scope",
-	"code_challenge", "code_challenge_method", "prompt"}
+	"code_challenge", "code_challenge_method", "prompt", "nonce"}
 
 func authorizeParams(q url.Values) userpool.AuthorizeParams {
 	return userpool.AuthorizeParams{ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
 		ResponseType: q.Get("response_type"), State: q.Get("state"), Scope: q.Get("scope"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-		Prompt: q.Get("prompt")}
+		Prompt: q.Get("prompt"), Nonce: q.Get("nonce")}
 }
 
 // authorizeQuery encodes an authorization request's parameters.
@@ -44,7 +44,7 @@ func authorizeQuery(p userpool.AuthorizeParams) url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"client_id": p.ClientID, "redirect_uri": p.RedirectURI,
 		"response_type": p.ResponseType, "state": p.State, "scope": p.Scope, "code_challenge": p.CodeChallenge,
-		"code_challenge_method": p.CodeChallengeMethod, "prompt": p.Prompt} {
+		"code_challenge_method": p.CodeChallengeMethod, "prompt": p.Prompt, "nonce": p.Nonce} {
 		if v != "" {
 			q.Set(k, v)
 		}

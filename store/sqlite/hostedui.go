@@ -40,14 +40,14 @@ func (s *Store) PurgeWebSessions(ctx context.Context, before time.Time) (int64, 
 }
 
 const authCodeCols = `id, pool_id, client_id, user_sub, user_gen, redirect_uri, scopes, code_challenge,
-	code_challenge_method, auth_time, expires_at`
+	code_challenge_method, auth_time, expires_at, nonce`
 
 // PutAuthCode implements store.AuthCodes. A missing pool, client or user is
 // store.ErrNotFound.
 func (s *Store) PutAuthCode(ctx context.Context, c *store.AuthCode) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.PoolID, c.ClientID, c.UserSub, c.UserGen, c.RedirectURI, c.Scopes, c.CodeChallenge,
-		c.CodeChallengeMethod, ms(c.AuthTime), ms(c.ExpiresAt))
+		c.CodeChallengeMethod, ms(c.AuthTime), ms(c.ExpiresAt), c.Nonce)
 	return wrap("put auth code", err)
 }
 
@@ -59,7 +59,7 @@ func (s *Store) TakeAuthCode(ctx context.Context, id string) (*store.AuthCode, e
 	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `DELETE FROM auth_codes WHERE id = ? RETURNING `+authCodeCols, id).
 			Scan(&c.ID, &c.PoolID, &c.ClientID, &c.UserSub, &c.UserGen, &c.RedirectURI, &c.Scopes,
-				&c.CodeChallenge, &c.CodeChallengeMethod, msTime{&c.AuthTime}, msTime{&c.ExpiresAt})
+				&c.CodeChallenge, &c.CodeChallengeMethod, msTime{&c.AuthTime}, msTime{&c.ExpiresAt}, &c.Nonce)
 		return wrap(op, err)
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ func newAuthCode(id string, c *store.Client, u *store.User, issued time.Time) *s
 		Scopes:              "openid email aws.cognito.signin.user.admin",
 		CodeChallenge:       "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		CodeChallengeMethod: "S256",
+		Nonce:               "n-0S6_WzA2Mj-" + id,
 		AuthTime:            issued.Add(-time.Minute),
 		ExpiresAt:           issued.Add(5 * time.Minute),
 	}
