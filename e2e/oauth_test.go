@@ -272,11 +272,6 @@ func TestHostedUICodeFlow(t *testing.T) {
 		t.Fatalf("GetUser with a hosted-UI access token: %v %v", u, err)
 	}
 
-	// Codes are single use.
-	r, _ := h.tokenCall(url.Values{"grant_type": {"authorization_code"}, "client_id": {h.client}, "code": {code},
-		"redirect_uri": {callbackURL}, "code_verifier": {verifier}}, "", "")
-	wantOAuthError(t, "code reuse", r, http.StatusBadRequest, "invalid_grant")
-
 	// Refresh at the token endpoint: same family, no new refresh token without rotation.
 	r, rt := h.tokenCall(url.Values{"grant_type": {"refresh_token"}, "client_id": {h.client}, "refresh_token": {tk.RefreshToken}}, "", "")
 	if r.status != http.StatusOK || rt.RefreshToken != "" || rt.IDToken == "" || claims(t, rt.AccessToken)["origin_jti"] != ac["origin_jti"] {
@@ -286,6 +281,16 @@ func TestHostedUICodeFlow(t *testing.T) {
 	if _, err := refresh(s.Admin, h.client, tk.RefreshToken); err != nil {
 		t.Fatalf("REFRESH_TOKEN_AUTH with a hosted-UI refresh token: %v", err)
 	}
+
+	// Codes are single use, and a replayed code revokes the family its first
+	// redemption started (RFC 6749 4.1.2): the code may have been stolen.
+	r, _ = h.tokenCall(url.Values{"grant_type": {"authorization_code"}, "client_id": {h.client}, "code": {code},
+		"redirect_uri": {callbackURL}, "code_verifier": {verifier}}, "", "")
+	wantOAuthError(t, "code reuse", r, http.StatusBadRequest, "invalid_grant")
+	_, err = refresh(s.Admin, h.client, tk.RefreshToken)
+	wantAPIError[*types.NotAuthorizedException](t, err, "Refresh Token has been revoked")
+	_, err = getUser(s.Admin, tk.AccessToken)
+	wantAPIError[*types.NotAuthorizedException](t, err, "Access Token has been revoked")
 
 	// Signed in already: the next authorization gets a code at once, even
 	// for another registered callback (whose own query is kept).

@@ -226,8 +226,16 @@ type AuthCodes interface {
 	// TakeAuthCode atomically removes and returns the code; a second take
 	// of the same id gets ErrNotFound. Expiry is the caller's business.
 	TakeAuthCode(ctx context.Context, id string) (*AuthCode, error)
-	// PurgeAuthCodes deletes codes that expired before the given time and
-	// returns how many it deleted.
+	// RecordUsedAuthCode remembers that the code id started the session,
+	// until expiresAt: ErrConflict if the id is recorded already, ErrNotFound
+	// if the pool or the session does not exist. Deleting the session
+	// forgets it.
+	RecordUsedAuthCode(ctx context.Context, id, poolID, sessionID string, expiresAt time.Time) error
+	// UsedAuthCodeSession returns the session a redeemed code started:
+	// ErrNotFound if the code was never recorded (or is purged).
+	UsedAuthCodeSession(ctx context.Context, id string) (string, error)
+	// PurgeAuthCodes deletes codes and used-code records that expired
+	// before the given time and returns how many it deleted.
 	PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error)
 }
 

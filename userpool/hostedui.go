@@ -665,6 +665,9 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	}
 	ac, err := s.st.TakeAuthCode(ctx, secretID(in.Code))
 	if errors.Is(err, store.ErrNotFound) {
+		if err := s.revokeReplayedCode(ctx, secretID(in.Code)); err != nil {
+			return nil, err
+		}
 		return nil, oauthErr(OAuthInvalidGrant, "invalid code")
 	}
 	if err != nil {
@@ -699,11 +702,34 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	if err != nil {
 		return nil, err
 	}
+	// Remember which family this code started: a replay revokes it. Without
+	// the record no tokens leave (fail closed).
+	if err := s.st.RecordUsedAuthCode(ctx, ac.ID, c.PoolID, res.family, ac.ExpiresAt); err != nil {
+		return nil, internal("record used authorization code", err)
+	}
 	out := tokenResponse(res)
 	if !hasScope(ac.Scopes, ScopeOpenID) {
 		out.IDToken = ""
 	}
 	return out, nil
+}
+
+// revokeReplayedCode revokes the token family started by an authorization
+// code that is presented again (RFC 6749 4.1.2: the code may have been
+// stolen, so the tokens issued for it are not to be trusted).
+func (s *Service) revokeReplayedCode(ctx context.Context, id string) error {
+	sid, err := s.st.UsedAuthCodeSession(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return internal("look up used authorization code", err)
+	}
+	if err := s.st.RevokeSession(ctx, sid, s.now().UTC(), "code-reuse"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internal("revoke replayed code's family", err)
+	}
+	s.log.Warn("authorization code replayed: its token family is revoked", "session", sid)
+	return nil
 }
 
 func checkPKCE(ac *store.AuthCode, verifier string) error {

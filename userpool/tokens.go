@@ -22,6 +22,8 @@ type AuthResult struct {
 	RefreshToken string // empty when the flow does not return one
 	ExpiresIn    int    // access-token lifetime in seconds
 	TokenType    string
+
+	family string // the session (token family) the tokens belong to
 }
 
 // sessionOptions describe how a token family started.
@@ -47,7 +49,12 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 	if err := s.st.CreateSession(ctx, sess); err != nil {
 		return nil, internal("create session", err)
 	}
-	return s.mintWith(ctx, c, u, sess, now, true, o.nonce)
+	res, err := s.mintWith(ctx, c, u, sess, now, true, o.nonce)
+	if err != nil {
+		return nil, err
+	}
+	res.family = sess.ID
+	return res, nil
 }
 
 // mint signs an access and an ID token for the session, and seals a refresh

@@ -70,7 +70,29 @@ func (s *Store) TakeAuthCode(ctx context.Context, id string) (*store.AuthCode, e
 
 // PurgeAuthCodes implements store.AuthCodes.
 func (s *Store) PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error) {
-	return purge(ctx, s.w, "purge auth codes", `DELETE FROM auth_codes WHERE expires_at < ?`, before)
+	n, err := purge(ctx, s.w, "purge auth codes", `DELETE FROM auth_codes WHERE expires_at < ?`, before)
+	if err != nil {
+		return n, err
+	}
+	m, err := purge(ctx, s.w, "purge used auth codes", `DELETE FROM used_auth_codes WHERE expires_at < ?`, before)
+	return n + m, err
+}
+
+// RecordUsedAuthCode implements store.AuthCodes.
+func (s *Store) RecordUsedAuthCode(ctx context.Context, id, poolID, sessionID string, expiresAt time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO used_auth_codes (id, pool_id, session_id, expires_at) VALUES (?, ?, ?, ?)`,
+		id, poolID, sessionID, ms(expiresAt))
+	return wrap("record used auth code", err)
+}
+
+// UsedAuthCodeSession implements store.AuthCodes.
+func (s *Store) UsedAuthCodeSession(ctx context.Context, id string) (string, error) {
+	var sid string
+	err := s.r.QueryRowContext(ctx, `SELECT session_id FROM used_auth_codes WHERE id = ?`, id).Scan(&sid)
+	if err != nil {
+		return "", wrap("used auth code session", err)
+	}
+	return sid, nil
 }
 
 // purge runs a DELETE of everything that expired before the given time and

@@ -243,6 +243,39 @@ func testPurgeAuthCodes(t *testing.T, s store.Store) {
 	check(t, "TakeAuthCode after purge", live, got)
 }
 
+func testUsedAuthCodes(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	sess := newSession("origin-jti-code", f.c1, f.alice, at(0))
+	other := newSession("origin-jti-other", f.c1, f.alice, at(0))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, other))
+	mustOK(t, "RecordUsedAuthCode", s.RecordUsedAuthCode(ctx, "used-1", f.pool.ID, sess.ID, at(time.Hour)))
+	mustOK(t, "RecordUsedAuthCode", s.RecordUsedAuthCode(ctx, "used-old", f.pool.ID, other.ID, at(-time.Hour)))
+	wantErr(t, "RecordUsedAuthCode twice", s.RecordUsedAuthCode(ctx, "used-1", f.pool.ID, other.ID, at(time.Hour)), store.ErrConflict)
+	wantErr(t, "RecordUsedAuthCode of a missing session",
+		s.RecordUsedAuthCode(ctx, "used-2", f.pool.ID, "origin-jti-missing", at(time.Hour)), store.ErrNotFound)
+	sid, err := s.UsedAuthCodeSession(ctx, "used-1")
+	mustOK(t, "UsedAuthCodeSession", err)
+	if sid != sess.ID {
+		t.Fatalf("UsedAuthCodeSession = %q, want %q", sid, sess.ID)
+	}
+	_, err = s.UsedAuthCodeSession(ctx, "never-used")
+	wantErr(t, "UsedAuthCodeSession of an unknown code", err, store.ErrNotFound)
+
+	n, err := s.PurgeAuthCodes(ctx, at(0))
+	mustOK(t, "PurgeAuthCodes", err)
+	if n != 1 {
+		t.Fatalf("PurgeAuthCodes deleted %d, want the 1 expired record", n)
+	}
+	_, err = s.UsedAuthCodeSession(ctx, "used-old")
+	wantErr(t, "UsedAuthCodeSession of a purged record", err, store.ErrNotFound)
+
+	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
+	_, err = s.UsedAuthCodeSession(ctx, "used-1")
+	wantErr(t, "UsedAuthCodeSession after the session was deleted", err, store.ErrNotFound)
+}
+
 func testAuthCodeCascades(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")

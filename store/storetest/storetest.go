@@ -121,6 +121,7 @@ var tests = []test{
 	{"AuthCodeConflict", testAuthCodeConflict},
 	{"TakeAuthCodeConcurrent", testTakeAuthCodeConcurrent},
 	{"PurgeAuthCodes", testPurgeAuthCodes},
+	{"UsedAuthCodes", testUsedAuthCodes},
 	{"AuthCodeCascades", testAuthCodeCascades},
 	{"Keys", testKeys},
 	{"RetireKey", testRetireKey},
