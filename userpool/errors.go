@@ -1,9 +1,6 @@
 package userpool
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Error is a domain error with a Cognito error name (the wire's "__type") and
 // message. Wire packages map it to their protocol; anything that is not an
@@ -15,45 +12,26 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Is lets errors.Is match on the code: errors.Is(err, &Error{Code: CodeNotAuthorized}).
-func (e *Error) Is(target error) bool {
-	var t *Error
-	if !errors.As(target, &t) {
-		return false
-	}
-	return t.Code == e.Code && (t.Message == "" || t.Message == e.Message)
-}
-
 // Cognito error names used by the domain.
 const (
-	CodeNotAuthorized           = "NotAuthorizedException"
-	CodeUserNotFound            = "UserNotFoundException"
-	CodeUsernameExists          = "UsernameExistsException"
-	CodeInvalidParameter        = "InvalidParameterException"
-	CodeResourceNotFound        = "ResourceNotFoundException"
-	CodeInvalidPassword         = "InvalidPasswordException"
-	CodeCodeMismatch            = "CodeMismatchException"
-	CodeExpiredCode             = "ExpiredCodeException"
-	CodeUserNotConfirmed        = "UserNotConfirmedException"
-	CodeUnsupportedTokenType    = "UnsupportedTokenTypeException"
-	CodeUnauthorized            = "UnauthorizedException"
-	CodeUnsupportedOperation    = "UnsupportedOperationException"
-	CodeRefreshTokenReuse       = "RefreshTokenReuseException"
-	CodeInternalError           = "InternalErrorException"
-	CodeTooManyRequests         = "TooManyRequestsException"
-	CodeInvalidUserPoolConfig   = "InvalidUserPoolConfigurationException"
-	CodePasswordResetRequired   = "PasswordResetRequiredException"
-	CodeUnsupportedUserState    = "UnsupportedUserStateException"
-	CodeInvalidLambdaResponse   = "InvalidLambdaResponseException"
-	CodeLimitExceeded           = "LimitExceededException"
-	CodeConcurrentModification  = "ConcurrentModificationException"
-	CodeForbidden               = "ForbiddenException"
-	CodeAliasExists             = "AliasExistsException"
-	CodeTooManyFailedAttempts   = "TooManyFailedAttemptsException"
-	CodeUnexpectedLambda        = "UnexpectedLambdaException"
-	CodeInvalidOAuthFlow        = "InvalidOAuthFlowException"
-	CodeScopeDoesNotExist       = "ScopeDoesNotExistException"
-	CodeUserPoolTaggingNotFound = "UserPoolTaggingException"
+	CodeNotAuthorized          = "NotAuthorizedException"
+	CodeUserNotFound           = "UserNotFoundException"
+	CodeUsernameExists         = "UsernameExistsException"
+	CodeInvalidParameter       = "InvalidParameterException"
+	CodeResourceNotFound       = "ResourceNotFoundException"
+	CodeInvalidPassword        = "InvalidPasswordException"
+	CodeCodeMismatch           = "CodeMismatchException"
+	CodeExpiredCode            = "ExpiredCodeException"
+	CodeUserNotConfirmed       = "UserNotConfirmedException"
+	CodeUnsupportedTokenType   = "UnsupportedTokenTypeException"
+	CodeUnauthorized           = "UnauthorizedException"
+	CodeUnsupportedOperation   = "UnsupportedOperationException"
+	CodeRefreshTokenReuse      = "RefreshTokenReuseException"
+	CodeInternalError          = "InternalErrorException"
+	CodeTooManyRequests        = "TooManyRequestsException"
+	CodePasswordResetRequired  = "PasswordResetRequiredException"
+	CodeUnsupportedUserState   = "UnsupportedUserStateException"
+	CodeConcurrentModification = "ConcurrentModificationException"
 )
 
 // Exact messages clients match on.
