@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,25 +200,9 @@ func testTakeAuthCodeConcurrent(t *testing.T, s store.Store) {
 	for r := range rounds {
 		c := newAuthCode(fmt.Sprintf("code-%d", r), f.c1, f.alice, at(0))
 		mustOK(t, "PutAuthCode", s.PutAuthCode(ctx, c))
-		var takes, misses atomic.Int32
-		race(n, func(int) {
-			got, err := s.TakeAuthCode(ctx, c.ID)
-			switch {
-			case err == nil:
-				takes.Add(1)
-				if got.ID != c.ID || got.UserSub != c.UserSub {
-					t.Errorf("TakeAuthCode returned %+v, want %+v", got, c)
-				}
-			case errors.Is(err, store.ErrNotFound):
-				misses.Add(1)
-			default:
-				t.Errorf("TakeAuthCode: %v", err)
-			}
-		})
-		if takes.Load() != 1 || misses.Load() != n-1 {
-			t.Errorf("round %d: %d concurrent takes of one code: %d got it, %d did not; want 1 and %d",
-				r, n, takes.Load(), misses.Load(), n-1)
-		}
+		raceTakeOnce(t, fmt.Sprintf("code %d", r), n,
+			func() (*store.AuthCode, error) { return s.TakeAuthCode(ctx, c.ID) },
+			func(got *store.AuthCode) bool { return got.ID == c.ID && got.UserSub == c.UserSub })
 	}
 }
 

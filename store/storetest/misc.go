@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,25 +86,9 @@ func testTakeChallengeConcurrent(t *testing.T, s store.Store) {
 	for r := range rounds {
 		c := newChallenge(f.c1, fmt.Sprintf("challenge-%d", r), "alice")
 		mustOK(t, "PutChallenge", s.PutChallenge(ctx, c))
-		var takes, misses atomic.Int32
-		race(n, func(int) {
-			got, err := s.TakeChallenge(ctx, c.ID)
-			switch {
-			case err == nil:
-				takes.Add(1)
-				if !bytes.Equal(got.Data, c.Data) || got.ID != c.ID {
-					t.Errorf("TakeChallenge returned %+v, want %+v", got, c)
-				}
-			case errors.Is(err, store.ErrNotFound):
-				misses.Add(1)
-			default:
-				t.Errorf("TakeChallenge: %v", err)
-			}
-		})
-		if takes.Load() != 1 || misses.Load() != n-1 {
-			t.Errorf("round %d: %d concurrent takes of one challenge: %d got it, %d did not; want 1 and %d",
-				r, n, takes.Load(), misses.Load(), n-1)
-		}
+		raceTakeOnce(t, fmt.Sprintf("challenge %d", r), n,
+			func() (*store.Challenge, error) { return s.TakeChallenge(ctx, c.ID) },
+			func(got *store.Challenge) bool { return bytes.Equal(got.Data, c.Data) && got.ID == c.ID })
 	}
 }
 

@@ -378,5 +378,30 @@ func race(n int, fn func(i int)) {
 	}
 }
 
+// raceTakeOnce runs n concurrent takes of one single-use record and checks
+// that exactly one gets it (and that it is the right one, by ok) while every
+// other gets ErrNotFound.
+func raceTakeOnce[T any](t *testing.T, what string, n int, take func() (T, error), ok func(T) bool) {
+	t.Helper()
+	var takes, misses atomic.Int32
+	race(n, func(int) {
+		got, err := take()
+		switch {
+		case err == nil:
+			takes.Add(1)
+			if !ok(got) {
+				t.Errorf("take of %s returned %+v", what, got)
+			}
+		case errors.Is(err, store.ErrNotFound):
+			misses.Add(1)
+		default:
+			t.Errorf("take of %s: %v", what, err)
+		}
+	})
+	if takes.Load() != 1 || misses.Load() != int32(n-1) {
+		t.Errorf("%d concurrent takes of %s: %d got it, %d did not; want 1 and %d", n, what, takes.Load(), misses.Load(), n-1)
+	}
+}
+
 // errorsIsNotFound reports whether err wraps store.ErrNotFound.
 func errorsIsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
