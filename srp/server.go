@@ -1,7 +1,6 @@
 package srp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/big"
 )
@@ -9,11 +8,8 @@ import (
 // Server is the user pool's side of one SRP exchange. It holds the secret
 // ephemeral b, the public B and the user's verifier v.
 //
-// Between InitiateAuth (which sends B) and RespondToAuthChallenge (which
-// brings A and the password claim) the state can be persisted with
-// [Server.Marshal] and restored with [UnmarshalServer]. The state contains the
-// secret b: keep it on the server, or encrypt and authenticate it if it has
-// to travel.
+// It holds the secret b: derive the key as soon as A is known (Cognito's
+// clients send A with InitiateAuth) and keep only the key, on the server.
 //
 // A Server is safe for concurrent use; its methods do not modify it.
 type Server struct {
@@ -59,55 +55,6 @@ func (s *Server) B() *big.Int {
 // padding.
 func (s *Server) BHex() string {
 	return s.bigB.Text(16)
-}
-
-// stateVersion tags the Marshal format.
-const stateVersion = 1
-
-// Marshal serializes the server state (b, B and v) so that the exchange can
-// be resumed by [UnmarshalServer]. The encoding is a version byte followed by
-// b, B and v, each as a big-endian 16-bit length and that many big-endian
-// bytes. The result contains the secret b.
-func (s *Server) Marshal() []byte {
-	out := []byte{stateVersion}
-	for _, n := range []*big.Int{s.b, s.bigB, s.v} {
-		nb := n.Bytes()
-		out = binary.BigEndian.AppendUint16(out, uint16(len(nb)))
-		out = append(out, nb...)
-	}
-	return out
-}
-
-// UnmarshalServer restores a server state produced by [Server.Marshal]. It
-// checks the encoding and that every value is in range; errors wrap
-// ErrInvalidState.
-func UnmarshalServer(data []byte) (*Server, error) {
-	if len(data) < 1 || data[0] != stateVersion {
-		return nil, fmt.Errorf("%w: unknown version", ErrInvalidState)
-	}
-	rest := data[1:]
-	var vals [3]*big.Int
-	for i := range vals {
-		if len(rest) < 2 {
-			return nil, fmt.Errorf("%w: truncated", ErrInvalidState)
-		}
-		n := int(binary.BigEndian.Uint16(rest))
-		rest = rest[2:]
-		if n > len(rest) {
-			return nil, fmt.Errorf("%w: truncated", ErrInvalidState)
-		}
-		vals[i] = new(big.Int).SetBytes(rest[:n])
-		rest = rest[n:]
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: trailing data", ErrInvalidState)
-	}
-	for _, n := range vals {
-		if n.Sign() == 0 || n.Cmp(groupN) >= 0 {
-			return nil, fmt.Errorf("%w: value out of range", ErrInvalidState)
-		}
-	}
-	return &Server{b: vals[0], bigB: vals[1], v: vals[2]}, nil
 }
 
 // Key derives the 16-byte session key from the client's A, given as the hex

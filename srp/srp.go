@@ -67,8 +67,6 @@ var (
 	ErrInvalidSalt = errors.New("srp: invalid SALT")
 	// ErrZeroU reports that the scrambling parameter u = H(A, B) is zero.
 	ErrZeroU = errors.New("srp: scrambling parameter u is zero")
-	// ErrInvalidState reports serialized server state that cannot be decoded.
-	ErrInvalidState = errors.New("srp: invalid server state")
 )
 
 func mustHex(s string) *big.Int {
