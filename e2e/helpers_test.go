@@ -84,5 +84,3 @@ func claims(t *testing.T, jwt string) map[string]any {
 	}
 	return m
 }
-
-func errorsAs[T error](err error, target *T) bool { return errors.As(err, target) }

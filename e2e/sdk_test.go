@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -265,7 +266,7 @@ func TestValidityHonoured(t *testing.T) {
 			continue
 		}
 		var ip *types.InvalidParameterException
-		if !asErr(err, &ip) {
+		if !errors.As(err, &ip) {
 			t.Errorf("%s: got %v, want InvalidParameterException", name, err)
 		}
 	}
@@ -550,7 +551,7 @@ func TestConcurrentSignInsAndSignOuts(t *testing.T) {
 				} else {
 					_, err = c.GlobalSignOut(bg, &cip.GlobalSignOutInput{AccessToken: r.AccessToken})
 					var na *types.NotAuthorizedException
-					if asErr(err, &na) { // another goroutine's global sign-out got there first
+					if errors.As(err, &na) { // another goroutine's global sign-out got there first
 						err = nil
 					}
 				}
@@ -570,8 +571,4 @@ func TestConcurrentSignInsAndSignOuts(t *testing.T) {
 	if _, err := getUser(c, *last.AccessToken); err != nil {
 		t.Fatalf("after the storm: %v", err)
 	}
-}
-
-func asErr[T error](err error, target *T) bool {
-	return err != nil && errorsAs(err, target)
 }
