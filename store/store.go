@@ -85,7 +85,7 @@ type Session struct {
 	RefreshGen int64
 	RotatedAt  time.Time // zero when never rotated
 	RevokedAt  time.Time // zero when live
-	Revoked    string    // why: "revoke", "reuse", "admin", ...
+	Revoked    string    // why, in userpool's words (its RevocationReason); opaque here
 	DeviceKey  string
 	Scopes     string // space separated
 	Source     string // "api" or "hostedui"
@@ -189,8 +189,6 @@ type Sessions interface {
 	RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error
 	// TouchSession records use of the session (sets LastUsed); ErrNotFound.
 	TouchSession(ctx context.Context, id string, at time.Time) error
-	// ListUserSessions lists a user's sessions, newest first.
-	ListUserSessions(ctx context.Context, poolID, sub string) ([]*Session, error)
 }
 
 // Challenges stores pending authentication challenges.
@@ -241,9 +239,8 @@ type AuthCodes interface {
 
 // Keys stores pool keys.
 type Keys interface {
-	PutKey(ctx context.Context, k *Key) error                             // ErrConflict if the id exists
-	ListKeys(ctx context.Context, poolID string) ([]*Key, error)          // oldest first
-	RetireKey(ctx context.Context, poolID, id string, at time.Time) error // ErrNotFound
+	PutKey(ctx context.Context, k *Key) error                    // ErrConflict if the id exists
+	ListKeys(ctx context.Context, poolID string) ([]*Key, error) // oldest first
 }
 
 // Store is everything a backend provides.

@@ -32,7 +32,6 @@ func TestHotPathPlans(t *testing.T) {
 		"GetClient":        qGetClient,
 		"RotateRefresh":    qRotateRefresh,
 		"TouchSession":     qTouchSession,
-		"ListUserSessions": qListUserSessions,
 		"sessions of a client (DeleteClient cascade)": `SELECT id FROM sessions WHERE pool_id = ? AND client_id = ?`,
 		"sessions of a pool (DeletePool cascade)":     `SELECT id FROM sessions WHERE pool_id = ?`,
 		"users of a pool (DeletePool cascade)":        `SELECT username FROM users WHERE pool_id = ?`,

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -39,15 +37,4 @@ func (s *Store) ListKeys(ctx context.Context, poolID string) ([]*store.Key, erro
 		return nil, wrap("list keys", err)
 	}
 	return out, nil
-}
-
-// RetireKey implements store.Keys: it sets the key's RetiredAt to at. A key
-// of another pool is store.ErrNotFound. at must not be zero (the zero time is
-// how "active" is stored).
-func (s *Store) RetireKey(ctx context.Context, poolID, id string, at time.Time) error {
-	if at.IsZero() {
-		return fmt.Errorf("sqlite: retire key: zero retirement time")
-	}
-	return execOne(ctx, s.w, "retire key", `UPDATE keys SET retired_at = ? WHERE pool_id = ? AND id = ?`,
-		ms(at), poolID, id)
 }

@@ -20,8 +20,6 @@ const (
 	qTouchSession  = `UPDATE sessions SET last_used = ? WHERE id = ?`
 	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?, last_used = ?
 		WHERE id = ? AND refresh_gen = ? AND revoked_at IS NULL`
-	qListUserSessions = `SELECT ` + sessionCols + ` FROM sessions
-		WHERE pool_id = ? AND user_sub = ? ORDER BY created_at DESC, id DESC`
 )
 
 // qGetSessionWithUser joins a session to its user through the unique
@@ -38,31 +36,33 @@ func prefixCols(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-func scanSession(sc scanner) (*store.Session, error) {
-	s := &store.Session{}
-	if err := sc.Scan(&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
+// sessionDest is where a row of sessionCols scans to, in sessionCols' order.
+func sessionDest(s *store.Session) []any {
+	return []any{&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
 		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
 		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
-		&s.DeviceKey, &s.Scopes, &s.Source); err != nil {
-		return nil, err
-	}
-	return s, nil
+		&s.DeviceKey, &s.Scopes, &s.Source}
+}
+
+// sessionArgs are a session's values in sessionCols' order.
+func sessionArgs(s *store.Session) []any {
+	return []any{s.ID, s.PoolID, s.ClientID, s.UserSub, s.Username, s.UserGen,
+		ms(s.AuthTime), ms(s.CreatedAt), ms(s.LastUsed), ms(s.ExpiresAt), s.RefreshGen,
+		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source}
 }
 
 // CreateSession implements store.Sessions. The session's pool, client (in
 // that pool) and user (by sub, in that pool) must exist, else
 // store.ErrNotFound.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	_, err := s.createSession.ExecContext(ctx, ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username, ss.UserGen,
-		ms(ss.AuthTime), ms(ss.CreatedAt), ms(ss.LastUsed), ms(ss.ExpiresAt), ss.RefreshGen,
-		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source)
+	_, err := s.createSession.ExecContext(ctx, sessionArgs(ss)...)
 	return wrap("create session", err)
 }
 
 // GetSession implements store.Sessions.
 func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, error) {
-	ss, err := scanSession(s.getSession.QueryRowContext(ctx, id))
-	if err != nil {
+	ss := &store.Session{}
+	if err := s.getSession.QueryRowContext(ctx, id).Scan(sessionDest(ss)...); err != nil {
 		return nil, wrap("get session", err)
 	}
 	return ss, nil
@@ -71,13 +71,8 @@ func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, erro
 // GetSessionWithUser implements store.Sessions.
 func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Session, *store.User, error) {
 	ss, u := &store.Session{}, &store.User{}
-	err := s.getSessionWithUser.QueryRowContext(ctx, id).Scan(&ss.ID, &ss.PoolID, &ss.ClientID, &ss.UserSub, &ss.Username, &ss.UserGen,
-		msTime{&ss.AuthTime}, msTime{&ss.CreatedAt}, msTime{&ss.LastUsed}, msTime{&ss.ExpiresAt},
-		&ss.RefreshGen, msTime{&ss.RotatedAt}, msTime{&ss.RevokedAt}, &ss.Revoked, &ss.DeviceKey, &ss.Scopes, &ss.Source,
-		&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
-		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
-		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt})
-	if err != nil {
+	dest := append(sessionDest(ss), userDest(u)...)
+	if err := s.getSessionWithUser.QueryRowContext(ctx, id).Scan(dest...); err != nil {
 		return nil, nil, wrap("get session with user", err)
 	}
 	return ss, u, nil
@@ -143,26 +138,4 @@ func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at 
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
 	res, err := s.touchSession.ExecContext(ctx, ms(at), id)
 	return affectedOne("touch session", res, err)
-}
-
-// ListUserSessions implements store.Sessions: all the user's sessions, revoked
-// and expired included, newest (by CreatedAt) first.
-func (s *Store) ListUserSessions(ctx context.Context, poolID, sub string) ([]*store.Session, error) {
-	rows, err := s.r.QueryContext(ctx, qListUserSessions, poolID, sub)
-	if err != nil {
-		return nil, wrap("list user sessions", err)
-	}
-	defer rows.Close()
-	var out []*store.Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, wrap("list user sessions", err)
-		}
-		out = append(out, ss)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("list user sessions", err)
-	}
-	return out, nil
 }

@@ -15,11 +15,16 @@ const (
 	qGetUserBySub = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND sub = ?`
 )
 
+// userDest is where a row of userCols scans to, in userCols' order.
+func userDest(u *store.User) []any {
+	return []any{&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
+		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
+		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}}
+}
+
 func scanUser(sc scanner) (*store.User, error) {
 	u := &store.User{}
-	if err := sc.Scan(&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
-		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
-		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}); err != nil {
+	if err := sc.Scan(userDest(u)...); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -27,7 +27,7 @@
 //     nil map comes back empty (nil or not).
 //   - Orders are byte orders (Go's string comparison; PostgreSQL needs
 //     COLLATE "C"), and paging with after/limit visits every record once.
-//   - Identity-scoped calls are scoped: DeleteClient, RetireKey, GetUser and
+//   - Identity-scoped calls are scoped: DeleteClient, GetUser and
 //     friends with the right id but the wrong pool are store.ErrNotFound and
 //     change nothing.
 //   - Web sessions and authorization codes go with their pool, user (and,
@@ -108,7 +108,6 @@ var tests = []test{
 	{"RotateRefresh", testRotateRefresh},
 	{"RotateRefreshConcurrent", testRotateRefreshConcurrent},
 	{"TouchSession", testTouchSession},
-	{"ListUserSessions", testListUserSessions},
 	{"ChallengePutTake", testChallengePutTake},
 	{"ChallengeConflict", testChallengeConflict},
 	{"TakeChallengeConcurrent", testTakeChallengeConcurrent},
@@ -124,7 +123,6 @@ var tests = []test{
 	{"UsedAuthCodes", testUsedAuthCodes},
 	{"AuthCodeCascades", testAuthCodeCascades},
 	{"Keys", testKeys},
-	{"RetireKey", testRetireKey},
 	{"DeletePoolCascades", testDeletePoolCascades},
 	{"DeleteUserRemovesSessions", testDeleteUserRemovesSessions},
 	{"DeleteClientRemovesSessions", testDeleteClientRemovesSessions},
