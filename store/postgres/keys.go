@@ -1,0 +1,33 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+const keyCols = `id, pool_id, key_use, private, created_at, retired_at`
+
+// PutKey implements store.Keys. Key ids are unique across pools. A missing
+// pool is store.ErrNotFound.
+func (s *Store) PutKey(ctx context.Context, k *store.Key) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.PoolID, k.Use, notNullBytes(k.Private), ms(k.CreatedAt), ms(k.RetiredAt))
+	return wrap("put key", err)
+}
+
+// ListKeys implements store.Keys: the pool's keys, retired ones included,
+// oldest (by CreatedAt, the zero time first, as in SQLite) first.
+func (s *Store) ListKeys(ctx context.Context, poolID string) ([]*store.Key, error) {
+	return list(ctx, s, "list keys",
+		`SELECT `+keyCols+` FROM keys WHERE pool_id = $1 ORDER BY created_at NULLS FIRST, id`,
+		func(r pgx.Rows) (*store.Key, error) {
+			k := &store.Key{}
+			if err := r.Scan(&k.ID, &k.PoolID, &k.Use, &k.Private, msTime{&k.CreatedAt}, msTime{&k.RetiredAt}); err != nil {
+				return nil, err
+			}
+			return k, nil
+		}, poolID)
+}
