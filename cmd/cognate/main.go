@@ -37,6 +37,8 @@ func serveCmd() *cobra.Command {
 	var (
 		addr, dataDir, db, publicURL, region, logLevel, adminCreds string
 		grace                                                      time.Duration
+		dbMaxConns                                                 int
+		dbStatementTimeout                                         time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -58,10 +60,13 @@ func serveCmd() *cobra.Command {
 			if publicURL == "" {
 				publicURL = "http://" + ln.Addr().String()
 			}
+			if db == "" {
+				db = os.Getenv("COGNATE_DB")
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			srv, err := server.Open(ctx, server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
-				AdminCredentials: creds, Logger: log})
+				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout})
 			if err != nil {
 				ln.Close()
 				return err
@@ -77,7 +82,14 @@ func serveCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:9229", "listen address")
 	f.StringVar(&dataDir, "data-dir", ".cognate", "directory for the embedded database")
-	f.StringVar(&db, "db", "", "database DSN (default: the SQLite file in --data-dir)")
+	// The environment is read when the command runs, not shown as the flag's
+	// default: a PostgreSQL DSN may carry a password.
+	f.StringVar(&db, "db", "",
+		"database DSN: postgres://... for PostgreSQL (default: env COGNATE_DB, else the SQLite file in --data-dir)")
+	f.IntVar(&dbMaxConns, "db-max-conns", 0,
+		"PostgreSQL connection pool size (0 = the DSN's pool_max_conns, else the greater of 4 and the CPU count)")
+	f.DurationVar(&dbStatementTimeout, "db-statement-timeout", 0,
+		"PostgreSQL statement_timeout for every connection (0 = the DSN's or the server's setting)")
 	f.StringVar(&publicURL, "public-url", "", "issuer base URL (default http://<addr>)")
 	f.StringVar(&region, "region", "us-east-1", "region used in new pool ids and ARNs")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")

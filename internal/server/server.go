@@ -19,6 +19,7 @@ import (
 	"github.com/cognate-dev/cognate/httpapi/oauth"
 	"github.com/cognate-dev/cognate/internal/sigv4"
 	"github.com/cognate-dev/cognate/store"
+	"github.com/cognate-dev/cognate/store/postgres"
 	"github.com/cognate-dev/cognate/store/sqlite"
 	"github.com/cognate-dev/cognate/userpool"
 )
@@ -36,6 +37,10 @@ type Config struct {
 	Logger           *slog.Logger
 	Hash             userpool.HashParams
 	Now              func() time.Time
+	// DBMaxConns and DBStatementTimeout tune a PostgreSQL store (see
+	// postgres.Options); zero keeps the DSN's or the driver's setting.
+	DBMaxConns         int
+	DBStatementTimeout time.Duration
 }
 
 // Server is a running Cognate.
@@ -81,7 +86,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	dsn := cfg.DB
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("server: PostgreSQL is not supported yet; use the embedded SQLite store")
+		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("server: open store: %w", err)
+		}
+		return st, nil
 	}
 	if dsn == "" {
 		dir := cfg.DataDir
