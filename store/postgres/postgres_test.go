@@ -647,3 +647,33 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	t.Logf("%d + %d iterations (about 8 statements each) by two stores of 6 goroutines in %v", na, nb, d)
 }
+
+// TestByteOrderCollation: the order of a listing must not depend on the
+// database's collation, so every identifier column (those that are keyed,
+// joined on or ordered by) is COLLATE "C". The conformance suite's listing
+// tests only catch a missing one on a database whose default collation is
+// not byte order; this catches it everywhere.
+func TestByteOrderCollation(t *testing.T) {
+	dsn, schema := freshSchema(t)
+	s := openStore(t, dsn, Options{})
+	rows, err := s.pool.Query(context.Background(), `SELECT table_name, column_name, COALESCE(collation_name, '')
+		FROM information_schema.columns
+		WHERE table_schema = $1 AND data_type = 'text' AND table_name <> 'schema_version'
+		AND (column_name IN ('id', 'pool_id', 'client_id', 'username', 'sub', 'user_sub', 'session_id'))`, schema)
+	must(t, err)
+	type col struct{ table, column, collation string }
+	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (col, error) {
+		var c col
+		err := r.Scan(&c.table, &c.column, &c.collation)
+		return c, err
+	})
+	must(t, err)
+	if len(cols) < 20 {
+		t.Fatalf("found only %d identifier columns: %v", len(cols), cols)
+	}
+	for _, c := range cols {
+		if c.collation != "C" {
+			t.Errorf("%s.%s has collation %q, want \"C\"", c.table, c.column, c.collation)
+		}
+	}
+}
