@@ -22,6 +22,9 @@ func (s *Store) PutChallenge(ctx context.Context, c *store.Challenge) error {
 // others wait for its lock and then find it gone), and it is gone
 // (committed) when TakeChallenge returns it.
 func (s *Store) TakeChallenge(ctx context.Context, id string) (*store.Challenge, error) {
+	if unstorable(id) {
+		return nil, notFound("take challenge")
+	}
 	c := &store.Challenge{}
 	err := s.pool.QueryRow(ctx, `DELETE FROM challenges WHERE id = $1 RETURNING `+challengeCols, id).
 		Scan(&c.ID, &c.PoolID, &c.ClientID, &c.Username, &c.Name, &c.Data, msTime{&c.ExpiresAt})

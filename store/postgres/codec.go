@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -73,4 +75,17 @@ func (a attrsCol) ScanText(v pgtype.Text) error {
 	}
 	*a.m = m
 	return nil
+}
+
+// unstorable reports whether any of the keys cannot be kept in a TEXT
+// column: PostgreSQL refuses NUL bytes and invalid UTF-8 (SQLSTATE 22021)
+// rather than compare them. Such a key names no record, so the lookups answer
+// store.ErrNotFound for it, as store/sqlite does, instead of a driver error.
+func unstorable(keys ...string) bool {
+	for _, k := range keys {
+		if strings.IndexByte(k, 0) >= 0 || !utf8.ValidString(k) {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,9 @@ func (s *Store) CreateWebSession(ctx context.Context, w *store.WebSession) error
 
 // GetWebSession implements store.WebSessions.
 func (s *Store) GetWebSession(ctx context.Context, id string) (*store.WebSession, error) {
+	if unstorable(id) {
+		return nil, notFound("get web session")
+	}
 	w := &store.WebSession{}
 	err := s.pool.QueryRow(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE id = $1`, id).
 		Scan(&w.ID, &w.PoolID, &w.UserSub, &w.UserGen, msTime{&w.CreatedAt}, msTime{&w.ExpiresAt})
@@ -31,6 +34,9 @@ func (s *Store) GetWebSession(ctx context.Context, id string) (*store.WebSession
 // DeleteWebSession implements store.WebSessions. It is committed when it
 // returns (a sign-out).
 func (s *Store) DeleteWebSession(ctx context.Context, id string) error {
+	if unstorable(id) {
+		return notFound("delete web session")
+	}
 	return s.execOne(ctx, "delete web session", `DELETE FROM web_sessions WHERE id = $1`, id)
 }
 
@@ -55,6 +61,9 @@ func (s *Store) PutAuthCode(ctx context.Context, c *store.AuthCode) error {
 // TakeAuthCode implements store.AuthCodes with one DELETE ... RETURNING in
 // autocommit: of concurrent takers of one code exactly one gets it.
 func (s *Store) TakeAuthCode(ctx context.Context, id string) (*store.AuthCode, error) {
+	if unstorable(id) {
+		return nil, notFound("take auth code")
+	}
 	c := &store.AuthCode{}
 	err := s.pool.QueryRow(ctx, `DELETE FROM auth_codes WHERE id = $1 RETURNING `+authCodeCols, id).
 		Scan(&c.ID, &c.PoolID, &c.ClientID, &c.UserSub, &c.UserGen, &c.RedirectURI, &c.Scopes,
@@ -91,6 +100,9 @@ func (s *Store) RecordUsedAuthCode(ctx context.Context, id, poolID, sessionID st
 
 // UsedAuthCodeSession implements store.AuthCodes.
 func (s *Store) UsedAuthCodeSession(ctx context.Context, id string) (string, error) {
+	if unstorable(id) {
+		return "", notFound("used auth code session")
+	}
 	var sid string
 	if err := s.pool.QueryRow(ctx, `SELECT session_id FROM used_auth_codes WHERE id = $1`, id).Scan(&sid); err != nil {
 		return "", wrap("used auth code session", err)

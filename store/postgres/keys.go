@@ -21,6 +21,9 @@ func (s *Store) PutKey(ctx context.Context, k *store.Key) error {
 // ListKeys implements store.Keys: the pool's keys, retired ones included,
 // oldest (by CreatedAt, the zero time first, as in SQLite) first.
 func (s *Store) ListKeys(ctx context.Context, poolID string) ([]*store.Key, error) {
+	if unstorable(poolID) {
+		return nil, nil
+	}
 	return list(ctx, s, "list keys",
 		`SELECT `+keyCols+` FROM keys WHERE pool_id = $1 ORDER BY created_at NULLS FIRST, id`,
 		func(r pgx.Rows) (*store.Key, error) {

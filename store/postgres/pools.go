@@ -27,6 +27,9 @@ func (s *Store) CreatePool(ctx context.Context, p *store.Pool) error {
 
 // GetPool implements store.Pools.
 func (s *Store) GetPool(ctx context.Context, id string) (*store.Pool, error) {
+	if unstorable(id) {
+		return nil, notFound("get pool")
+	}
 	p, err := scanPool(s.pool.QueryRow(ctx, `SELECT `+poolCols+` FROM pools WHERE id = $1`, id))
 	if err != nil {
 		return nil, wrap("get pool", err)
@@ -38,6 +41,9 @@ func (s *Store) GetPool(ctx context.Context, id string) (*store.Pool, error) {
 // everything in the pool within the same statement, hence the same
 // transaction.
 func (s *Store) DeletePool(ctx context.Context, id string) error {
+	if unstorable(id) {
+		return notFound("delete pool")
+	}
 	return s.execOne(ctx, "delete pool", `DELETE FROM pools WHERE id = $1`, id)
 }
 
@@ -68,6 +74,9 @@ func (s *Store) CreateClient(ctx context.Context, c *store.Client) error {
 
 // GetClient implements store.Pools.
 func (s *Store) GetClient(ctx context.Context, clientID string) (*store.Client, error) {
+	if unstorable(clientID) {
+		return nil, notFound("get client")
+	}
 	c, err := scanClient(s.pool.QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, clientID))
 	if err != nil {
 		return nil, wrap("get client", err)
@@ -78,6 +87,9 @@ func (s *Store) GetClient(ctx context.Context, clientID string) (*store.Client, 
 // UpdateClient implements store.Pools. It replaces every field but the id and
 // the pool: a client whose id exists in another pool is store.ErrNotFound.
 func (s *Store) UpdateClient(ctx context.Context, c *store.Client) error {
+	if unstorable(c.ID, c.PoolID) {
+		return notFound("update client")
+	}
 	return s.execOne(ctx, "update client",
 		`UPDATE clients SET name = $1, secret = $2, settings = $3, created_at = $4, updated_at = $5
 		 WHERE id = $6 AND pool_id = $7`,
@@ -87,12 +99,18 @@ func (s *Store) UpdateClient(ctx context.Context, c *store.Client) error {
 // DeleteClient implements store.Pools; its sessions and authorization codes
 // go with it (cascade).
 func (s *Store) DeleteClient(ctx context.Context, poolID, clientID string) error {
+	if unstorable(poolID, clientID) {
+		return notFound("delete client")
+	}
 	return s.execOne(ctx, "delete client", `DELETE FROM clients WHERE pool_id = $1 AND id = $2`, poolID, clientID)
 }
 
 // ListClients implements store.Pools: at most limit clients (all when
 // limit <= 0) of the pool with ids greater than after, in byte order of id.
 func (s *Store) ListClients(ctx context.Context, poolID, after string, limit int) ([]*store.Client, error) {
+	if unstorable(poolID) {
+		return nil, nil
+	}
 	return list(ctx, s, "list clients",
 		`SELECT `+clientCols+` FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
 		func(r pgx.Rows) (*store.Client, error) { return scanClient(r) }, poolID, after, limitArg(limit))

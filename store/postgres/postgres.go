@@ -301,6 +301,9 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
+// notFound is the error of a lookup that found nothing.
+func notFound(op string) error { return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound) }
+
 // execOne runs a statement that must affect one row; no row means
 // store.ErrNotFound.
 func (s *Store) execOne(ctx context.Context, op, q string, args ...any) error {

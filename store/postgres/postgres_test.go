@@ -677,3 +677,48 @@ func TestByteOrderCollation(t *testing.T) {
 		}
 	}
 }
+
+// TestUnstorableKeys: PostgreSQL's TEXT cannot hold NUL bytes or invalid
+// UTF-8, so no record has such a key; looking one up is store.ErrNotFound
+// (as with SQLite), not a driver error that would surface as a 500.
+func TestUnstorableKeys(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	c, u := seed(t, s, "us-east-1_odd")
+	for _, bad := range []string{"a\x00b", "\xff\xfe", "\x00"} {
+		_, err1 := s.GetPool(ctx, bad)
+		_, err2 := s.GetClient(ctx, bad)
+		_, err3 := s.GetUser(ctx, c.PoolID, bad)
+		_, err4 := s.GetUserBySub(ctx, bad, u.Sub)
+		_, err5 := s.GetSession(ctx, bad)
+		_, _, err6 := s.GetSessionWithUser(ctx, bad)
+		_, err7 := s.TakeChallenge(ctx, bad)
+		_, err8 := s.TakeAuthCode(ctx, bad)
+		_, err9 := s.GetWebSession(ctx, bad)
+		_, err10 := s.UsedAuthCodeSession(ctx, bad)
+		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad)
+		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11,
+			s.DeletePool(ctx, bad), s.DeleteClient(ctx, c.PoolID, bad), s.DeleteUser(ctx, bad, u.Username),
+			s.UpdateClient(ctx, &store.Client{ID: bad, PoolID: c.PoolID}),
+			s.UpdateUser(ctx, &store.User{PoolID: c.PoolID, Username: bad}),
+			s.RevokeSession(ctx, bad, t0, "revoke"), s.RotateRefresh(ctx, bad, 0, t0), s.TouchSession(ctx, bad, t0),
+			s.DeleteWebSession(ctx, bad)} {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("lookup #%d of %q: error %v, want store.ErrNotFound", i+1, bad, err)
+			}
+		}
+		users, err := s.ListUsers(ctx, bad, "", 0)
+		must(t, err)
+		clients, err := s.ListClients(ctx, bad, "", 0)
+		must(t, err)
+		keys, err := s.ListKeys(ctx, bad)
+		must(t, err)
+		if len(users)+len(clients)+len(keys) > 0 {
+			t.Errorf("listings of pool %q are not empty", bad)
+		}
+		// Creating a record with such a key is refused, without storing it.
+		if err := s.CreatePool(ctx, &store.Pool{ID: bad, Name: "odd"}); err == nil {
+			t.Errorf("CreatePool(%q) succeeded", bad)
+		}
+	}
+}

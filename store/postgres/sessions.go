@@ -48,6 +48,9 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 
 // GetSession implements store.Sessions.
 func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, error) {
+	if unstorable(id) {
+		return nil, notFound("get session")
+	}
 	ss := &store.Session{}
 	if err := s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id).
 		Scan(sessionDest(ss)...); err != nil {
@@ -59,6 +62,9 @@ func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, erro
 // GetSessionWithUser implements store.Sessions in one statement, hence one
 // snapshot.
 func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Session, *store.User, error) {
+	if unstorable(id) {
+		return nil, nil, notFound("get session with user")
+	}
 	ss, u := &store.Session{}, &store.User{}
 	dest := append(sessionDest(ss), userDest(u)...)
 	if err := s.pool.QueryRow(ctx, qGetSessionWithUser, id).Scan(dest...); err != nil {
@@ -76,6 +82,9 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reas
 	const op = "revoke session"
 	if at.IsZero() {
 		return fmt.Errorf("postgres: %s: zero revocation time", op)
+	}
+	if unstorable(id) {
+		return notFound(op)
 	}
 	// The UPDATE's row, if any, or else whether the session exists (as of
 	// the statement's snapshot): revoking an already revoked session is a
@@ -102,6 +111,9 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reas
 // session is store.ErrNotFound.
 func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error {
 	const op = "rotate refresh token"
+	if unstorable(id) {
+		return notFound(op)
+	}
 	var rotated, exists bool
 	err := s.pool.QueryRow(ctx, `WITH rotated AS (
 			UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = $3, last_used = $3
@@ -124,5 +136,8 @@ func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at 
 // TouchSession implements store.Sessions: it sets LastUsed to at. A missing
 // session is store.ErrNotFound.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	if unstorable(id) {
+		return notFound("touch session")
+	}
 	return s.execOne(ctx, "touch session", `UPDATE sessions SET last_used = $2 WHERE id = $1`, id, ms(at))
 }

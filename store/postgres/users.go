@@ -42,6 +42,9 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 
 // GetUser implements store.Users. Attributes is never nil.
 func (s *Store) GetUser(ctx context.Context, poolID, username string) (*store.User, error) {
+	if unstorable(poolID, username) {
+		return nil, notFound("get user")
+	}
 	u, err := scanUser(s.pool.QueryRow(ctx,
 		`SELECT `+userCols+` FROM users WHERE pool_id = $1 AND username = $2`, poolID, username))
 	if err != nil {
@@ -52,6 +55,9 @@ func (s *Store) GetUser(ctx context.Context, poolID, username string) (*store.Us
 
 // GetUserBySub implements store.Users. Attributes is never nil.
 func (s *Store) GetUserBySub(ctx context.Context, poolID, sub string) (*store.User, error) {
+	if unstorable(poolID, sub) {
+		return nil, notFound("get user by sub")
+	}
 	u, err := scanUser(s.pool.QueryRow(ctx,
 		`SELECT `+userCols+` FROM users WHERE pool_id = $1 AND sub = $2`, poolID, sub))
 	if err != nil {
@@ -67,6 +73,9 @@ func (s *Store) GetUserBySub(ctx context.Context, poolID, sub string) (*store.Us
 // pool is store.ErrConflict; a changed sub carries the user's sessions, web
 // sessions and codes along (ON UPDATE CASCADE).
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	if unstorable(u.PoolID, u.Username) {
+		return notFound("update user")
+	}
 	attrs, err := encodeAttrs(u.Attributes)
 	if err != nil {
 		return wrap("update user", err)
@@ -82,12 +91,18 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 // DeleteUser implements store.Users; the user's sessions, web sessions and
 // authorization codes go with it (cascade).
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
+	if unstorable(poolID, username) {
+		return notFound("delete user")
+	}
 	return s.execOne(ctx, "delete user", `DELETE FROM users WHERE pool_id = $1 AND username = $2`, poolID, username)
 }
 
 // ListUsers implements store.Users: at most limit users (all when limit <= 0)
 // of the pool with usernames greater than after, in byte order of username.
 func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) ([]*store.User, error) {
+	if unstorable(poolID) {
+		return nil, nil
+	}
 	return list(ctx, s, "list users",
 		`SELECT `+userCols+` FROM users WHERE pool_id = $1 AND username > $2 ORDER BY username LIMIT $3`,
 		func(r pgx.Rows) (*store.User, error) { return scanUser(r) }, poolID, after, limitArg(limit))
@@ -97,6 +112,9 @@ func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) 
 // autocommit: concurrent bumps queue on the row lock and each returns its own
 // value, and the new value is committed when it is returned.
 func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string) (int64, error) {
+	if unstorable(poolID, username) {
+		return 0, notFound("bump sign-out generation")
+	}
 	var gen int64
 	err := s.pool.QueryRow(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1
 		WHERE pool_id = $1 AND username = $2 RETURNING sign_out_gen`, poolID, username).Scan(&gen)
