@@ -53,8 +53,9 @@
 // are TEXT COLLATE "C", so listings come in byte order whatever the
 // database's collation. Settings, challenge data and key material are BYTEA
 // and round-trip byte for byte; user attributes are a JSON object in TEXT.
-// PostgreSQL's TEXT cannot hold NUL bytes or invalid UTF-8: such identifiers
-// or names are refused with an error. Children reference their pool, client
+// PostgreSQL's TEXT cannot hold NUL bytes or invalid UTF-8: storing a record
+// with such a text field fails with an error, and looking up such a key is
+// store.ErrNotFound (no record can have it). Children reference their pool, client
 // and user with ON DELETE CASCADE, so DeletePool, DeleteClient and DeleteUser
 // are single, atomic statements. A unique violation is store.ErrConflict;
 // creating a record whose pool, client or user does not exist (a foreign-key
