@@ -13,29 +13,29 @@ type Kind uint8
 
 // Kinds of domain errors.
 const (
-	KindInternal          Kind = iota // a fault of the server, not of the request
-	KindInvalid                       // a request member or a setting breaks a rule
-	KindNotFound                      // the pool or app client does not exist
-	KindUserNotFound                  // the user does not exist
-	KindUserExists                    // the username is taken
-	KindNotAuthorized                 // credentials, a token or a sign-in session were refused
-	KindClientAuthFailed              // the app client failed to prove who it is
-	KindWrongClient                   // the token belongs to another app client
-	KindNotAllowed                    // the app client is not configured for this flow or grant
-	KindFeatureDisabled               // the app client has the feature turned off
-	KindWeakPassword                  // the password breaks the pool's policy
-	KindCodeMismatch                  // a one-time code is wrong
-	KindCodeExpired                   // a one-time code is past its expiry
-	KindUserNotConfirmed              // the user has not confirmed the sign-up
-	KindPasswordResetRequired         // the user must reset the password first
-	KindUserState                     // the user's status does not allow this
-	KindTokenTypeUnsupported          // the token is of a type this operation does not take
-	KindTokenReuse                    // a rotated refresh token was presented again
-	KindConflict                      // a concurrent change won; the caller may retry
-	KindThrottled                     // too many requests or attempts; retry later
-	KindScopeNotAllowed               // a requested scope is not the client's to ask for
-	KindUnsupported                   // a protocol feature this server does not offer
-	KindLoginRequired                 // the user must sign in, and may not be asked to
+	KindInternal              Kind = iota // a fault of the server, not of the request
+	KindInvalid                           // a request member or a setting breaks a rule
+	KindNotFound                          // the pool or app client does not exist
+	KindUserNotFound                      // the user does not exist
+	KindUserExists                        // the username is taken
+	KindNotAuthorized                     // credentials, a token or a sign-in session were refused
+	KindClientAuthFailed                  // the app client failed to prove who it is
+	KindWrongClient                       // the token belongs to another app client
+	KindNotAllowed                        // the app client is not configured for this flow or grant
+	KindFeatureDisabled                   // the app client has the feature turned off
+	KindWeakPassword                      // the password breaks the pool's policy
+	KindCodeMismatch                      // a one-time code is wrong
+	KindCodeExpired                       // a one-time code is past its expiry
+	KindUserNotConfirmed                  // the user has not confirmed the sign-up
+	KindPasswordResetRequired             // the user must reset the password first
+	KindUserState                         // the user's status does not allow this
+	KindTokenTypeUnsupported              // the token is of a type this operation does not take
+	KindTokenReuse                        // a rotated refresh token was presented again
+	KindConflict                          // a concurrent change won; the caller may retry
+	KindThrottled                         // too many requests or attempts; retry later
+	KindScopeNotAllowed                   // a requested scope is not the client's to ask for
+	KindUnsupported                       // a protocol feature this server does not offer
+	KindLoginRequired                     // the user must sign in, and may not be asked to
 )
 
 var kindNames = [...]string{"internal", "invalid", "not-found", "user-not-found", "user-exists",
@@ -59,34 +59,34 @@ type Cause string
 // Causes of refused tokens, credentials and sessions, and of missing
 // resources.
 const (
-	CauseAccessTokenInvalid   Cause = "access-token-invalid"   // bad signature, another pool, garbage
-	CauseAccessTokenExpired   Cause = "access-token-expired"   // past its exp
-	CauseAccessTokenRevoked   Cause = "access-token-revoked"   // its family ended (see Reason)
-	CauseAccessTokenScope     Cause = "access-token-scope"     // lacks the scope the operation needs
-	CauseRefreshTokenInvalid  Cause = "refresh-token-invalid"  // not a refresh token of this client
-	CauseRefreshTokenExpired  Cause = "refresh-token-expired"  // past its family's expiry
-	CauseRefreshTokenRevoked  Cause = "refresh-token-revoked"  // its family ended (see Reason)
-	CauseRefreshTokenReused   Cause = "refresh-token-reused"   // a rotated token replayed: the family is revoked
-	CauseConcurrentRefresh    Cause = "concurrent-refresh"     // lost a race with another rotation
-	CauseSignInSessionExpired Cause = "sign-in-session-expired"
-	CauseBadCredentials       Cause = "bad-credentials" // wrong password, or an unknown user kept hidden
-	CauseUserDisabled         Cause = "user-disabled"
-	CauseAttemptsExceeded     Cause = "attempts-exceeded"   // too many failed sign-ins
-	CauseTemporaryPasswordOld Cause = "temporary-password-expired"
-	CauseSRPClockSkew         Cause = "srp-clock-skew"      // TIMESTAMP too far from our clock
-	CauseSecretHash           Cause = "secret-hash"         // SECRET_HASH missing or wrong (Subject: client id)
-	CauseClientSecret         Cause = "client-secret"       // client secret missing or wrong (Subject: client id)
-	CauseSecretOnPublicClient Cause = "secret-public-client" // a client secret sent for a client that has none (Subject: client id)
+	CauseAccessTokenInvalid       Cause = "access-token-invalid"  // bad signature, another pool, garbage
+	CauseAccessTokenExpired       Cause = "access-token-expired"  // past its exp
+	CauseAccessTokenRevoked       Cause = "access-token-revoked"  // its family ended (see Reason)
+	CauseAccessTokenScope         Cause = "access-token-scope"    // lacks the scope the operation needs
+	CauseRefreshTokenInvalid      Cause = "refresh-token-invalid" // not a refresh token of this client
+	CauseRefreshTokenExpired      Cause = "refresh-token-expired" // past its family's expiry
+	CauseRefreshTokenRevoked      Cause = "refresh-token-revoked" // its family ended (see Reason)
+	CauseRefreshTokenReused       Cause = "refresh-token-reused"  // a rotated token replayed: the family is revoked
+	CauseConcurrentRefresh        Cause = "concurrent-refresh"    // lost a race with another rotation
+	CauseSignInSessionExpired     Cause = "sign-in-session-expired"
+	CauseBadCredentials           Cause = "bad-credentials" // wrong password, or an unknown user kept hidden
+	CauseUserDisabled             Cause = "user-disabled"
+	CauseAttemptsExceeded         Cause = "attempts-exceeded" // too many failed sign-ins
+	CauseTemporaryPasswordOld     Cause = "temporary-password-expired"
+	CauseSRPClockSkew             Cause = "srp-clock-skew"            // TIMESTAMP too far from our clock
+	CauseSecretHash               Cause = "secret-hash"               // SECRET_HASH missing or wrong (Subject: client id)
+	CauseClientSecret             Cause = "client-secret"             // client secret missing or wrong (Subject: client id)
+	CauseSecretOnPublicClient     Cause = "secret-public-client"      // a client secret sent for a client that has none (Subject: client id)
 	CauseSecretHashOnPublicClient Cause = "secret-hash-public-client" // a SECRET_HASH sent for a client that has none (Subject: client id)
-	CausePoolNotFound         Cause = "pool-not-found"      // Subject: pool id
-	CauseClientNotFound       Cause = "client-not-found"    // Subject: client id
-	CauseUserNotFound         Cause = "user-not-found"
-	CauseUserNotConfirmed     Cause = "user-not-confirmed"
-	CauseCodeMismatch         Cause = "code-mismatch"
-	CauseCodeExpired          Cause = "code-expired"
-	CauseRevocationDisabled   Cause = "revocation-disabled"
-	CauseNotRefreshToken      Cause = "not-refresh-token"
-	CauseTokenOfOtherClient   Cause = "token-of-other-client"
+	CausePoolNotFound             Cause = "pool-not-found"            // Subject: pool id
+	CauseClientNotFound           Cause = "client-not-found"          // Subject: client id
+	CauseUserNotFound             Cause = "user-not-found"
+	CauseUserNotConfirmed         Cause = "user-not-confirmed"
+	CauseCodeMismatch             Cause = "code-mismatch"
+	CauseCodeExpired              Cause = "code-expired"
+	CauseRevocationDisabled       Cause = "revocation-disabled"
+	CauseNotRefreshToken          Cause = "not-refresh-token"
+	CauseTokenOfOtherClient       Cause = "token-of-other-client"
 )
 
 // Error is a domain error.
@@ -144,12 +144,12 @@ type Rule uint8
 
 // Rules of request members.
 const (
-	RuleRequired       Rule = iota + 1 // must be present
-	RuleMaxLength                      // at most Max characters
-	RuleRange                          // a number from Min to Max
-	RuleEnum                           // one of Values (listed when Values is set)
-	RulePattern                        // must match Pattern
-	RuleLengthPattern                  // Min to Max characters matching Pattern
+	RuleRequired      Rule = iota + 1 // must be present
+	RuleMaxLength                     // at most Max characters
+	RuleRange                         // a number from Min to Max
+	RuleEnum                          // one of Values (listed when Values is set)
+	RulePattern                       // must match Pattern
+	RuleLengthPattern                 // Min to Max characters matching Pattern
 )
 
 // Violation is a request member that breaks a rule. Member is the member's
@@ -201,7 +201,9 @@ func invalidf(format string, args ...any) *Error { return errorf(KindInvalid, fo
 func refused(c Cause) *Error { return &Error{Kind: KindNotAuthorized, Cause: c} }
 
 // caused is an error of a kind and cause, naming subject.
-func caused(k Kind, c Cause, subject string) *Error { return &Error{Kind: k, Cause: c, Subject: subject} }
+func caused(k Kind, c Cause, subject string) *Error {
+	return &Error{Kind: k, Cause: c, Subject: subject}
+}
 
 // required is the error for a missing request member.
 func required(member string) *Error {

@@ -129,8 +129,6 @@ func (s *Service) ListUserPools(ctx context.Context, maxResults int, next string
 	return out, "", nil
 }
 
-
-
 // poolNameViolation is the error for a pool name out of Cognito's rules.
 func poolNameViolation() *Error {
 	return violation(Violation{Member: "poolName", Rule: RuleLengthPattern, Min: 1, Max: 128, Pattern: `[\w\s+=,.@-]+`})

@@ -165,4 +165,3 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 	}
 	return &AuthResponse{Result: res}, nil
 }
-

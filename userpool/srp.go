@@ -135,4 +135,3 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	s.recordSuccess(u)
 	return s.afterPassword(ctx, p, c, u)
 }
-

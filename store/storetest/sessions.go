@@ -238,4 +238,3 @@ func testTouchSession(t *testing.T, s store.Store) {
 
 	wantErr(t, "TouchSession of a missing session", s.TouchSession(ctx, "origin-jti-missing", at(time.Hour)), store.ErrNotFound)
 }
-
