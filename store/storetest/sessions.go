@@ -10,8 +10,6 @@ import (
 	"github.com/cognate-dev/cognate/store"
 )
 
-func sessionID(s *store.Session) string { return s.ID }
-
 func testSessionWithUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
