@@ -67,9 +67,9 @@ func TestJWKSIndependentVerifier(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Low level: the JWS layer.
-			jws, err := jose.ParseSigned(tc.tok, []jose.SignatureAlgorithm{jose.RS256})
+			jws, err := jose.ParseSignedCompact(tc.tok, []jose.SignatureAlgorithm{jose.RS256})
 			if err != nil {
-				t.Fatalf("jose.ParseSigned: %v", err)
+				t.Fatalf("jose.ParseSignedCompact: %v", err)
 			}
 			if len(jws.Signatures) != 1 {
 				t.Fatalf("%d signatures", len(jws.Signatures))

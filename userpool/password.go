@@ -5,9 +5,16 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"math/big"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/cognate-dev/cognate/srp"
+	"github.com/cognate-dev/cognate/store"
 )
 
 // HashParams are argon2id parameters. The zero value means DefaultHashParams.
@@ -68,4 +75,89 @@ func checkPassword(password, encoded string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is a hash no password matches, made with the service's cost:
+// an unknown user costs a password check too, so timing does not tell who
+// exists.
+type dummyHash struct {
+	once sync.Once
+	hash string
+}
+
+// dummyPasswordHash returns the service's dummy hash.
+func (s *Service) dummyPasswordHash() string {
+	s.dummy.once.Do(func() {
+		h, err := hashPassword(randomHex(16), s.hash)
+		if err == nil {
+			s.dummy.hash = h
+		}
+	})
+	return s.dummy.hash
+}
+
+// checkPasswordPolicy enforces the pool's password policy.
+func checkPasswordPolicy(p *Pool, password string) error {
+	if password == "" {
+		return violation(Violation{Member: "password", Rule: RuleRequired})
+	}
+	if len(password) > 256 {
+		return violation(Violation{Member: "password", Rule: RuleMaxLength, Max: 256})
+	}
+	pp := p.Config.Policies.PasswordPolicy
+	const prefix = "Password does not conform to policy: "
+	if utf8.RuneCountInString(password) < pp.MinimumLength {
+		return errorf(KindWeakPassword, prefix+"Password not long enough")
+	}
+	has := func(f func(rune) bool) bool { return strings.IndexFunc(password, f) >= 0 }
+	if pp.RequireLowercase && !has(unicode.IsLower) {
+		return errorf(KindWeakPassword, prefix+"Password must have lowercase characters")
+	}
+	if pp.RequireUppercase && !has(unicode.IsUpper) {
+		return errorf(KindWeakPassword, prefix+"Password must have uppercase characters")
+	}
+	if pp.RequireNumbers && !has(unicode.IsDigit) {
+		return errorf(KindWeakPassword, prefix+"Password must have numeric characters")
+	}
+	if pp.RequireSymbols && !has(func(r rune) bool { return strings.ContainsRune("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-", r) || r == ' ' }) {
+		return errorf(KindWeakPassword, prefix+"Password must have symbol characters")
+	}
+	return nil
+}
+
+// setPassword stores the argon2id hash and the SRP verifier of a password.
+func (s *Service) setPassword(u *store.User, password string) error {
+	h, err := hashPassword(password, s.hash)
+	if err != nil {
+		return err
+	}
+	salt, err := srp.NewSalt()
+	if err != nil {
+		return fmt.Errorf("srp salt: %w", err)
+	}
+	v := srp.Verifier(srp.PoolName(u.PoolID), u.Username, password, salt)
+	u.PasswordHash = h
+	u.SRPSalt = srp.SaltHex(salt)
+	u.SRPVerifier = encodeVerifier(v)
+	return nil
+}
+
+// verifierPrefix marks a base64 SRP verifier. Hex (the older form, still
+// read) made a user row too long for one SQLite page, so every user read on
+// the access-token hot path paid an overflow-page read.
+const verifierPrefix = "b64:"
+
+func encodeVerifier(v *big.Int) string {
+	return verifierPrefix + base64.RawStdEncoding.EncodeToString(v.Bytes())
+}
+
+func decodeVerifier(s string) (*big.Int, bool) {
+	if rest, ok := strings.CutPrefix(s, verifierPrefix); ok {
+		b, err := base64.RawStdEncoding.DecodeString(rest)
+		if err != nil || len(b) == 0 {
+			return nil, false
+		}
+		return new(big.Int).SetBytes(b), true
+	}
+	return new(big.Int).SetString(s, 16)
 }

@@ -2,11 +2,11 @@ package userpool
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/cognate-dev/cognate/store"
@@ -20,17 +20,6 @@ type Pool struct {
 	CreationDate     time.Time
 	LastModifiedDate time.Time
 	Config           PoolConfig
-}
-
-// Client is an app client as the API shows it.
-type Client struct {
-	ID               string
-	PoolID           string
-	Name             string
-	Secret           string
-	CreationDate     time.Time
-	LastModifiedDate time.Time
-	Config           ClientConfig
 }
 
 var nameRE = regexp.MustCompile(`^[\w\s+=,.@-]+$`)
@@ -50,11 +39,11 @@ func (s *Service) toPool(p *store.Pool) (*Pool, error) {
 // pool loads a pool or answers ResourceNotFoundException.
 func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 	if id == "" {
-		return nil, invalidParam("1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null")
+		return nil, required("userPoolId")
 	}
-	p, err := s.st.GetPool(ctx, id)
+	p, err := s.pools.GetPool(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, newErr(CodeResourceNotFound, "User pool %s does not exist.", id)
+		return nil, caused(KindNotFound, CausePoolNotFound, id)
 	}
 	if err != nil {
 		return nil, internal("get pool", err)
@@ -65,7 +54,7 @@ func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 // CreateUserPool creates a pool with its signing keys.
 func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfig) (*Pool, error) {
 	if len(name) < 1 || len(name) > 128 || !nameRE.MatchString(name) {
-		return nil, invalidParam("1 validation error detected: Value at 'poolName' failed to satisfy constraint: Member must have length between 1 and 128 and match [\\w\\s+=,.@-]+")
+		return nil, poolNameViolation()
 	}
 	if err := cfg.normalize(); err != nil {
 		return nil, err
@@ -76,11 +65,11 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	}
 	now := s.now().UTC()
 	p := &store.Pool{ID: newPoolID(s.region), Name: name, Settings: settings, CreatedAt: now, UpdatedAt: now}
-	if err := s.st.CreatePool(ctx, p); err != nil {
+	if err := s.pools.CreatePool(ctx, p); err != nil {
 		return nil, internal("create pool", err)
 	}
 	if err := s.createKeys(ctx, p.ID); err != nil {
-		_ = s.st.DeletePool(ctx, p.ID)
+		_ = s.pools.DeletePool(ctx, p.ID)
 		return nil, internal("create pool keys", err)
 	}
 	s.log.Info("user pool created", "pool", p.ID, "name", name)
@@ -99,14 +88,12 @@ func (s *Service) DeleteUserPool(ctx context.Context, id string) error {
 		return err
 	}
 	if p.Config.DeletionProtection == "ACTIVE" {
-		return invalidParam("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
+		return invalidf("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
 	}
-	if err := s.st.DeletePool(ctx, id); err != nil {
+	if err := s.pools.DeletePool(ctx, id); err != nil {
 		return internal("delete pool", err)
 	}
-	s.mu.Lock()
-	delete(s.keys, id)
-	s.mu.Unlock()
+	s.forgetKeys(id)
 	s.verified.clear()
 	s.log.Info("user pool deleted", "pool", id)
 	return nil
@@ -115,13 +102,13 @@ func (s *Service) DeleteUserPool(ctx context.Context, id string) error {
 // ListUserPools pages through pools. maxResults must be 1–60.
 func (s *Service) ListUserPools(ctx context.Context, maxResults int, next string) ([]*Pool, string, error) {
 	if maxResults < 1 || maxResults > 60 {
-		return nil, "", invalidParam("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60", maxResults)
+		return nil, "", maxResultsViolation(maxResults)
 	}
 	after, err := decodeNext(next)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.st.ListPools(ctx, after, maxResults+1)
+	rows, err := s.pools.ListPools(ctx, after, maxResults+1)
 	if err != nil {
 		return nil, "", internal("list pools", err)
 	}
@@ -142,175 +129,55 @@ func (s *Service) ListUserPools(ctx context.Context, maxResults int, next string
 	return out, "", nil
 }
 
-func encodeNext(after string) string { return base64.RawURLEncoding.EncodeToString([]byte(after)) }
-
-func decodeNext(tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) > 256 {
-		return "", invalidParam("Invalid pagination token")
-	}
-	return string(b), nil
+// poolNameViolation is the error for a pool name out of Cognito's rules.
+func poolNameViolation() *Error {
+	return violation(Violation{Member: "poolName", Rule: RuleLengthPattern, Min: 1, Max: 128, Pattern: `[\w\s+=,.@-]+`})
 }
 
-func (s *Service) toClient(c *store.Client) (*Client, error) {
-	out := &Client{ID: c.ID, PoolID: c.PoolID, Name: c.Name, Secret: c.Secret, CreationDate: c.CreatedAt, LastModifiedDate: c.UpdatedAt}
-	if err := json.Unmarshal(c.Settings, &out.Config); err != nil {
-		return nil, fmt.Errorf("client %s settings: %w", c.ID, err)
-	}
-	return out, nil
+// maxResultsViolation is the error for a page size out of 1–60.
+func maxResultsViolation(n int) *Error {
+	return violation(Violation{Member: "maxResults", Rule: RuleRange, Value: strconv.Itoa(n), Shown: true, Min: 1, Max: 60})
 }
 
-// client loads an app client; a client of another pool than poolID (when
-// given) does not exist.
-func (s *Service) client(ctx context.Context, poolID, clientID string) (*Client, error) {
-	if clientID == "" {
-		return nil, invalidParam("1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
-	}
-	c, err := s.st.GetClient(ctx, clientID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && poolID != "" && c.PoolID != poolID) {
-		return nil, newErr(CodeResourceNotFound, "User pool client %s does not exist.", clientID)
-	}
+// UpdatePoolInput is what UpdateUserPool takes: the pool's new mutable
+// settings, and optionally a new name.
+type UpdatePoolInput struct {
+	PoolID string
+	Name   string // empty keeps the name
+	Config PoolConfig
+}
+
+// UpdateUserPool replaces the pool's mutable settings, Cognito's way:
+// settings left out return to their defaults. The sign-in identifiers
+// (UsernameAttributes, AliasAttributes, UsernameConfiguration) are fixed at
+// creation and kept.
+func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error {
+	cur, err := s.pool(ctx, in.PoolID)
 	if err != nil {
-		return nil, internal("get client", err)
+		return err
 	}
-	return s.toClient(c)
-}
-
-// ClientInput is what Create/UpdateUserPoolClient take.
-type ClientInput struct {
-	PoolID         string
-	ClientID       string // update only
-	Name           string
-	GenerateSecret bool
-	Secret         string // a caller-chosen secret (24–64 characters)
-	Config         ClientConfig
-}
-
-var secretRE = regexp.MustCompile(`^[\w+=,.@-]{24,64}$`)
-
-// CreateUserPoolClient creates an app client.
-func (s *Service) CreateUserPoolClient(ctx context.Context, in ClientInput) (*Client, error) {
-	if _, err := s.pool(ctx, in.PoolID); err != nil {
-		return nil, err
-	}
-	if len(in.Name) < 1 || len(in.Name) > 128 || !nameRE.MatchString(in.Name) {
-		return nil, invalidParam("1 validation error detected: Value at 'clientName' failed to satisfy constraint: Member must have length between 1 and 128")
-	}
-	if err := in.Config.normalize(); err != nil {
-		return nil, err
-	}
-	secret := ""
-	switch {
-	case in.Secret != "":
-		if !secretRE.MatchString(in.Secret) {
-			return nil, invalidParam("ClientSecret must be 24 to 64 characters of [\\w+=,.@-]")
+	name := cur.Name
+	if in.Name != "" {
+		if len(in.Name) > 128 || !nameRE.MatchString(in.Name) {
+			return poolNameViolation()
 		}
-		secret = in.Secret
-	case in.GenerateSecret:
-		secret = newClientSecret()
+		name = in.Name
 	}
-	settings, err := json.Marshal(in.Config)
-	if err != nil {
-		return nil, internal("encode client settings", err)
-	}
-	now := s.now().UTC()
-	c := &store.Client{ID: newClientID(), PoolID: in.PoolID, Name: in.Name, Secret: secret, Settings: settings, CreatedAt: now, UpdatedAt: now}
-	if err := s.st.CreateClient(ctx, c); err != nil {
-		return nil, internal("create client", err)
-	}
-	s.log.Info("app client created", "pool", in.PoolID, "client", c.ID)
-	return s.toClient(c)
-}
-
-// DescribeUserPoolClient returns an app client of the pool.
-func (s *Service) DescribeUserPoolClient(ctx context.Context, poolID, clientID string) (*Client, error) {
-	if _, err := s.pool(ctx, poolID); err != nil {
-		return nil, err
-	}
-	return s.client(ctx, poolID, clientID)
-}
-
-// UpdateUserPoolClient replaces the client's whole configuration (Cognito's
-// semantics: omitted settings return to their defaults).
-func (s *Service) UpdateUserPoolClient(ctx context.Context, in ClientInput) (*Client, error) {
-	if _, err := s.pool(ctx, in.PoolID); err != nil {
-		return nil, err
-	}
-	cur, err := s.client(ctx, in.PoolID, in.ClientID)
-	if err != nil {
-		return nil, err
-	}
-	name := in.Name
-	if name == "" {
-		name = cur.Name
-	}
-	if len(name) > 128 || !nameRE.MatchString(name) {
-		return nil, invalidParam("1 validation error detected: Value at 'clientName' failed to satisfy constraint: Member must have length between 1 and 128")
-	}
-	if err := in.Config.normalize(); err != nil {
-		return nil, err
-	}
-	settings, err := json.Marshal(in.Config)
-	if err != nil {
-		return nil, internal("encode client settings", err)
-	}
-	c := &store.Client{ID: cur.ID, PoolID: cur.PoolID, Name: name, Secret: cur.Secret, Settings: settings,
-		CreatedAt: cur.CreationDate, UpdatedAt: s.now().UTC()}
-	if err := s.st.UpdateClient(ctx, c); err != nil {
-		return nil, internal("update client", err)
-	}
-	return s.toClient(c)
-}
-
-// DeleteUserPoolClient deletes an app client and its sessions.
-func (s *Service) DeleteUserPoolClient(ctx context.Context, poolID, clientID string) error {
-	if _, err := s.pool(ctx, poolID); err != nil {
+	cfg := in.Config
+	cfg.UsernameAttributes = cur.Config.UsernameAttributes
+	cfg.AliasAttributes = cur.Config.AliasAttributes
+	cfg.UsernameConfiguration = cur.Config.UsernameConfiguration
+	if err := cfg.normalize(); err != nil {
 		return err
 	}
-	if _, err := s.client(ctx, poolID, clientID); err != nil {
-		return err
+	settings, err := json.Marshal(cfg)
+	if err != nil {
+		return internal("encode pool settings", err)
 	}
-	if err := s.st.DeleteClient(ctx, poolID, clientID); err != nil {
-		return internal("delete client", err)
+	p := &store.Pool{ID: cur.ID, Name: name, Settings: settings, CreatedAt: cur.CreationDate, UpdatedAt: s.now().UTC()}
+	if err := s.pools.UpdatePool(ctx, p); err != nil {
+		return internal("update pool", err)
 	}
+	s.log.Info("user pool updated", "pool", p.ID)
 	return nil
-}
-
-// ListUserPoolClients pages through a pool's clients (maxResults 1–60, 0 = 60).
-func (s *Service) ListUserPoolClients(ctx context.Context, poolID string, maxResults int, next string) ([]*Client, string, error) {
-	if _, err := s.pool(ctx, poolID); err != nil {
-		return nil, "", err
-	}
-	if maxResults == 0 {
-		maxResults = 60
-	}
-	if maxResults < 1 || maxResults > 60 {
-		return nil, "", invalidParam("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60", maxResults)
-	}
-	after, err := decodeNext(next)
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := s.st.ListClients(ctx, poolID, after, maxResults+1)
-	if err != nil {
-		return nil, "", internal("list clients", err)
-	}
-	var out []*Client
-	for i, r := range rows {
-		if i == maxResults {
-			break
-		}
-		c, err := s.toClient(r)
-		if err != nil {
-			return nil, "", internal("list clients", err)
-		}
-		out = append(out, c)
-	}
-	if len(rows) > maxResults {
-		return out, encodeNext(rows[maxResults-1].ID), nil
-	}
-	return out, "", nil
 }

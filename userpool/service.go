@@ -1,13 +1,28 @@
 // Package userpool is Cognate's domain: user pools, app clients, users,
 // sign-in flows, token families (sessions), sign-out and revocation rules. It
-// knows no HTTP and no SQL: wire packages call it, and it calls a store.Store
-// and package token.
+// knows no HTTP and no SQL: wire packages call it, and it calls the small
+// store interfaces it needs and package token.
+//
+// Where each rule lives:
+//
+//   - family.go: the token family — one load, one liveness rule with a typed
+//     Reason, one revoke, one rotate. Access tokens, refresh (both API flows
+//     and the OAuth grant), RevokeToken and /oauth2/revoke, web sessions and
+//     authorization codes all ask it.
+//   - clientauth.go: app-client authentication (client secret, SECRET_HASH,
+//     HTTP Basic, public clients), used by every entry point.
+//   - errors.go: the domain's error kinds and causes; the wire packages map
+//     them to their protocols.
+//   - access.go (access tokens), mint.go (minting), refresh.go, signin.go,
+//     srp.go, challenges.go, signout.go, throttle.go: the sign-in and
+//     sign-out flows.
+//   - pools.go, clients.go, users.go, signup.go, attributes.go, password.go,
+//     listusers.go: pools, app clients and users.
+//   - authorize.go, websession.go, authcode.go, oauthtoken.go: the hosted UI
+//     and the OAuth 2.0 / OIDC endpoints' rules.
 package userpool
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -32,7 +47,16 @@ type Options struct {
 
 // Service implements the user-pool operations.
 type Service struct {
-	st      store.Store
+	// Each part of the domain reads and writes through the store interface
+	// of its aggregate only.
+	pools      store.Pools
+	users      store.Users
+	sessions   store.Sessions
+	challenges store.Challenges
+	web        store.WebSessions
+	codes      store.AuthCodes
+	keyStore   store.Keys
+
 	issuer  string
 	region  string
 	now     func() time.Time
@@ -44,8 +68,8 @@ type Service struct {
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
 
 	verified verifiedCache // access tokens whose signature verified
-
-	hosted hostedUIState // hosted-UI sign-in throttling (hostedui.go); its zero value is ready
+	throttle signInThrottle
+	dummy    dummyHash
 }
 
 // New returns a Service.
@@ -59,7 +83,9 @@ func New(o Options) *Service {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
-	return &Service{st: o.Store, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
+	st := o.Store
+	return &Service{pools: st, users: st, sessions: st, challenges: st, web: st, codes: st, keyStore: st,
+		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hash: o.Hash, keys: map[string]*token.KeySet{},
 		verified: verifiedCache{max: verifiedCacheSize}}
 }
@@ -81,71 +107,4 @@ func (s *Service) poolFromIssuer(iss string) (string, bool) {
 		return "", false
 	}
 	return id, true
-}
-
-// errNoKeys means the pool has no keys: it does not exist (any more).
-var errNoKeys = errors.New("pool has no keys")
-
-// keySet returns the pool's cached key set, loading it from the store.
-func (s *Service) keySet(ctx context.Context, poolID string) (*token.KeySet, error) {
-	s.mu.Lock()
-	ks := s.keys[poolID]
-	s.mu.Unlock()
-	if ks != nil {
-		return ks, nil
-	}
-	keys, err := s.st.ListKeys(ctx, poolID)
-	if err != nil {
-		return nil, fmt.Errorf("load keys of %s: %w", poolID, err)
-	}
-	if len(keys) == 0 {
-		return nil, errNoKeys
-	}
-	tk := make([]token.Key, 0, len(keys))
-	for _, k := range keys {
-		tk = append(tk, token.Key{ID: k.ID, Use: k.Use, Private: k.Private, Retired: !k.RetiredAt.IsZero()})
-	}
-	ks, err = token.NewKeySet(s.Issuer(poolID), tk)
-	if err != nil {
-		return nil, fmt.Errorf("key set of %s: %w", poolID, err)
-	}
-	s.mu.Lock()
-	s.keys[poolID] = ks
-	s.mu.Unlock()
-	return ks, nil
-}
-
-// JWKS returns the pool's public keys as a JWK set.
-func (s *Service) JWKS(ctx context.Context, poolID string) ([]byte, error) {
-	if _, err := s.pool(ctx, poolID); err != nil {
-		return nil, err
-	}
-	ks, err := s.keySet(ctx, poolID)
-	if err != nil {
-		return nil, err
-	}
-	return ks.JWKS(), nil
-}
-
-// createKeys makes the pool's access, id and refresh keys.
-func (s *Service) createKeys(ctx context.Context, poolID string) error {
-	for _, use := range []string{token.UseAccess, token.UseID, token.UseRefresh} {
-		k, err := token.NewKey(use)
-		if err != nil {
-			return fmt.Errorf("new %s key: %w", use, err)
-		}
-		if err := s.st.PutKey(ctx, &store.Key{ID: k.ID, PoolID: poolID, Use: use, Private: k.Private, CreatedAt: s.now()}); err != nil {
-			return fmt.Errorf("store %s key: %w", use, err)
-		}
-	}
-	return nil
-}
-
-// internal wraps an unexpected failure; the wire layer answers 500 for it.
-func internal(op string, err error) error {
-	var e *Error
-	if errors.As(err, &e) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }

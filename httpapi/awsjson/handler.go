@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/google/uuid"
@@ -57,18 +58,29 @@ func New(o Options) *Handler {
 	return &Handler{svc: o.Service, log: o.Logger, admin: o.Admin, ops: operations()}
 }
 
-// wireError is an error already in Cognito's wire shape.
-type wireError struct {
-	status  int
-	code    string
-	message string
+// Mount registers the JSON API on mux: every call is a POST to /.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("POST /{$}", h)
 }
 
-func (e *wireError) Error() string { return e.code + ": " + e.message }
+// errPanic stands for a panic recovered while serving a request.
+var errPanic = errors.New("panic serving request")
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := uuid.NewString()
 	w.Header().Set("x-amzn-RequestId", reqID)
+	op := ""
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// Answered in Cognito's shape; the stack stays in the log.
+			h.log.Error("panic serving request", "op", op, "request_id", reqID, "panic", fmt.Sprint(v),
+				"stack", string(debug.Stack()))
+			h.writeError(w, r, reqID, op, errPanic)
+		}
+	}()
 	out, op, err := h.serve(r)
 	if err != nil {
 		h.writeError(w, r, reqID, op, err)
@@ -131,23 +143,21 @@ func truncate(s string, n int) string {
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, reqID, op string, err error) {
 	status, code, msg := http.StatusBadRequest, "", ""
 	var we *wireError
-	var de *userpool.Error
+	de := userpool.AsError(err)
 	switch {
 	case errors.As(err, &we):
 		status, code, msg = we.status, we.code, we.message
-	case errors.As(err, &de):
-		code, msg = de.Code, de.Message
-		if code == userpool.CodeInternalError {
-			status = http.StatusInternalServerError
-		}
+	case de != nil && de.Kind != userpool.KindInternal:
+		status, code, msg = toWire(op, de)
+		h.log.Debug("request refused", "op", op, "request_id", reqID, "code", code, "kind", de.Kind.String(),
+			"cause", string(de.Cause), "reason", string(de.Reason))
 	case errors.Is(err, context.Canceled):
 		code, msg = "RequestCanceledException", "The request was cancelled"
 	default:
-		status, code, msg = http.StatusInternalServerError, userpool.CodeInternalError, "Internal server error"
-		h.log.Error("internal error", "op", op, "request_id", reqID, "err", err)
-	}
-	if status < 500 {
-		h.log.Debug("request refused", "op", op, "request_id", reqID, "code", code)
+		status, code, msg = http.StatusInternalServerError, exceptions[userpool.KindInternal], "Internal server error"
+		if !errors.Is(err, errPanic) {
+			h.log.Error("internal error", "op", op, "request_id", reqID, "err", err)
+		}
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/x-amz-json-1.1")

@@ -204,6 +204,13 @@ func operations() map[string]operation {
 			}
 			return out, nil
 		}),
+		"UpdateUserPool": op(true, func(ctx context.Context, s *userpool.Service, in *struct {
+			UserPoolID string `json:"UserPoolId"`
+			PoolName   string `json:"PoolName"`
+			userpool.PoolConfig
+		}) (any, error) {
+			return empty(s.UpdateUserPool(ctx, userpool.UpdatePoolInput{PoolID: in.UserPoolID, Name: in.PoolName, Config: in.PoolConfig}))
+		}),
 		"DeleteUserPool": op(true, func(ctx context.Context, s *userpool.Service, in *poolRef) (any, error) {
 			return empty(s.DeleteUserPool(ctx, in.UserPoolID))
 		}),
@@ -372,7 +379,7 @@ func operations() map[string]operation {
 		}),
 		"AdminInitiateAuth": op(true, func(ctx context.Context, s *userpool.Service, in *initiateAuthIn) (any, error) {
 			if in.UserPoolID == "" {
-				return nil, &wireError{400, userpool.CodeInvalidParameter, "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null"}
+				return nil, missing("userPoolId")
 			}
 			return authOut(s.InitiateAuth(ctx, userpool.InitiateAuthInput{PoolID: in.UserPoolID, ClientID: in.ClientID,
 				AuthFlow: in.AuthFlow, AuthParameters: in.AuthParameters, Admin: true}))
@@ -383,7 +390,7 @@ func operations() map[string]operation {
 		}),
 		"AdminRespondToAuthChallenge": op(true, func(ctx context.Context, s *userpool.Service, in *respondIn) (any, error) {
 			if in.UserPoolID == "" {
-				return nil, &wireError{400, userpool.CodeInvalidParameter, "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null"}
+				return nil, missing("userPoolId")
 			}
 			return authOut(s.RespondToAuthChallenge(ctx, userpool.RespondInput{PoolID: in.UserPoolID, ClientID: in.ClientID,
 				ChallengeName: in.ChallengeName, Session: in.Session, Responses: in.ChallengeResponses}))

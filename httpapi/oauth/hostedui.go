@@ -4,7 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -59,7 +59,7 @@ func (h *Handler) checkAuthorize(r *http.Request) (*userpool.AuthorizeRequest, e
 	q := r.URL.Query()
 	for _, k := range authorizeKeys {
 		if len(q[k]) > 1 {
-			return nil, &userpool.OAuthError{Code: userpool.OAuthInvalidRequest, Description: "parameter " + k + " is repeated"}
+			return nil, invalidRequest("parameter " + k + " is repeated")
 		}
 	}
 	return h.svc.CheckAuthorize(r.Context(), r.PathValue("pool"), authorizeParams(q))
@@ -67,27 +67,24 @@ func (h *Handler) checkAuthorize(r *http.Request) (*userpool.AuthorizeRequest, e
 
 // authorize is GET /oauth2/authorize: with a live web session it issues a
 // code at once; otherwise it sends the browser to the sign-in page.
-func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) error {
 	req, err := h.checkAuthorize(r)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	ws, err := h.liveWebSession(r, req)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	if ws != nil {
-		h.issueCode(w, r, req, ws)
-		return
+		return h.issueCode(w, r, req, ws)
 	}
 	if req.Prompt == "none" {
-		h.authorizeFail(w, r, &userpool.OAuthError{Code: userpool.OAuthLoginRequired,
-			Description: "the user is not signed in", RedirectURI: req.RedirectURI, State: req.State})
-		return
+		return &userpool.Error{Kind: userpool.KindLoginRequired, Message: "the user is not signed in",
+			RedirectURI: req.RedirectURI, State: req.State}
 	}
 	http.Redirect(w, r, h.poolPath(r, "login")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
+	return nil
 }
 
 // liveWebSession is the browser's web session, unless the request forces a
@@ -101,58 +98,50 @@ func (h *Handler) liveWebSession(r *http.Request, req *userpool.AuthorizeRequest
 
 // loginForm is GET /login: the sign-in page (or, with a live web session,
 // straight back to the authorization endpoint).
-func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 	req, err := h.checkAuthorize(r)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	ws, err := h.liveWebSession(r, req)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	if ws != nil {
 		http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
-		return
+		return nil
 	}
-	h.showLogin(w, r, req, http.StatusOK, "", "")
+	return h.showLogin(w, r, req, http.StatusOK, "", "")
 }
 
 // login is POST /login: check the CSRF token and the password, start a web
 // session, and go back to the authorization endpoint for the code.
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	req, err := h.checkAuthorize(r)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		h.showError(w, http.StatusBadRequest, userpool.OAuthInvalidRequest, "The sign-in form could not be read.")
-		return
+		return invalidRequest("The sign-in form could not be read.")
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
 	if c, err := r.Cookie(csrfCookie); err != nil || c.Value == "" ||
 		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("_csrf"))) != 1 {
-		h.showLogin(w, r, req, http.StatusForbidden, username, "Your sign-in form has expired. Please try again.")
-		return
+		return h.showLogin(w, r, req, http.StatusForbidden, username, msgFormExpired)
 	}
 	cookie, ws, err := h.svc.HostedLogin(r.Context(), userpool.LoginInput{Request: req, Username: username,
 		Password: r.PostForm.Get("password"), RemoteIP: remoteIP(r)})
 	if err != nil {
-		var e *userpool.Error
-		switch {
-		case !errors.As(err, &e) || e.Code == userpool.CodeInternalError:
-			h.log.Error("hosted sign-in failed", "err", err)
-			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-in is unavailable. Please try again later.")
-		case e.Code == userpool.CodeTooManyRequests:
-			w.Header().Set("Retry-After", strconv.Itoa(int(userpool.LoginWindow/time.Second)))
-			h.showLogin(w, r, req, http.StatusTooManyRequests, username, e.Message)
-		default:
-			h.showLogin(w, r, req, http.StatusBadRequest, username, e.Message)
+		e := userpool.AsError(err)
+		if e == nil || e.Kind == userpool.KindInternal {
+			return err
 		}
-		return
+		status, msg := loginFailure(e)
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(int(userpool.LoginWindow/time.Second)))
+		}
+		return h.showLogin(w, r, req, status, username, msg)
 	}
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		if err := h.svc.EndWebSession(r.Context(), req.PoolID, old.Value); err != nil {
@@ -163,50 +152,47 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	p := req.AuthorizeParams
 	p.Prompt = "" // signed in just now: prompt=login is satisfied
 	http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(p).Encode(), http.StatusSeeOther)
+	return nil
 }
 
 // showLogin renders the sign-in page with a CSRF token (a new one when the
 // browser has none).
-func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) {
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) error {
 	token := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
 		token = c.Value
 	} else {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
-			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-in is unavailable. Please try again later.")
-			return
+			return fmt.Errorf("csrf token: %w", err)
 		}
 		token = base64.RawURLEncoding.EncodeToString(b)
 		h.setCookie(w, r, csrfCookie, token, 0)
 	}
 	h.render(w, "login", status, loginPage{ClientName: req.ClientName, CSRF: token, Username: username, Error: msg,
 		Action: h.poolPath(r, "login") + "?" + authorizeQuery(req.AuthorizeParams).Encode()})
+	return nil
 }
 
 // logout is GET /logout: end the web session, then go to the registered
 // logout_uri, or sign in again at /login with the given redirect_uri.
 // Unregistered URIs get an error page, never a redirect.
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for _, k := range []string{"client_id", "logout_uri", "redirect_uri", "response_type"} {
 		if len(q[k]) > 1 {
-			h.showError(w, http.StatusBadRequest, userpool.OAuthInvalidRequest, "Parameter "+k+" is repeated.")
-			return
+			return invalidRequest("Parameter " + k + " is repeated.")
 		}
 	}
 	pool := r.PathValue("pool")
 	target, err := h.svc.CheckLogout(r.Context(), pool, userpool.LogoutParams{ClientID: q.Get("client_id"),
 		LogoutURI: q.Get("logout_uri"), RedirectURI: q.Get("redirect_uri"), ResponseType: q.Get("response_type")})
 	if err != nil {
-		h.pageError(w, err)
-		return
+		return err
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := h.svc.EndWebSession(r.Context(), pool, c.Value); err != nil {
-			h.log.Error("end web session", "err", err)
-			h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "Sign-out failed. Please try again.")
-			return
+			return err
 		}
 	}
 	h.setCookie(w, r, sessionCookie, "", -1)
@@ -214,6 +200,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		target = h.poolPath(r, "login") + "?" + authorizeQuery(authorizeParams(q)).Encode()
 	}
 	http.Redirect(w, r, target, http.StatusFound)
+	return nil
 }
 
 // webSession returns the request's live web session, or nil.
@@ -227,53 +214,17 @@ func (h *Handler) webSession(r *http.Request) (*userpool.WebSession, error) {
 
 // issueCode answers an authorization request of a signed-in browser with a
 // code at the client's redirect URI.
-func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, ws *userpool.WebSession) {
+func (h *Handler) issueCode(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, ws *userpool.WebSession) error {
 	code, err := h.svc.IssueCode(r.Context(), req, ws)
 	if err != nil {
-		h.authorizeFail(w, r, err)
-		return
+		return err
 	}
 	params := url.Values{"code": {code}}
 	if req.State != "" {
 		params.Set("state", req.State)
 	}
 	http.Redirect(w, r, withQuery(req.RedirectURI, params), http.StatusFound)
-}
-
-// authorizeFail answers a failed authorization request: back to the
-// client's validated redirect URI with error= (RFC 6749 §4.1.2.1), or an
-// error page when the redirect URI is not known to be the client's.
-func (h *Handler) authorizeFail(w http.ResponseWriter, r *http.Request, err error) {
-	var oe *userpool.OAuthError
-	if errors.As(err, &oe) && oe.RedirectURI != "" {
-		params := url.Values{"error": {oe.Code}, "error_description": {oe.Description}}
-		if oe.State != "" {
-			params.Set("state", oe.State)
-		}
-		http.Redirect(w, r, withQuery(oe.RedirectURI, params), http.StatusFound)
-		return
-	}
-	h.pageError(w, err)
-}
-
-// pageError renders a domain error as the error page.
-func (h *Handler) pageError(w http.ResponseWriter, err error) {
-	var oe *userpool.OAuthError
-	if errors.As(err, &oe) {
-		h.showError(w, http.StatusBadRequest, oe.Code, sentence(oe.Description))
-		return
-	}
-	h.log.Error("hosted UI failed", "err", err)
-	h.showError(w, http.StatusInternalServerError, userpool.OAuthServerError, "The sign-in service is unavailable. Please try again later.")
-}
-
-// sentence ends a description with a period (descriptions often start
-// with a parameter name, which keeps its case).
-func sentence(s string) string {
-	if s != "" && !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
+	return nil
 }
 
 // withQuery adds params to a URI, keeping the query it already has.

@@ -5,6 +5,8 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+
+	"github.com/cognate-dev/cognate/userpool"
 )
 
 //go:embed templates/*.html
@@ -66,4 +68,33 @@ func (h *Handler) showError(w http.ResponseWriter, status int, code, message str
 		title = "This sign-in link is not valid"
 	}
 	h.render(w, "error", status, errorPage{Title: title, Message: message, Code: code})
+}
+
+// Messages the sign-in page shows.
+const (
+	msgFormExpired     = "Your sign-in form has expired. Please try again."
+	msgMissingLogin    = "Enter your username and password."
+	msgBadCredentials  = "Incorrect username or password."
+	msgTooManyAttempts = "Too many attempts. Please wait a few minutes and try again."
+	msgUserDisabled    = "User is disabled."
+	msgNotConfirmed    = "User is not confirmed."
+	msgChangePassword  = "Your password must be changed before you can sign in here. Contact your administrator."
+)
+
+// loginFailure is the status and the message the sign-in page shows for a
+// refused sign-in.
+func loginFailure(e *userpool.Error) (int, string) {
+	switch {
+	case e.Kind == userpool.KindThrottled:
+		return http.StatusTooManyRequests, msgTooManyAttempts
+	case e.Kind == userpool.KindInvalid:
+		return http.StatusBadRequest, msgMissingLogin
+	case e.Cause == userpool.CauseUserDisabled:
+		return http.StatusBadRequest, msgUserDisabled
+	case e.Kind == userpool.KindUserNotConfirmed:
+		return http.StatusBadRequest, msgNotConfirmed
+	case e.Kind == userpool.KindPasswordResetRequired:
+		return http.StatusBadRequest, msgChangePassword
+	}
+	return http.StatusBadRequest, msgBadCredentials
 }

@@ -36,16 +36,15 @@ func (h *Handler) preflight(w http.ResponseWriter, _ *http.Request) {
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != "application/x-www-form-urlencoded" {
-		return &userpool.OAuthError{Code: userpool.OAuthInvalidRequest,
-			Description: "the body must be application/x-www-form-urlencoded"}
+		return invalidRequest("the body must be application/x-www-form-urlencoded")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		return &userpool.OAuthError{Code: userpool.OAuthInvalidRequest, Description: "malformed form body"}
+		return invalidRequest("malformed form body")
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 1 {
-			return &userpool.OAuthError{Code: userpool.OAuthInvalidRequest, Description: "parameter " + k + " is repeated"}
+			return invalidRequest("parameter " + k + " is repeated")
 		}
 	}
 	return nil
@@ -54,12 +53,37 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 // clientAuth returns the client credentials of a token or revocation
 // request: HTTP Basic (client_secret_basic) or form client_id and
 // client_secret (client_secret_post), never both; basic reports the former.
-func clientAuth(r *http.Request) (clientID, secret string, basic bool, err error) {
+//
+// A client id is required (RFC 6749 §3.2.1: these endpoints authenticate
+// every client, and identify a public one by its id). An error of a request
+// that used Basic is wrapped in viaBasic.
+func clientAuth(r *http.Request) (clientID, secret string, err error) {
+	return clientAuthAfter(r, nil)
+}
+
+// clientAuthAfter is clientAuth with a check of the request's own
+// parameters between reading the credentials and requiring a client id.
+func clientAuthAfter(r *http.Request, check func() error) (clientID, secret string, err error) {
+	id, secret, basic, err := clientCredentials(r)
+	if err == nil && check != nil {
+		err = check()
+	}
+	if err == nil && id == "" {
+		err = &protocolError{codeInvalidClient, "client authentication is required (client_id)"}
+	}
+	if err != nil && basic {
+		err = viaBasic{err}
+	}
+	return id, secret, err
+}
+
+// clientCredentials reads the credentials; basic reports HTTP Basic.
+func clientCredentials(r *http.Request) (clientID, secret string, basic bool, err error) {
 	id, pw, ok := r.BasicAuth()
 	formID, formSecret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	if !ok {
 		if r.Header.Get("Authorization") != "" && !strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "bearer ") {
-			return "", "", true, &userpool.OAuthError{Code: userpool.OAuthInvalidClient, Description: "malformed Authorization header"}
+			return "", "", true, &protocolError{codeInvalidClient, "malformed Authorization header"}
 		}
 		return formID, formSecret, false, nil
 	}
@@ -68,10 +92,10 @@ func clientAuth(r *http.Request) (clientID, secret string, basic bool, err error
 	// (a '+' is literal: secrets may hold '+', never a space).
 	id, pw = unescapeBasic(id), unescapeBasic(pw)
 	if formSecret != "" {
-		return "", "", true, &userpool.OAuthError{Code: userpool.OAuthInvalidRequest, Description: "use one client authentication method, not both"}
+		return "", "", true, invalidRequest("use one client authentication method, not both")
 	}
 	if formID != "" && formID != id {
-		return "", "", true, &userpool.OAuthError{Code: userpool.OAuthInvalidClient, Description: "client_id does not match the Authorization header"}
+		return "", "", true, &protocolError{codeInvalidClient, "client_id does not match the Authorization header"}
 	}
 	return id, pw, true, nil
 }
@@ -87,16 +111,14 @@ func unescapeBasic(s string) string {
 }
 
 // token is POST /oauth2/token.
-func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) token(w http.ResponseWriter, r *http.Request) error {
 	cors(w)
 	if err := parseForm(w, r); err != nil {
-		h.writeOAuthError(w, r, err, atToken, false)
-		return
+		return err
 	}
-	id, secret, basic, err := clientAuth(r)
+	id, secret, err := clientAuth(r)
 	if err != nil {
-		h.writeOAuthError(w, r, err, atToken, basic)
-		return
+		return err
 	}
 	f := r.PostForm
 	res, err := h.svc.OAuthToken(r.Context(), r.PathValue("pool"), userpool.TokenRequest{
@@ -104,8 +126,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		CodeVerifier: f.Get("code_verifier"), RefreshToken: f.Get("refresh_token"), Scope: f.Get("scope"),
 		ClientID: id, ClientSecret: secret})
 	if err != nil {
-		h.writeOAuthError(w, r, err, atToken, basic)
-		return
+		return basicAware(r, err)
 	}
 	body := map[string]any{"access_token": res.AccessToken, "token_type": res.TokenType, "expires_in": res.ExpiresIn}
 	if res.IDToken != "" {
@@ -115,43 +136,53 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		body["refresh_token"] = res.RefreshToken
 	}
 	writeJSON(w, body)
+	return nil
+}
+
+// basicAware marks err as a failure of a request that used HTTP Basic.
+func basicAware(r *http.Request, err error) error {
+	if _, _, ok := r.BasicAuth(); ok {
+		return viaBasic{err}
+	}
+	return err
 }
 
 // revoke is POST /oauth2/revoke (RFC 7009).
-func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) error {
 	cors(w)
 	if err := parseForm(w, r); err != nil {
-		h.writeOAuthError(w, r, err, atRevoke, false)
-		return
+		return err
 	}
-	id, secret, basic, err := clientAuth(r)
+	id, secret, err := clientAuthAfter(r, func() error {
+		if r.PostForm.Get("token") == "" {
+			return invalidRequest("token is required")
+		}
+		return nil
+	})
 	if err != nil {
-		h.writeOAuthError(w, r, err, atRevoke, basic)
-		return
+		return err
 	}
 	if err := h.svc.OAuthRevoke(r.Context(), r.PathValue("pool"), r.PostForm.Get("token"), id, secret); err != nil {
-		h.writeOAuthError(w, r, err, atRevoke, basic)
-		return
+		return basicAware(r, err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // userInfo is GET (or POST) /oauth2/userInfo with a Bearer access token.
-func (h *Handler) userInfo(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) userInfo(w http.ResponseWriter, r *http.Request) error {
 	cors(w)
 	raw, ok := bearer(r)
 	if !ok {
-		h.writeOAuthError(w, r, &userpool.OAuthError{Code: userpool.OAuthInvalidToken,
-			Description: "an access token is required in the Authorization header"}, atUserInfo, false)
-		return
+		return &protocolError{codeInvalidToken, "an access token is required in the Authorization header"}
 	}
 	claims, err := h.svc.UserInfo(r.Context(), r.PathValue("pool"), raw)
 	if err != nil {
-		h.writeOAuthError(w, r, err, atUserInfo, false)
-		return
+		return err
 	}
 	writeJSON(w, claims)
+	return nil
 }
 
 // bearer extracts the RFC 6750 Bearer token of the Authorization header.

@@ -71,8 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		admin = sigv4.NewVerifier(cfg.AdminCredentials, "cognito-idp", cfg.Now)
 	}
 	mux := http.NewServeMux()
-	api := awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin})
-	mux.Handle("POST /{$}", api)
+	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin}).Mount(mux)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
@@ -164,8 +163,9 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 // Close closes the store.
 func (s *Server) Close() error { return s.store.Close() }
 
-// recoverPanics turns a panic into a Cognito-shaped 500 instead of a dropped
-// connection; the stack goes to the log.
+// recoverPanics is the backstop for routes outside the wire protocols
+// (which answer their own panics in their own error shapes): a plain 500
+// instead of a dropped connection; the panic goes to the log.
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -174,10 +174,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-				w.Header().Set("x-amzn-ErrorType", "InternalErrorException:")
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = w.Write([]byte(`{"__type":"InternalErrorException","message":"Internal server error"}`))
+				http.Error(w, "Internal server error", http.StatusInternalServerError)
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -10,8 +10,6 @@ import (
 	"github.com/cognate-dev/cognate/store"
 )
 
-func sessionID(s *store.Session) string { return s.ID }
-
 func testSessionWithUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
@@ -238,4 +236,3 @@ func testTouchSession(t *testing.T, s store.Store) {
 
 	wantErr(t, "TouchSession of a missing session", s.TouchSession(ctx, "origin-jti-missing", at(time.Hour)), store.ErrNotFound)
 }
-

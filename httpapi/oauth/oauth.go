@@ -1,13 +1,13 @@
 // Package oauth serves the hosted-UI and OAuth2/OIDC endpoints of a pool,
 // under /<poolId>/...: discovery and JWKS, /oauth2/authorize, the /login
 // page, /logout, /oauth2/token, /oauth2/revoke and /oauth2/userInfo. The
-// rules live in package userpool (hostedui.go); this package decodes,
-// calls them and encodes, and maps their errors in one place (errors.go).
+// rules live in package userpool; this package decodes, calls them and
+// encodes. Every endpoint returns its errors to one writer (errors.go),
+// which maps domain errors to RFC 6749 codes in one table.
 package oauth
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -30,39 +30,38 @@ func New(svc *userpool.Service, log *slog.Logger) *Handler {
 
 // Mount registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", h.jwks)
-	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", h.discovery)
-	mux.HandleFunc("GET /{pool}/oauth2/authorize", h.authorize)
-	mux.HandleFunc("GET /{pool}/login", h.loginForm)
-	mux.HandleFunc("POST /{pool}/login", h.login)
-	mux.HandleFunc("GET /{pool}/logout", h.logout)
-	mux.HandleFunc("POST /{pool}/oauth2/token", h.token)
-	mux.HandleFunc("POST /{pool}/oauth2/revoke", h.revoke)
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", h.handle(atWellKnown, h.jwks))
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", h.handle(atWellKnown, h.discovery))
+	mux.HandleFunc("GET /{pool}/oauth2/authorize", h.handle(atBrowser, h.authorize))
+	mux.HandleFunc("GET /{pool}/login", h.handle(atBrowser, h.loginForm))
+	mux.HandleFunc("POST /{pool}/login", h.handle(atBrowser, h.login))
+	mux.HandleFunc("GET /{pool}/logout", h.handle(atBrowser, h.logout))
+	mux.HandleFunc("POST /{pool}/oauth2/token", h.handle(atToken, h.token))
+	mux.HandleFunc("POST /{pool}/oauth2/revoke", h.handle(atRevoke, h.revoke))
 	for _, p := range []string{"/{pool}/oauth2/userInfo", "/{pool}/oauth2/userinfo"} {
-		mux.HandleFunc("GET "+p, h.userInfo)
-		mux.HandleFunc("POST "+p, h.userInfo)
+		mux.HandleFunc("GET "+p, h.handle(atUserInfo, h.userInfo))
+		mux.HandleFunc("POST "+p, h.handle(atUserInfo, h.userInfo))
 		mux.HandleFunc("OPTIONS "+p, h.preflight)
 	}
 	mux.HandleFunc("OPTIONS /{pool}/oauth2/token", h.preflight)
 	mux.HandleFunc("OPTIONS /{pool}/oauth2/revoke", h.preflight)
 }
 
-func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) error {
 	body, err := h.svc.JWKS(r.Context(), r.PathValue("pool"))
 	if err != nil {
-		h.fail(w, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(body)
+	return nil
 }
 
-func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) error {
 	poolID := r.PathValue("pool")
 	if _, err := h.svc.DescribeUserPool(r.Context(), poolID); err != nil {
-		h.fail(w, err)
-		return
+		return err
 	}
 	iss := h.svc.Issuer(poolID)
 	doc := map[string]any{
@@ -82,18 +81,5 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(doc)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, err error) {
-	var e *userpool.Error
-	w.Header().Set("Content-Type", "application/json")
-	if errors.As(err, &e) && e.Code != userpool.CodeInternalError {
-		w.WriteHeader(http.StatusNotFound)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": "not_found", "error_description": e.Message})
-		return
-	}
-	h.log.Error("oauth endpoint failed", "err", err)
-	w.WriteHeader(http.StatusInternalServerError)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": "server_error"})
+	return json.NewEncoder(w).Encode(doc)
 }

@@ -1,0 +1,146 @@
+package userpool
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+// putChallenge stores a single-use challenge; id may be given (SRP derives it).
+func (s *Service) putChallenge(ctx context.Context, c *Client, username, name string, data []byte, id string) (string, error) {
+	if id == "" {
+		b := make([]byte, 48)
+		if _, err := rand.Read(b); err != nil {
+			return "", internal("challenge id", err)
+		}
+		id = base64.RawURLEncoding.EncodeToString(b)
+	}
+	ch := &store.Challenge{ID: id, PoolID: c.PoolID, ClientID: c.ID, Username: username, Name: name, Data: data,
+		ExpiresAt: s.now().Add(time.Duration(deref(c.Config.AuthSessionValidity)) * time.Minute)}
+	if err := s.challenges.PutChallenge(ctx, ch); err != nil {
+		return "", internal("store challenge", err)
+	}
+	return id, nil
+}
+
+// takeChallenge consumes a challenge; stale, reused, foreign or mismatched
+// sessions all get Cognito's "Invalid session" answer.
+func (s *Service) takeChallenge(ctx context.Context, c *Client, id, name string) (*store.Challenge, error) {
+	if id == "" || len(id) > 2048 {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	ch, err := s.challenges.TakeChallenge(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	if err != nil {
+		return nil, internal("take challenge", err)
+	}
+	if ch.ClientID != c.ID || ch.Name != name || !s.now().Before(ch.ExpiresAt) {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	return ch, nil
+}
+
+// RespondInput is what RespondToAuthChallenge takes.
+type RespondInput struct {
+	PoolID        string // AdminRespondToAuthChallenge only
+	ClientID      string
+	ChallengeName string
+	Session       string
+	Responses     map[string]string
+}
+
+// RespondToAuthChallenge answers a challenge.
+func (s *Service) RespondToAuthChallenge(ctx context.Context, in RespondInput) (*AuthResponse, error) {
+	c, err := s.client(ctx, in.PoolID, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	r := in.Responses
+	if r == nil {
+		r = map[string]string{}
+	}
+	if err := c.authenticate(hashProof(r["SECRET_HASH"], r["USERNAME"])); err != nil {
+		return nil, err
+	}
+	switch in.ChallengeName {
+	case ChallengeNewPassword:
+		return s.respondNewPassword(ctx, c, in.Session, r)
+	case ChallengePasswordVerifier:
+		return s.respondPasswordVerifier(ctx, c, r)
+	case "":
+		return nil, required("challengeName")
+	}
+	return nil, invalidf("Challenge %s is not supported by this server", in.ChallengeName)
+}
+
+func (s *Service) respondNewPassword(ctx context.Context, c *Client, session string, r map[string]string) (*AuthResponse, error) {
+	ch, err := s.takeChallenge(ctx, c, session, ChallengeNewPassword)
+	if err != nil {
+		return nil, err
+	}
+	if r["USERNAME"] != "" && r["USERNAME"] != ch.Username {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	// A rejected new password keeps the challenge alive for another try, as
+	// Cognito does; the session is single use only once it succeeds.
+	keep := func(err error) error {
+		ch.ID = session
+		if perr := s.challenges.PutChallenge(ctx, ch); perr != nil {
+			return internal("restore challenge", perr)
+		}
+		return err
+	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.getUser(ctx, p, ch.Username)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != StatusForceChangePassword {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	var attrs []Attribute
+	for k, v := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs = append(attrs, Attribute{Name: name, Value: v})
+		}
+	}
+	extra, err := checkAttributes(attrs)
+	if err != nil {
+		return nil, keep(err)
+	}
+	if err := checkPasswordPolicy(p, r["NEW_PASSWORD"]); err != nil {
+		return nil, keep(err)
+	}
+	if err := s.setPassword(u, r["NEW_PASSWORD"]); err != nil {
+		return nil, internal("new password", err)
+	}
+	for k, v := range extra {
+		u.Attributes[k] = v
+	}
+	u.Status, u.CodeExpiresAt, u.UpdatedAt = StatusConfirmed, time.Time{}, s.now().UTC()
+	if err := s.users.UpdateUser(ctx, u); err != nil {
+		return nil, internal("new password", err)
+	}
+	return s.afterPassword(ctx, p, c, u)
+}
+
+// PurgeExpiredChallenges deletes abandoned sign-in challenges. The server
+// calls it periodically; a challenge is worthless once expired anyway.
+func (s *Service) PurgeExpiredChallenges(ctx context.Context) (int64, error) {
+	n, err := s.challenges.PurgeChallenges(ctx, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("purge challenges: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,113 @@
+package userpool
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/store"
+	"github.com/cognate-dev/cognate/token"
+)
+
+// AuthResult is Cognito's AuthenticationResult.
+type AuthResult struct {
+	AccessToken  string
+	IDToken      string
+	RefreshToken string // empty when the flow does not return one
+	ExpiresIn    int    // access-token lifetime in seconds
+	TokenType    string
+
+	family string // the session (token family) the tokens belong to
+}
+
+// Where a token family started.
+const (
+	SourceAPI      = "api"
+	SourceHostedUI = "hostedui"
+)
+
+// sessionOptions describe how a token family started.
+type sessionOptions struct {
+	source   string    // SourceAPI or SourceHostedUI
+	scopes   string    // granted scopes; AdminScope when empty
+	authTime time.Time // when the user authenticated; now when zero
+	nonce    string    // OIDC nonce for the first ID token
+}
+
+// newSession starts a token family for a fresh sign-in and mints its tokens.
+func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o sessionOptions) (*AuthResult, error) {
+	now := s.now().UTC()
+	if o.scopes == "" {
+		o.scopes = AdminScope
+	}
+	if o.authTime.IsZero() || o.authTime.After(now) {
+		o.authTime = now
+	}
+	sess := &store.Session{ID: newUUID(), PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
+		UserGen: u.SignOutGen, AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
+		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source}
+	if err := s.sessions.CreateSession(ctx, sess); err != nil {
+		return nil, internal("create session", err)
+	}
+	res, err := s.mint(ctx, c, u, sess, now, true, o.nonce)
+	if err != nil {
+		return nil, err
+	}
+	res.family = sess.ID
+	return res, nil
+}
+
+// mint signs an access and an ID token for the session, and seals a refresh
+// token for its current generation when withRefresh is set. nonce is the
+// OIDC nonce for the ID token (first issue only).
+func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *store.Session, now time.Time, withRefresh bool, nonce string) (*AuthResult, error) {
+	ks, err := s.keySet(ctx, c.PoolID)
+	if err != nil {
+		return nil, internal("mint", err)
+	}
+	iss := ks.Issuer()
+	revocable := c.Config.RevocationEnabled()
+	access := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseAccess, ClientID: c.ID, Scope: sess.Scopes,
+		Username: u.Username, AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(),
+		ExpiresAt: now.Add(c.Config.AccessTokenDuration()).Unix(), Version: 2,
+		// event_id always names the family, so the server can tell it even
+		// when revocation is off and origin_jti is omitted.
+		EventID: sess.ID, DeviceKey: sess.DeviceKey}
+	id := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseID, Aud: c.ID, CognitoUsername: u.Username,
+		AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(), ExpiresAt: now.Add(c.Config.IDTokenDuration()).Unix(),
+		EventID: sess.ID, Extra: idTokenAttributes(u)}
+	if nonce != "" {
+		id.Extra["nonce"] = nonce
+	}
+	if revocable {
+		access.OriginJTI, access.JTI = sess.ID, newUUID()
+		id.OriginJTI, id.JTI = sess.ID, newUUID()
+	}
+	out := &AuthResult{ExpiresIn: int(c.Config.AccessTokenDuration() / time.Second), TokenType: "Bearer"}
+	if out.AccessToken, err = ks.Sign(access); err != nil {
+		return nil, internal("sign access token", err)
+	}
+	if out.IDToken, err = ks.Sign(id); err != nil {
+		return nil, internal("sign id token", err)
+	}
+	if withRefresh {
+		if out.RefreshToken, err = ks.SealRefresh(token.RefreshHandle{SessionID: sess.ID, Gen: sess.RefreshGen, PoolID: c.PoolID}); err != nil {
+			return nil, internal("seal refresh token", err)
+		}
+	}
+	return out, nil
+}
+
+// idTokenAttributes renders user attributes as ID-token claims: *_verified
+// as booleans, everything else as strings.
+func idTokenAttributes(u *store.User) map[string]any {
+	out := make(map[string]any, len(u.Attributes))
+	for k, v := range u.Attributes {
+		if strings.HasSuffix(k, "_verified") {
+			out[k] = v == "true"
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,167 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+// Auth flows.
+const (
+	FlowUserPassword      = "USER_PASSWORD_AUTH"
+	FlowAdminUserPassword = "ADMIN_USER_PASSWORD_AUTH"
+	FlowAdminNoSRP        = "ADMIN_NO_SRP_AUTH"
+	FlowUserSRP           = "USER_SRP_AUTH"
+	FlowRefreshToken      = "REFRESH_TOKEN_AUTH"
+	FlowRefreshTokenAlias = "REFRESH_TOKEN"
+)
+
+// Challenge names.
+const (
+	ChallengeNewPassword      = "NEW_PASSWORD_REQUIRED"
+	ChallengePasswordVerifier = "PASSWORD_VERIFIER"
+)
+
+// AuthResponse is the answer of InitiateAuth and RespondToAuthChallenge:
+// either a challenge or tokens.
+type AuthResponse struct {
+	ChallengeName       string
+	Session             string
+	ChallengeParameters map[string]string
+	Result              *AuthResult
+}
+
+// InitiateAuthInput is what InitiateAuth and AdminInitiateAuth take.
+type InitiateAuthInput struct {
+	PoolID         string // AdminInitiateAuth only
+	ClientID       string
+	AuthFlow       string
+	AuthParameters map[string]string
+	Admin          bool
+}
+
+// InitiateAuth starts a sign-in or refreshes tokens.
+func (s *Service) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*AuthResponse, error) {
+	c, err := s.client(ctx, in.PoolID, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Admin {
+		if _, err := s.pool(ctx, in.PoolID); err != nil {
+			return nil, err
+		}
+	}
+	params := in.AuthParameters
+	if params == nil {
+		params = map[string]string{}
+	}
+	switch in.AuthFlow {
+	case "":
+		return nil, required("authFlow")
+	case FlowRefreshToken, FlowRefreshTokenAlias:
+		if c.Config.RotationEnabled() {
+			return nil, invalidf("Refresh token rotation is enabled for this client: use GetTokensFromRefreshToken to refresh tokens")
+		}
+		proof := hashProof(params["SECRET_HASH"])
+		res, _, err := s.refresh(ctx, c, params["REFRESH_TOKEN"], &proof, false)
+		if err != nil {
+			return nil, err
+		}
+		return &AuthResponse{Result: res}, nil
+	case FlowUserPassword:
+		if in.Admin {
+			break
+		}
+		if !c.Config.allowsFlow("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH") {
+			return nil, errorf(KindNotAllowed, "USER_PASSWORD_AUTH flow not enabled for this client")
+		}
+		return s.passwordAuth(ctx, c, params)
+	case FlowAdminUserPassword, FlowAdminNoSRP:
+		if !in.Admin {
+			break
+		}
+		if !c.Config.allowsFlow("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH") {
+			return nil, errorf(KindNotAllowed, "Auth flow not enabled for this client")
+		}
+		return s.passwordAuth(ctx, c, params)
+	case FlowUserSRP:
+		if !c.Config.allowsFlow("ALLOW_USER_SRP_AUTH", "") {
+			return nil, errorf(KindNotAllowed, "USER_SRP_AUTH is not enabled for the client.")
+		}
+		return s.srpStart(ctx, c, params)
+	}
+	return nil, violation(Violation{Member: "authFlow", Rule: RuleEnum, Value: in.AuthFlow, Shown: true})
+}
+
+// lookupForSignIn loads the user named in a sign-in, hiding existence when
+// the client asks for it.
+func (s *Service) lookupForSignIn(ctx context.Context, c *Client, username string) (*Pool, *store.User, error) {
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if username == "" {
+		return nil, nil, invalidf("Missing required parameter USERNAME")
+	}
+	u, err := s.getUser(ctx, p, username)
+	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		return p, nil, refused(CauseBadCredentials)
+	}
+	return p, u, err
+}
+
+func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string]string) (*AuthResponse, error) {
+	username, password := params["USERNAME"], params["PASSWORD"]
+	if err := c.authenticate(hashProof(params["SECRET_HASH"], username)); err != nil {
+		return nil, err
+	}
+	if password == "" {
+		return nil, invalidf("Missing required parameter PASSWORD")
+	}
+	p, u, err := s.lookupForSignIn(ctx, c, username)
+	if err != nil {
+		if u == nil && p != nil {
+			// A hidden unknown user costs a password check too, so timing
+			// does not tell who exists.
+			checkPassword(password, s.dummyPasswordHash())
+		}
+		return nil, err
+	}
+	if err := s.checkThrottle(u); err != nil {
+		return nil, err
+	}
+	if !checkPassword(password, u.PasswordHash) {
+		s.recordFailure(u)
+		return nil, refused(CauseBadCredentials)
+	}
+	s.recordSuccess(u)
+	return s.afterPassword(ctx, p, c, u)
+}
+
+// afterPassword decides what a correct password leads to: a challenge or tokens.
+func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *store.User) (*AuthResponse, error) {
+	if !u.Enabled {
+		return nil, refused(CauseUserDisabled)
+	}
+	switch u.Status {
+	case StatusUnconfirmed:
+		return nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
+	case StatusForceChangePassword:
+		if !u.CodeExpiresAt.IsZero() && !s.now().Before(u.CodeExpiresAt) {
+			return nil, refused(CauseTemporaryPasswordOld)
+		}
+		sessionID, err := s.putChallenge(ctx, c, u.Username, ChallengeNewPassword, nil, "")
+		if err != nil {
+			return nil, err
+		}
+		attrs, _ := json.Marshal(u.Attributes)
+		return &AuthResponse{ChallengeName: ChallengeNewPassword, Session: sessionID, ChallengeParameters: map[string]string{
+			"USER_ID_FOR_SRP": u.Username, "requiredAttributes": "[]", "userAttributes": string(attrs)}}, nil
+	}
+	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthResponse{Result: res}, nil
+}

@@ -1,0 +1,137 @@
+package userpool
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/cognate-dev/cognate/srp"
+	"github.com/cognate-dev/cognate/store"
+)
+
+// maxSRPSkew bounds how far a client's TIMESTAMP may be from our clock.
+const maxSRPSkew = 5 * time.Minute
+
+// srpState is what a PASSWORD_VERIFIER challenge remembers.
+type srpState struct {
+	Key         []byte `json:"key"` // the session key, derived once SRP_A and B are known
+	SecretBlock []byte `json:"secretBlock"`
+	Fake        bool   `json:"fake,omitempty"` // unknown user hidden by PreventUserExistenceErrors
+}
+
+// srpChallengeID derives the challenge key from the secret block, because
+// some clients send the block back but not the Session.
+func srpChallengeID(secretBlock []byte) string {
+	sum := sha256.Sum256(secretBlock)
+	return "srp." + hex.EncodeToString(sum[:])
+}
+
+func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]string) (*AuthResponse, error) {
+	username := params["USERNAME"]
+	if err := c.authenticate(hashProof(params["SECRET_HASH"], username)); err != nil {
+		return nil, err
+	}
+	if params["SRP_A"] == "" {
+		return nil, invalidf("Missing required parameter SRP_A")
+	}
+	_, u, err := s.lookupForSignIn(ctx, c, username)
+	fake := false
+	if err == nil {
+		if err := s.checkThrottle(u); err != nil {
+			return nil, err
+		}
+	} else {
+		if !IsKind(err, KindNotAuthorized) || u != nil {
+			return nil, err
+		}
+		// PreventUserExistenceErrors: answer like for a real user, fail later.
+		fake = true
+		salt, err := srp.NewSalt()
+		if err != nil {
+			return nil, internal("srp salt", err)
+		}
+		v := srp.Verifier(srp.PoolName(c.PoolID), username, randomHex(32), salt)
+		u = &store.User{Username: username, SRPSalt: srp.SaltHex(salt), SRPVerifier: encodeVerifier(v)}
+	}
+	v, ok := decodeVerifier(u.SRPVerifier)
+	if !ok {
+		return nil, internal("srp", errors.New("stored verifier is not hex"))
+	}
+	srv, err := srp.NewServer(v)
+	if err != nil {
+		return nil, internal("srp", err)
+	}
+	key, err := srv.Key(params["SRP_A"])
+	if err != nil {
+		return nil, invalidf("SRP_A is not a valid SRP value")
+	}
+	block := make([]byte, 512)
+	if _, err := rand.Read(block); err != nil {
+		return nil, internal("srp secret block", err)
+	}
+	data, err := json.Marshal(srpState{Key: key, SecretBlock: block, Fake: fake})
+	if err != nil {
+		return nil, internal("srp", err)
+	}
+	id, err := s.putChallenge(ctx, c, u.Username, ChallengePasswordVerifier, data, srpChallengeID(block))
+	if err != nil {
+		return nil, err
+	}
+	return &AuthResponse{ChallengeName: ChallengePasswordVerifier, Session: id, ChallengeParameters: map[string]string{
+		"SALT": u.SRPSalt, "SRP_B": srv.BHex(), "SECRET_BLOCK": base64.StdEncoding.EncodeToString(block),
+		"USERNAME": u.Username, "USER_ID_FOR_SRP": u.Username}}, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[string]string) (*AuthResponse, error) {
+	block, err := base64.StdEncoding.DecodeString(r["PASSWORD_CLAIM_SECRET_BLOCK"])
+	if err != nil || len(block) == 0 {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), ChallengePasswordVerifier)
+	if err != nil {
+		return nil, err
+	}
+	var st srpState
+	if err := json.Unmarshal(ch.Data, &st); err != nil {
+		return nil, internal("srp state", err)
+	}
+	if subtle.ConstantTimeCompare(st.SecretBlock, block) != 1 || r["USERNAME"] != ch.Username {
+		return nil, refused(CauseSignInSessionExpired)
+	}
+	ts, err := srp.ParseTimestamp(r["TIMESTAMP"])
+	if err != nil {
+		return nil, invalidf("TIMESTAMP is not a valid timestamp")
+	}
+	if d := s.now().Sub(ts); d > maxSRPSkew || d < -maxSRPSkew {
+		return nil, refused(CauseSRPClockSkew)
+	}
+	if st.Fake {
+		return nil, refused(CauseBadCredentials)
+	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.getUser(ctx, p, ch.Username)
+	if err != nil {
+		return nil, refused(CauseBadCredentials)
+	}
+	if !srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
+		s.recordFailure(u)
+		return nil, refused(CauseBadCredentials)
+	}
+	s.recordSuccess(u)
+	return s.afterPassword(ctx, p, c, u)
+}
