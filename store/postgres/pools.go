@@ -37,6 +37,15 @@ func (s *Store) GetPool(ctx context.Context, id string) (*store.Pool, error) {
 	return p, nil
 }
 
+// UpdatePool implements store.Pools. It replaces every field but the id.
+func (s *Store) UpdatePool(ctx context.Context, p *store.Pool) error {
+	if unstorable(p.ID) {
+		return notFound("update pool")
+	}
+	return s.execOne(ctx, "update pool", `UPDATE pools SET name = $1, settings = $2, created_at = $3, updated_at = $4 WHERE id = $5`,
+		p.Name, p.Settings, ms(p.CreatedAt), ms(p.UpdatedAt), p.ID)
+}
+
 // DeletePool implements store.Pools. The foreign keys cascade the delete to
 // everything in the pool within the same statement, hence the same
 // transaction.
