@@ -174,6 +174,26 @@ func Verifier(poolName, userIDForSRP, password string, salt []byte) *big.Int {
 	return new(big.Int).Exp(groupG, x, groupN)
 }
 
+// DecoyVerifier derives, without a modular exponentiation, a value in
+// [2, N) that a server can use in place of a verifier for a user that does
+// not exist: the same seed gives the same value, and the server's work with
+// it costs what it costs with a real verifier, so neither the answer nor
+// its timing tells an unknown user from a known one. Nobody can sign in
+// with it: the password it would stand for is unknowable.
+func DecoyVerifier(seed []byte) *big.Int {
+	var buf []byte
+	for i := byte(0); len(buf) < len(groupN.Bytes())+16; i++ {
+		h := sha256.New()
+		h.Write([]byte("cognate srp decoy verifier"))
+		h.Write([]byte{i})
+		h.Write(seed)
+		buf = h.Sum(buf)
+	}
+	v := new(big.Int).SetBytes(buf)
+	v.Mod(v, new(big.Int).Sub(groupN, big.NewInt(2)))
+	return v.Add(v, big.NewInt(2))
+}
+
 // randomExponent returns a random non-zero secret exponent.
 func randomExponent() (*big.Int, error) {
 	buf := make([]byte, secretExponentBytes)

@@ -660,3 +660,30 @@ func BenchmarkNewClient(b *testing.B) {
 		}
 	}
 }
+
+func TestDecoyVerifier(t *testing.T) {
+	a, b := DecoyVerifier([]byte("seed-a")), DecoyVerifier([]byte("seed-b"))
+	if a.Cmp(DecoyVerifier([]byte("seed-a"))) != 0 {
+		t.Fatal("DecoyVerifier is not deterministic")
+	}
+	if a.Cmp(b) == 0 {
+		t.Fatal("two seeds gave one decoy")
+	}
+	for _, v := range []*big.Int{a, b} {
+		if v.Cmp(big.NewInt(2)) < 0 || v.Cmp(groupN) >= 0 {
+			t.Fatalf("decoy %x is out of [2, N)", v)
+		}
+		// A server works with it as with a real verifier.
+		srv, err := NewServer(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := NewClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Key(cl.A()); err != nil {
+			t.Fatalf("Key with a decoy verifier: %v", err)
+		}
+	}
+}

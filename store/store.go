@@ -9,7 +9,8 @@
 // time is returned as the zero time; opaque byte fields (Settings, Data,
 // Private) round-trip byte for byte; listings are in byte order of their key,
 // a limit <= 0 means no limit, and listing nothing is an empty result, not
-// ErrNotFound.
+// ErrNotFound. Purges delete at most limit records (limit > 0) and return how
+// many they deleted, so that a janitor works in bounded batches.
 package store
 
 import (
@@ -57,14 +58,19 @@ type User struct {
 	PasswordHash string // argon2id, PHC string format
 	SRPSalt      string // hex
 	SRPVerifier  string // encoded by userpool (opaque to the store)
-	// Code is a pending confirmation code and when it stops working.
-	Code          string
-	CodeExpiresAt time.Time
+	// TempPasswordExpiresAt is when a temporary password (the status
+	// FORCE_CHANGE_PASSWORD) stops working; zero otherwise.
+	TempPasswordExpiresAt time.Time
 	// SignOutGen is bumped by a global sign-out; a session whose UserGen
-	// differs from it is dead. That makes global sign-out O(1).
-	SignOutGen int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// differs from it is dead. That makes global sign-out O(1). SignedOutAt
+	// is when it was last bumped.
+	SignOutGen  int64
+	SignedOutAt time.Time
+	// Version counts the writes of the row (UpdateUser and BumpSignOutGen
+	// both increment it): UpdateUser is a compare-and-set on it.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Session is one sign-in: a token family. Its ID is the origin_jti carried by
@@ -160,20 +166,35 @@ type Pools interface {
 
 // Users stores users.
 type Users interface {
-	CreateUser(ctx context.Context, u *User) error                                   // ErrConflict on username or sub
-	GetUser(ctx context.Context, poolID, username string) (*User, error)             // ErrNotFound
-	GetUserBySub(ctx context.Context, poolID, sub string) (*User, error)             // ErrNotFound
-	UpdateUser(ctx context.Context, u *User) error                                   // replaces all but SignOutGen; ErrNotFound
+	// CreateUser stores a new user with Version 0 (u.Version is ignored
+	// and set): ErrConflict on username or sub.
+	CreateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, poolID, username string) (*User, error) // ErrNotFound
+	GetUserBySub(ctx context.Context, poolID, sub string) (*User, error) // ErrNotFound
+	// UpdateUser replaces every field but SignOutGen and SignedOutAt, only
+	// if the stored Version still equals u.Version, and increments Version
+	// (u.Version is set to the new value): ErrConflict when the row changed
+	// since it was read (or the new sub is taken), ErrNotFound when it is
+	// gone. No write is ever lost to a concurrent one.
+	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, poolID, username string) error                   // also the user's sessions; ErrNotFound
 	ListUsers(ctx context.Context, poolID, after string, limit int) ([]*User, error) // ordered by username
-	// BumpSignOutGen atomically increments the user's SignOutGen and returns
-	// the new value. Committed before it returns.
-	BumpSignOutGen(ctx context.Context, poolID, username string) (int64, error)
+	// BumpSignOutGen atomically increments the user's SignOutGen (and
+	// Version), sets SignedOutAt to at, and returns the new generation.
+	// Committed before it returns.
+	BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time) (int64, error)
 }
 
 // Sessions stores token families.
 type Sessions interface {
-	CreateSession(ctx context.Context, s *Session) error         // ErrConflict if the id exists
+	// CreateSession stores a new session. Its UserGen is the user's
+	// SignOutGen read in the same transaction as the insert (s.UserGen is
+	// ignored, and set), so a concurrent global sign-out either commits
+	// before the session exists (which then lives) or after (and ends it):
+	// never a session born dead. ErrNotFound if the pool, the client (in
+	// that pool) or the user (by sub) is missing; ErrConflict if the id
+	// exists or the user is disabled.
+	CreateSession(ctx context.Context, s *Session) error
 	GetSession(ctx context.Context, id string) (*Session, error) // ErrNotFound
 	// GetSessionWithUser reads a session and its user (same pool, sub) in one
 	// read: the hot path of every access-token call. ErrNotFound when either
@@ -189,6 +210,11 @@ type Sessions interface {
 	RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error
 	// TouchSession records use of the session (sets LastUsed); ErrNotFound.
 	TouchSession(ctx context.Context, id string, at time.Time) error
+	// PurgeSessions deletes sessions that can never be used again: expired
+	// before expiredBefore, revoked before endedBefore, or ended by a
+	// global sign-out (their UserGen below the user's SignOutGen) whose
+	// SignedOutAt is before endedBefore.
+	PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error)
 }
 
 // Challenges stores pending authentication challenges.
@@ -198,8 +224,8 @@ type Challenges interface {
 	// take of the same id gets ErrNotFound. Expiry is the caller's business.
 	TakeChallenge(ctx context.Context, id string) (*Challenge, error)
 	// PurgeChallenges deletes challenges that expired before the given time
-	// (abandoned sign-ins) and returns how many it deleted.
-	PurgeChallenges(ctx context.Context, before time.Time) (int64, error)
+	// (abandoned sign-ins).
+	PurgeChallenges(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // WebSessions stores hosted-UI browser sessions. Deleting the pool or the
@@ -210,9 +236,8 @@ type WebSessions interface {
 	CreateWebSession(ctx context.Context, w *WebSession) error
 	GetWebSession(ctx context.Context, id string) (*WebSession, error) // ErrNotFound
 	DeleteWebSession(ctx context.Context, id string) error             // ErrNotFound
-	// PurgeWebSessions deletes sessions that expired before the given time
-	// and returns how many it deleted.
-	PurgeWebSessions(ctx context.Context, before time.Time) (int64, error)
+	// PurgeWebSessions deletes sessions that expired before the given time.
+	PurgeWebSessions(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // AuthCodes stores pending authorization codes. Deleting the pool, the
@@ -233,8 +258,68 @@ type AuthCodes interface {
 	// ErrNotFound if the code was never recorded (or is purged).
 	UsedAuthCodeSession(ctx context.Context, id string) (string, error)
 	// PurgeAuthCodes deletes codes and used-code records that expired
-	// before the given time and returns how many it deleted.
-	PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error)
+	// before the given time (at most limit of each).
+	PurgeAuthCodes(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
+// Code is a one-time code sent to a user: a sign-up confirmation, a
+// password reset, an attribute verification. A user has at most one code per
+// purpose; a new one replaces the old.
+type Code struct {
+	PoolID    string
+	UserSub   string
+	Purpose   string // e.g. "signup", "forgot-password", "verify:email"
+	Code      string
+	Data      []byte // what the code confirms, opaque to the store (e.g. a new e-mail)
+	Attempts  int    // verification attempts so far
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Codes stores one-time codes. Deleting the pool or the user deletes them too.
+type Codes interface {
+	// PutCode stores the user's code for the purpose, replacing any code
+	// the user had for it (its attempts start again at c.Attempts).
+	// ErrNotFound if the pool or the user (by sub) is missing.
+	PutCode(ctx context.Context, c *Code) error
+	// GetCode returns the user's code for the purpose: ErrNotFound.
+	GetCode(ctx context.Context, poolID, sub, purpose string) (*Code, error)
+	// AttemptCode atomically counts one verification attempt and returns
+	// the code with its Attempts after counting, so that the caller
+	// compares only within the limit: if maxAttempts attempts were already
+	// counted it counts nothing and returns ErrConflict. ErrNotFound if the
+	// user has no code for the purpose. Concurrent attempts never exceed
+	// maxAttempts in total.
+	AttemptCode(ctx context.Context, poolID, sub, purpose string, maxAttempts int) (*Code, error)
+	// DeleteCode deletes the user's code for the purpose if it is still
+	// code (a code is single use: of two concurrent deletes of the same
+	// code exactly one succeeds); ErrNotFound otherwise.
+	DeleteCode(ctx context.Context, poolID, sub, purpose, code string) error
+	// PurgeCodes deletes codes that expired before the given time.
+	PurgeCodes(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
+// Throttle is the state of one sign-in throttle key (a user, an address):
+// what it means is the domain's business.
+type Throttle struct {
+	Count     int
+	Until     time.Time
+	Since     time.Time
+	UpdatedAt time.Time
+}
+
+// Throttles keeps sign-in throttle state. It need not be durable (a restart
+// may forget it) but must be shared by every server on the same store and
+// updated atomically.
+type Throttles interface {
+	// UpdateThrottle calls fn with the key's state (the zero Throttle for
+	// a key without one) and stores what fn leaves, atomically with
+	// respect to every other update of the key: concurrent updates are
+	// serialized, none is lost. If fn returns an error nothing is stored
+	// and the error is returned.
+	UpdateThrottle(ctx context.Context, key string, fn func(*Throttle) error) error
+	// PurgeThrottles deletes states last updated before the given time.
+	PurgeThrottles(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // Keys stores pool keys.
@@ -251,6 +336,8 @@ type Store interface {
 	Challenges
 	WebSessions
 	AuthCodes
+	Codes
+	Throttles
 	Keys
 	Close() error
 }

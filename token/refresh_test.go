@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -228,4 +229,29 @@ func TestDecodeRefreshHandle(t *testing.T) {
 func decodeSegLenient(tb testing.TB, s string) []byte {
 	tb.Helper()
 	return decodeSeg(tb, s) // rawB64 is the lenient (non-Strict) encoding
+}
+
+func TestMAC(t *testing.T) {
+	a := testKeySet(t)
+	k := testKeys(t)
+	other := k.refresh
+	other.ID, other.Private = "other-refresh", bytes.Repeat([]byte{7}, len(k.refresh.Private))
+	b := mustKeySet(t, testIssuer, k.access, k.id, other)
+	m1 := a.MAC("fake-srp", []byte("pool"), []byte("alice"))
+	if len(m1) != 32 {
+		t.Fatalf("MAC length %d", len(m1))
+	}
+	if !bytes.Equal(m1, a.MAC("fake-srp", []byte("pool"), []byte("alice"))) {
+		t.Error("MAC is not deterministic")
+	}
+	for _, other := range [][]byte{
+		a.MAC("fake-srp", []byte("pool"), []byte("alicf")),
+		a.MAC("login", []byte("pool"), []byte("alice")),
+		a.MAC("fake-srp", []byte("poola"), []byte("lice")), // fields are length-prefixed
+		b.MAC("fake-srp", []byte("pool"), []byte("alice")), // another pool's key
+	} {
+		if bytes.Equal(m1, other) {
+			t.Error("two different inputs share a MAC")
+		}
+	}
 }

@@ -32,7 +32,7 @@ func (s *Service) IssueCode(ctx context.Context, req *AuthorizeRequest, ws *WebS
 		UserGen: ws.gen, RedirectURI: req.RedirectURI, Scopes: strings.Join(req.Scopes, " "),
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod, Nonce: req.Nonce,
 		AuthTime: ws.CreatedAt, ExpiresAt: now.Add(AuthCodeLifetime)}
-	if err := s.codes.PutAuthCode(ctx, ac); err != nil {
+	if err := s.authCodes.PutAuthCode(ctx, ac); err != nil {
 		return "", internal("store authorization code", err)
 	}
 	return code, nil
@@ -57,7 +57,7 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	if len(in.Code) > 256 {
 		return nil, badGrant("invalid code")
 	}
-	ac, err := s.codes.TakeAuthCode(ctx, secretID(in.Code))
+	ac, err := s.authCodes.TakeAuthCode(ctx, secretID(in.Code))
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.revokeReplayedCode(ctx, secretID(in.Code)); err != nil {
 			return nil, err
@@ -98,7 +98,7 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	}
 	// Remember which family this code started: a replay revokes it. Without
 	// the record no tokens leave (fail closed).
-	if err := s.codes.RecordUsedAuthCode(ctx, ac.ID, c.PoolID, res.family, ac.ExpiresAt); err != nil {
+	if err := s.authCodes.RecordUsedAuthCode(ctx, ac.ID, c.PoolID, res.family, ac.ExpiresAt); err != nil {
 		return nil, internal("record used authorization code", err)
 	}
 	out := tokenResponse(res)
@@ -112,7 +112,7 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 // code that is presented again (RFC 6749 §4.1.2: the code may have been
 // stolen, so the tokens issued for it are not to be trusted).
 func (s *Service) revokeReplayedCode(ctx context.Context, id string) error {
-	sid, err := s.codes.UsedAuthCodeSession(ctx, id)
+	sid, err := s.authCodes.UsedAuthCodeSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -122,25 +121,23 @@ func (s *Service) respondNewPassword(ctx context.Context, c *Client, session str
 	if err := checkPasswordPolicy(p, r["NEW_PASSWORD"]); err != nil {
 		return nil, keep(err)
 	}
-	if err := s.setPassword(u, r["NEW_PASSWORD"]); err != nil {
-		return nil, internal("new password", err)
+	secrets, err := s.secrets(ctx, u.PoolID, u.Username, r["NEW_PASSWORD"])
+	if err != nil {
+		return nil, keep(err)
 	}
-	for k, v := range extra {
-		u.Attributes[k] = v
-	}
-	u.Status, u.CodeExpiresAt, u.UpdatedAt = StatusConfirmed, time.Time{}, s.now().UTC()
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return nil, internal("new password", err)
+	u, err = s.updateUser(ctx, u, func(u *store.User) error {
+		if u.Status != StatusForceChangePassword {
+			return refused(CauseSignInSessionExpired) // changed meanwhile (by an admin)
+		}
+		secrets.apply(u)
+		for k, v := range extra {
+			u.Attributes[k] = v
+		}
+		u.Status, u.TempPasswordExpiresAt = StatusConfirmed, time.Time{}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s.afterPassword(ctx, p, c, u)
-}
-
-// PurgeExpiredChallenges deletes abandoned sign-in challenges. The server
-// calls it periodically; a challenge is worthless once expired anyway.
-func (s *Service) PurgeExpiredChallenges(ctx context.Context) (int64, error) {
-	n, err := s.challenges.PurgeChallenges(ctx, s.now())
-	if err != nil {
-		return 0, fmt.Errorf("purge challenges: %w", err)
-	}
-	return n, nil
 }

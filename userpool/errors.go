@@ -3,6 +3,7 @@ package userpool
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the class of a domain error. The domain speaks only these words;
@@ -36,13 +37,14 @@ const (
 	KindScopeNotAllowed                   // a requested scope is not the client's to ask for
 	KindUnsupported                       // a protocol feature this server does not offer
 	KindLoginRequired                     // the user must sign in, and may not be asked to
+	KindLimitExceeded                     // a limit on attempts or requests is used up for now
 )
 
 var kindNames = [...]string{"internal", "invalid", "not-found", "user-not-found", "user-exists",
 	"not-authorized", "client-auth-failed", "wrong-client", "not-allowed", "feature-disabled",
 	"weak-password", "code-mismatch", "code-expired", "user-not-confirmed", "password-reset-required",
 	"user-state", "token-type-unsupported", "token-reuse", "conflict", "throttled", "scope-not-allowed",
-	"unsupported", "login-required"}
+	"unsupported", "login-required", "limit-exceeded"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -87,6 +89,7 @@ const (
 	CauseRevocationDisabled       Cause = "revocation-disabled"
 	CauseNotRefreshToken          Cause = "not-refresh-token"
 	CauseTokenOfOtherClient       Cause = "token-of-other-client"
+	CauseCodeAttemptsExceeded     Cause = "code-attempts-exceeded" // a one-time code's attempts are used up
 )
 
 // Error is a domain error.
@@ -108,6 +111,8 @@ type Error struct {
 	// browser must be shown an error page.
 	RedirectURI string
 	State       string
+	// RetryAfter says when a throttled caller may try again, when known.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -43,10 +44,18 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 	if o.authTime.IsZero() || o.authTime.After(now) {
 		o.authTime = now
 	}
+	// The store records the user's sign-out generation as of the insert
+	// itself, so a global sign-out that committed while this sign-in was
+	// checking the password does not leave it with tokens born dead.
 	sess := &store.Session{ID: newUUID(), PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
-		UserGen: u.SignOutGen, AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
+		AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
 		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source}
-	if err := s.sessions.CreateSession(ctx, sess); err != nil {
+	switch err := s.sessions.CreateSession(ctx, sess); {
+	case errors.Is(err, store.ErrConflict):
+		return nil, refused(CauseUserDisabled) // disabled while signing in
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errUserNotFound() // deleted while signing in
+	case err != nil:
 		return nil, internal("create session", err)
 	}
 	res, err := s.mint(ctx, c, u, sess, now, true, o.nonce)

@@ -6,7 +6,6 @@ package userpool
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -165,19 +164,4 @@ func (s *Service) UserInfo(ctx context.Context, poolID, raw string) (map[string]
 	out["sub"] = pr.user.Sub
 	out["username"] = pr.user.Username
 	return out, nil
-}
-
-// PurgeExpiredHostedUI deletes expired web sessions and authorization
-// codes. The server calls it periodically with the challenge purge.
-func (s *Service) PurgeExpiredHostedUI(ctx context.Context) (int64, error) {
-	now := s.now()
-	n, err := s.web.PurgeWebSessions(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("purge web sessions: %w", err)
-	}
-	m, err := s.codes.PurgeAuthCodes(ctx, now)
-	if err != nil {
-		return n, fmt.Errorf("purge authorization codes: %w", err)
-	}
-	return n + m, nil
 }

@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -88,7 +89,7 @@ type dummyHash struct {
 // dummyPasswordHash returns the service's dummy hash.
 func (s *Service) dummyPasswordHash() string {
 	s.dummy.once.Do(func() {
-		h, err := hashPassword(randomHex(16), s.hash)
+		h, err := hashPassword(randomHex(16), s.hashParams)
 		if err == nil {
 			s.dummy.hash = h
 		}
@@ -125,21 +126,31 @@ func checkPasswordPolicy(p *Pool, password string) error {
 	return nil
 }
 
-// setPassword stores the argon2id hash and the SRP verifier of a password.
-func (s *Service) setPassword(u *store.User, password string) error {
-	h, err := hashPassword(password, s.hash)
+// passwordSecrets are what the store keeps of a password: its argon2id
+// hash and its SRP salt and verifier.
+type passwordSecrets struct {
+	hash, srpSalt, srpVerifier string
+}
+
+// secrets derives a password's secrets for a user (the SRP verifier binds
+// the username), within the hash gate. It is slow: call it before reading
+// the row it will be written to, never in between.
+func (s *Service) secrets(ctx context.Context, poolID, username, password string) (passwordSecrets, error) {
+	h, err := s.hash(ctx, password)
 	if err != nil {
-		return err
+		return passwordSecrets{}, err
 	}
 	salt, err := srp.NewSalt()
 	if err != nil {
-		return fmt.Errorf("srp salt: %w", err)
+		return passwordSecrets{}, fmt.Errorf("srp salt: %w", err)
 	}
-	v := srp.Verifier(srp.PoolName(u.PoolID), u.Username, password, salt)
-	u.PasswordHash = h
-	u.SRPSalt = srp.SaltHex(salt)
-	u.SRPVerifier = encodeVerifier(v)
-	return nil
+	v := srp.Verifier(srp.PoolName(poolID), username, password, salt)
+	return passwordSecrets{hash: h, srpSalt: srp.SaltHex(salt), srpVerifier: encodeVerifier(v)}, nil
+}
+
+// apply sets the secrets on a user row.
+func (p passwordSecrets) apply(u *store.User) {
+	u.PasswordHash, u.SRPSalt, u.SRPVerifier = p.hash, p.srpSalt, p.srpVerifier
 }
 
 // verifierPrefix marks a base64 SRP verifier. Hex (the older form, still

@@ -43,6 +43,13 @@ type Options struct {
 	// AdminGetUser) since no e-mail or SMS is sent.
 	DevMode bool
 	Hash    HashParams
+	// HashConcurrency bounds the password hashes in flight (default
+	// DefaultHashConcurrency); HashQueueTimeout is how long a request waits
+	// for a slot before it is refused (default DefaultHashQueueTimeout).
+	HashConcurrency  int
+	HashQueueTimeout time.Duration
+	// SignInLimits configure sign-in throttling (zero fields: defaults).
+	SignInLimits SignInLimits
 }
 
 // Service implements the user-pool operations.
@@ -54,21 +61,24 @@ type Service struct {
 	sessions   store.Sessions
 	challenges store.Challenges
 	web        store.WebSessions
-	codes      store.AuthCodes
+	authCodes  store.AuthCodes
+	codes      store.Codes
+	throttles  store.Throttles
 	keyStore   store.Keys
 
-	issuer  string
-	region  string
-	now     func() time.Time
-	log     *slog.Logger
-	devMode bool
-	hash    HashParams
+	issuer     string
+	region     string
+	now        func() time.Time
+	log        *slog.Logger
+	devMode    bool
+	hashParams HashParams
+	gate       *hashGate
+	limits     SignInLimits
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
 
 	verified verifiedCache // access tokens whose signature verified
-	throttle signInThrottle
 	dummy    dummyHash
 }
 
@@ -84,10 +94,10 @@ func New(o Options) *Service {
 		o.Region = "us-east-1"
 	}
 	st := o.Store
-	return &Service{pools: st, users: st, sessions: st, challenges: st, web: st, codes: st, keyStore: st,
-		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
-		log: o.Logger, devMode: o.DevMode, hash: o.Hash, keys: map[string]*token.KeySet{},
-		verified: verifiedCache{max: verifiedCacheSize}}
+	return &Service{pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
+		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
+		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
+		limits: o.SignInLimits.orDefault(), keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
 }
 
 // Region is the region pool ids are made in.

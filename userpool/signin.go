@@ -94,21 +94,32 @@ func (s *Service) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 	return nil, violation(Violation{Member: "authFlow", Rule: RuleEnum, Value: in.AuthFlow, Shown: true})
 }
 
-// lookupForSignIn loads the user named in a sign-in, hiding existence when
-// the client asks for it.
-func (s *Service) lookupForSignIn(ctx context.Context, c *Client, username string) (*Pool, *store.User, error) {
+// beginSignIn starts checking a password proof for username: it counts the
+// attempt in the throttle — whether or not the user exists, so that a
+// lockout says nothing about existence — and loads the user. An unknown
+// user is hidden when the client asks for it (PreventUserExistenceErrors):
+// then the user is nil and there is no error, and the caller must refuse
+// the proof as it refuses a wrong one, at the same cost.
+func (s *Service) beginSignIn(ctx context.Context, c *Client, username string) (*Pool, *store.User, *signInAttempt, error) {
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if username == "" {
-		return nil, nil, invalidf("Missing required parameter USERNAME")
+		return nil, nil, nil, invalidf("Missing required parameter USERNAME")
+	}
+	attempt, err := s.claimSignIn(ctx, p.ID, usernameKey(p, username))
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	u, err := s.getUser(ctx, p, username)
-	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return p, nil, refused(CauseBadCredentials)
+	if (IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid)) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		return p, nil, attempt, nil
 	}
-	return p, u, err
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, u, attempt, nil
 }
 
 func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string]string) (*AuthResponse, error) {
@@ -119,23 +130,22 @@ func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string
 	if password == "" {
 		return nil, invalidf("Missing required parameter PASSWORD")
 	}
-	p, u, err := s.lookupForSignIn(ctx, c, username)
+	p, u, attempt, err := s.beginSignIn(ctx, c, username)
 	if err != nil {
-		if u == nil && p != nil {
-			// A hidden unknown user costs a password check too, so timing
-			// does not tell who exists.
-			checkPassword(password, s.dummyPasswordHash())
-		}
 		return nil, err
 	}
-	if err := s.checkThrottle(u); err != nil {
+	hash := s.dummyPasswordHash() // a hidden unknown user costs a password check too
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := s.verify(ctx, password, hash)
+	if err != nil {
 		return nil, err
 	}
-	if !checkPassword(password, u.PasswordHash) {
-		s.recordFailure(u)
+	if u == nil || !ok {
 		return nil, refused(CauseBadCredentials)
 	}
-	s.recordSuccess(u)
+	attempt.succeeded(ctx)
 	return s.afterPassword(ctx, p, c, u)
 }
 
@@ -148,7 +158,7 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 	case StatusUnconfirmed:
 		return nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
 	case StatusForceChangePassword:
-		if !u.CodeExpiresAt.IsZero() && !s.now().Before(u.CodeExpiresAt) {
+		if !u.TempPasswordExpiresAt.IsZero() && !s.now().Before(u.TempPasswordExpiresAt) {
 			return nil, refused(CauseTemporaryPasswordOld)
 		}
 		sessionID, err := s.putChallenge(ctx, c, u.Username, ChallengeNewPassword, nil, "")

@@ -30,7 +30,7 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username s
 }
 
 func (s *Service) signOutEverywhere(ctx context.Context, u *store.User) error {
-	gen, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username)
+	gen, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC())
 	if errors.Is(err, store.ErrNotFound) {
 		return errUserNotFound()
 	}

@@ -2,10 +2,8 @@ package userpool
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -16,8 +14,6 @@ type CodeDelivery struct {
 	DeliveryMedium string `json:"DeliveryMedium"`
 	AttributeName  string `json:"AttributeName"`
 }
-
-const codeValidity = 24 * time.Hour
 
 // SignUpInput is what SignUp takes.
 type SignUpInput struct {
@@ -57,18 +53,25 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	}
 	delete(attrs, "email_verified")
 	delete(attrs, "phone_number_verified")
-	now := s.now().UTC()
-	u := &store.User{PoolID: p.ID, Username: usernameKey(p, in.Username), Sub: newUUID(), Status: StatusUnconfirmed,
-		Enabled: true, Attributes: attrs, Code: newCode(), CodeExpiresAt: now.Add(codeValidity), CreatedAt: now, UpdatedAt: now}
-	if err := s.setPassword(u, in.Password); err != nil {
-		return nil, internal("sign up", err)
+	name := usernameKey(p, in.Username)
+	secrets, err := s.secrets(ctx, p.ID, name, in.Password)
+	if err != nil {
+		return nil, err
 	}
+	now := s.now().UTC()
+	u := &store.User{PoolID: p.ID, Username: name, Sub: newUUID(), Status: StatusUnconfirmed,
+		Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
+	secrets.apply(u)
 	if err := s.users.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
 		return nil, errorf(KindUserExists, "User already exists")
 	} else if err != nil {
 		return nil, internal("sign up", err)
 	}
-	s.logCode(p.ID, u.Username, u.Code)
+	code, err := s.issueCode(ctx, u, purposeSignUp, SignUpCodeValidity, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.logCode(p.ID, u.Username, code)
 	return &SignUpResult{UserSub: u.Sub, Delivery: delivery(p, attrs)}, nil
 }
 
@@ -126,26 +129,28 @@ func (s *Service) ConfirmSignUp(ctx context.Context, clientID, secretHashValue, 
 	if u.Status != StatusUnconfirmed {
 		return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 	}
-	if u.Code == "" || subtle.ConstantTimeCompare([]byte(u.Code), []byte(code)) != 1 {
-		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
-	}
-	if !s.now().Before(u.CodeExpiresAt) {
-		return &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
+	if _, err := s.redeemCode(ctx, u, purposeSignUp, code); err != nil {
+		return err
 	}
 	return s.confirm(ctx, p, u)
 }
 
+// confirm moves an unconfirmed user to CONFIRMED, verifying the attributes
+// the pool verifies automatically.
 func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User) error {
-	u.Status, u.Code, u.CodeExpiresAt, u.UpdatedAt = StatusConfirmed, "", time.Time{}, s.now().UTC()
-	for _, a := range p.Config.AutoVerifiedAttributes {
-		if u.Attributes[a] != "" {
-			u.Attributes[a+"_verified"] = "true"
+	_, err := s.updateUser(ctx, u, func(u *store.User) error {
+		if u.Status != StatusUnconfirmed {
+			return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 		}
-	}
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return internal("confirm user", err)
-	}
-	return nil
+		u.Status = StatusConfirmed
+		for _, a := range p.Config.AutoVerifiedAttributes {
+			if u.Attributes[a] != "" {
+				u.Attributes[a+"_verified"] = "true"
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // AdminConfirmSignUp confirms a user without a code.

@@ -40,24 +40,20 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	if params["SRP_A"] == "" {
 		return nil, invalidf("Missing required parameter SRP_A")
 	}
-	_, u, err := s.lookupForSignIn(ctx, c, username)
-	fake := false
-	if err == nil {
-		if err := s.checkThrottle(u); err != nil {
+	p, u, _, err := s.beginSignIn(ctx, c, username)
+	if err != nil {
+		return nil, err
+	}
+	// The attempt counted now is forgiven when the proof is right
+	// (respondPasswordVerifier).
+	fake := u == nil
+	if fake {
+		// PreventUserExistenceErrors: answer as for a real user — the same
+		// salt every time for this name, a verifier whose use costs what a
+		// real one's does — and fail at the proof.
+		if u, err = s.decoyUser(ctx, p, username); err != nil {
 			return nil, err
 		}
-	} else {
-		if !IsKind(err, KindNotAuthorized) || u != nil {
-			return nil, err
-		}
-		// PreventUserExistenceErrors: answer like for a real user, fail later.
-		fake = true
-		salt, err := srp.NewSalt()
-		if err != nil {
-			return nil, internal("srp salt", err)
-		}
-		v := srp.Verifier(srp.PoolName(c.PoolID), username, randomHex(32), salt)
-		u = &store.User{Username: username, SRPSalt: srp.SaltHex(salt), SRPVerifier: encodeVerifier(v)}
 	}
 	v, ok := decodeVerifier(u.SRPVerifier)
 	if !ok {
@@ -86,6 +82,20 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	return &AuthResponse{ChallengeName: ChallengePasswordVerifier, Session: id, ChallengeParameters: map[string]string{
 		"SALT": u.SRPSalt, "SRP_B": srv.BHex(), "SECRET_BLOCK": base64.StdEncoding.EncodeToString(block),
 		"USERNAME": u.Username, "USER_ID_FOR_SRP": u.Username}}, nil
+}
+
+// decoyUser stands in for a user that does not exist: its salt and
+// verifier derive from a pool secret and the name, so they are the same at
+// every attempt and on every server, like a real user's.
+func (s *Service) decoyUser(ctx context.Context, p *Pool, username string) (*store.User, error) {
+	ks, err := s.keySet(ctx, p.ID)
+	if err != nil {
+		return nil, internal("decoy user", err)
+	}
+	name := usernameKey(p, username)
+	salt := ks.MAC("srp-decoy-salt", []byte(name))[:srp.SaltLen]
+	v := srp.DecoyVerifier(ks.MAC("srp-decoy-verifier", []byte(name)))
+	return &store.User{PoolID: p.ID, Username: name, SRPSalt: srp.SaltHex(salt), SRPVerifier: encodeVerifier(v)}, nil
 }
 
 func randomHex(n int) string {
@@ -117,21 +127,20 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if d := s.now().Sub(ts); d > maxSRPSkew || d < -maxSRPSkew {
 		return nil, refused(CauseSRPClockSkew)
 	}
-	if st.Fake {
-		return nil, refused(CauseBadCredentials)
-	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return nil, err
 	}
+	// The same reads and the same signature check for a hidden unknown
+	// user as for a real one: only the outcome differs.
 	u, err := s.getUser(ctx, p, ch.Username)
-	if err != nil {
-		return nil, refused(CauseBadCredentials)
+	if err != nil && !IsKind(err, KindUserNotFound) {
+		return nil, err
 	}
-	if !srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
-		s.recordFailure(u)
-		return nil, refused(CauseBadCredentials)
+	ok := srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"])
+	if st.Fake || u == nil || !ok {
+		return nil, refused(CauseBadCredentials) // the attempt counted at InitiateAuth stands
 	}
-	s.recordSuccess(u)
+	s.forgiveSignIn(ctx, p.ID, u.Username)
 	return s.afterPassword(ctx, p, c, u)
 }

@@ -1,162 +1,173 @@
 package userpool
 
-// Sign-in throttling, shared by the API flows (password and SRP) and the
-// hosted UI's login page, so that neither is a way around the other.
-// Failures are counted in memory, per user and per client address, over a
-// sliding window. With several replicas each replica counts its own, so the
-// effective limits are multiplied by the number of replicas a client's
-// requests reach.
+// Sign-in throttling, shared by the API flows (password and SRP), the
+// hosted UI's login page and ChangePassword, so that none is a way around
+// the others. It works like Cognito's: a user's first few failures are free,
+// then each failure locks the user out for a while, the wait doubling up to
+// a maximum; a success forgets the failures. Each attempt is counted before
+// the password is checked (and forgiven on success), so concurrent guesses
+// cannot slip past the limit. Failures are also counted per client address,
+// over a window. The state lives in the store (store.Throttles), so every
+// server of one store shares it.
 
 import (
-	"slices"
-	"sync"
+	"context"
 	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
 
-// Sign-in throttle limits.
-const (
-	LoginWindow       = 5 * time.Minute
-	LoginFailsPerUser = 5
-	LoginFailsPerIP   = 20
-)
-
-// signInThrottle counts failed sign-ins per user and per address.
-type signInThrottle struct {
-	limiter loginLimiter
+// SignInLimits configure sign-in throttling. Zero fields take the defaults.
+type SignInLimits struct {
+	FreeAttempts  int           // failed sign-ins of a user before lockouts start (5)
+	FirstLockout  time.Duration // the first lockout; each further failure doubles it (1 s)
+	MaxLockout    time.Duration // the longest lockout (15 min)
+	Forget        time.Duration // a user's failures are forgotten this long after the last lockout ends (15 min)
+	PerAddress    int           // failed sign-ins allowed per client address per window (20)
+	AddressWindow time.Duration // the per-address window (5 min)
 }
 
-// userKey names a user in the limiter.
-func userKey(poolID, username string) string { return "user\x00" + poolID + "\x00" + username }
+// DefaultSignInLimits are Cognito-like limits.
+var DefaultSignInLimits = SignInLimits{FreeAttempts: 5, FirstLockout: time.Second, MaxLockout: 15 * time.Minute,
+	Forget: 15 * time.Minute, PerAddress: 20, AddressWindow: 5 * time.Minute}
 
-// ipKey names a client address in the limiter.
-func ipKey(ip string) string { return "ip\x00" + ip }
-
-// blocked reports whether the user (or, when ip is set, the address) has
-// failed too often recently to try again now.
-func (t *signInThrottle) blocked(poolID, username, ip string, now time.Time) bool {
-	if t.limiter.wait(userKey(poolID, username), LoginFailsPerUser, LoginWindow, now) > 0 {
-		return true
+func (l SignInLimits) orDefault() SignInLimits {
+	d := DefaultSignInLimits
+	if l.FreeAttempts > 0 {
+		d.FreeAttempts = l.FreeAttempts
 	}
-	return ip != "" && t.limiter.wait(ipKey(ip), LoginFailsPerIP, LoginWindow, now) > 0
-}
-
-// failed records a failed password proof against the user (and the address).
-func (t *signInThrottle) failed(poolID, username, ip string, now time.Time) {
-	keys := []string{userKey(poolID, username)}
-	if ip != "" {
-		keys = append(keys, ipKey(ip))
+	if l.FirstLockout > 0 {
+		d.FirstLockout = l.FirstLockout
 	}
-	t.limiter.fail(now, LoginWindow, LoginFailsPerIP, keys...)
-}
-
-// succeeded clears the user's failures after a correct password.
-func (t *signInThrottle) succeeded(poolID, username string) {
-	t.limiter.forget(userKey(poolID, username))
-}
-
-// checkThrottle refuses an API sign-in of a user with too many recent
-// failures, with Cognito's "Password attempts exceeded".
-func (s *Service) checkThrottle(u *store.User) error {
-	if s.throttle.blocked(u.PoolID, u.Username, "", s.now()) {
-		s.log.Warn("sign-in throttled", "pool", u.PoolID, "sub", u.Sub)
-		return refused(CauseAttemptsExceeded)
+	if l.MaxLockout > 0 {
+		d.MaxLockout = l.MaxLockout
 	}
-	return nil
-}
-
-// recordFailure counts a failed API sign-in against the user.
-func (s *Service) recordFailure(u *store.User) { s.throttle.failed(u.PoolID, u.Username, "", s.now()) }
-
-// recordSuccess clears the user's failures.
-func (s *Service) recordSuccess(u *store.User) { s.throttle.succeeded(u.PoolID, u.Username) }
-
-// loginLimiter remembers recent sign-in failures per key.
-type loginLimiter struct {
-	mu    sync.Mutex
-	fails map[string][]time.Time // oldest first, only the last few kept
-	ops   int
-}
-
-// maxLimiterKeys bounds the memory an attacker spraying usernames or
-// addresses can make the limiter use; the oldest half is dropped beyond it.
-const maxLimiterKeys = 100_000
-
-// wait reports how long key must wait before trying again (0: it may try
-// now) given at most limit failures per window.
-func (l *loginLimiter) wait(key string, limit int, window time.Duration, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.recent(key, window, now)
-	if len(recent) < limit {
-		return 0
+	if l.Forget > 0 {
+		d.Forget = l.Forget
 	}
-	return recent[len(recent)-limit].Add(window).Sub(now)
+	if l.PerAddress > 0 {
+		d.PerAddress = l.PerAddress
+	}
+	if l.AddressWindow > 0 {
+		d.AddressWindow = l.AddressWindow
+	}
+	return d
 }
 
-// recent returns key's failures within the window; l.mu is held.
-func (l *loginLimiter) recent(key string, window time.Duration, now time.Time) []time.Time {
-	ts := l.fails[key]
-	i := 0
-	for i < len(ts) && !ts[i].After(now.Add(-window)) {
-		i++
+// retention is how long a throttle state can matter after its last update.
+func (l SignInLimits) retention() time.Duration {
+	return max(l.MaxLockout+l.Forget, l.AddressWindow)
+}
+
+// userThrottleKey names a user in the throttle, whether or not the user
+// exists (so that a lockout says nothing about existence).
+func userThrottleKey(poolID, username string) string { return "user\x00" + poolID + "\x00" + username }
+
+// addressThrottleKey names a client address in the throttle.
+func addressThrottleKey(ip string) string { return "ip\x00" + ip }
+
+// signInAttempt is a counted attempt: the caller reports how it ended.
+type signInAttempt struct {
+	s        *Service
+	user, ip string
+}
+
+// claimSignIn counts an attempt to prove the password of username (which
+// need not exist) from the caller's address, before the password is
+// checked. It refuses an address over its window's limit (KindThrottled)
+// and a user locked out (CauseAttemptsExceeded, "Password attempts
+// exceeded").
+func (s *Service) claimSignIn(ctx context.Context, poolID, username string) (*signInAttempt, error) {
+	now := s.now()
+	l := s.limits
+	a := &signInAttempt{s: s, user: userThrottleKey(poolID, username)}
+	if ip := callerOf(ctx).IP; ip != "" {
+		a.ip = addressThrottleKey(ip)
+		err := s.throttles.UpdateThrottle(ctx, a.ip, func(st *store.Throttle) error {
+			if now.Sub(st.Since) >= l.AddressWindow {
+				st.Count, st.Since = 0, now
+			}
+			if st.Count >= l.PerAddress {
+				return &Error{Kind: KindThrottled, Message: "too many failed sign-ins from this address; try again later",
+					RetryAfter: st.Since.Add(l.AddressWindow).Sub(now)}
+			}
+			st.Count++
+			st.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			if e := AsError(err); e != nil {
+				s.log.Warn("sign-in throttled", "pool", poolID, "ip", ip, "why", "address")
+			}
+			return nil, internal("throttle", err)
+		}
 	}
-	if i == len(ts) && ts != nil {
-		delete(l.fails, key)
+	err := s.throttles.UpdateThrottle(ctx, a.user, func(st *store.Throttle) error {
+		if !st.UpdatedAt.IsZero() && now.Sub(later(st.Until, st.UpdatedAt)) > l.Forget {
+			*st = store.Throttle{}
+		}
+		if now.Before(st.Until) {
+			return &Error{Kind: KindNotAuthorized, Cause: CauseAttemptsExceeded, RetryAfter: st.Until.Sub(now)}
+		}
+		st.Count++
+		st.UpdatedAt = now
+		if st.Count >= l.FreeAttempts {
+			// Counting the last free attempt (and each one after) starts
+			// the next lockout, so that concurrent guesses cannot pass.
+			d := l.MaxLockout
+			if n := st.Count - l.FreeAttempts; n < 32 {
+				d = min(l.FirstLockout<<n, l.MaxLockout)
+			}
+			st.Until = now.Add(d)
+		}
 		return nil
+	})
+	if err != nil {
+		if AsError(err) != nil {
+			s.log.Warn("sign-in throttled", "pool", poolID, "why", "user")
+		}
+		return nil, internal("throttle", err)
 	}
-	return ts[i:]
+	return a, nil
 }
 
-// fail records a failure of each key at now, keeping at most keep per key.
-func (l *loginLimiter) fail(now time.Time, window time.Duration, keep int, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.fails == nil {
-		l.fails = map[string][]time.Time{}
+// succeeded forgives the attempt: the user's failures are forgotten and the
+// address's count gives the attempt back. Errors are logged, not returned:
+// the sign-in itself succeeded.
+func (a *signInAttempt) succeeded(ctx context.Context) {
+	now := a.s.now()
+	if err := a.s.throttles.UpdateThrottle(ctx, a.user, func(st *store.Throttle) error {
+		*st = store.Throttle{UpdatedAt: now}
+		return nil
+	}); err != nil {
+		a.s.log.Warn("throttle: forget failures", "err", err)
 	}
-	for _, k := range keys {
-		ts := append(l.recent(k, window, now), now)
-		if len(ts) > keep {
-			ts = ts[len(ts)-keep:]
-		}
-		l.fails[k] = slices.Clip(ts)
-	}
-	l.ops++
-	if l.ops%1024 == 0 || len(l.fails) > maxLimiterKeys {
-		l.sweep(window, now)
-	}
-}
-
-// sweep forgets keys without recent failures, and the oldest ones if there
-// are still too many; l.mu is held.
-func (l *loginLimiter) sweep(window time.Duration, now time.Time) {
-	for k, ts := range l.fails {
-		if len(ts) == 0 || !ts[len(ts)-1].After(now.Add(-window)) {
-			delete(l.fails, k)
-		}
-	}
-	if len(l.fails) <= maxLimiterKeys {
+	if a.ip == "" {
 		return
 	}
-	type kv struct {
-		k    string
-		last time.Time
-	}
-	all := make([]kv, 0, len(l.fails))
-	for k, ts := range l.fails {
-		all = append(all, kv{k, ts[len(ts)-1]})
-	}
-	slices.SortFunc(all, func(a, b kv) int { return a.last.Compare(b.last) })
-	for _, e := range all[:len(all)/2] {
-		delete(l.fails, e.k)
+	if err := a.s.throttles.UpdateThrottle(ctx, a.ip, func(st *store.Throttle) error {
+		if st.Count > 0 {
+			st.Count--
+		}
+		return nil
+	}); err != nil {
+		a.s.log.Warn("throttle: forgive address", "err", err)
 	}
 }
 
-// forget clears key's failures (after a successful sign-in).
-func (l *loginLimiter) forget(key string) {
-	l.mu.Lock()
-	delete(l.fails, key)
-	l.mu.Unlock()
+// forgiveSignIn reports a successful proof of an attempt counted by an
+// earlier request (SRP proves the password in its second step).
+func (s *Service) forgiveSignIn(ctx context.Context, poolID, username string) {
+	a := &signInAttempt{s: s, user: userThrottleKey(poolID, username)}
+	if ip := callerOf(ctx).IP; ip != "" {
+		a.ip = addressThrottleKey(ip)
+	}
+	a.succeeded(ctx)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

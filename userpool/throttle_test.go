@@ -1,67 +1,202 @@
-package userpool
+package userpool_test
 
 import (
+	"context"
 	"fmt"
-	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/cognate-dev/cognate/userpool"
 )
 
-func TestLoginLimiter(t *testing.T) {
-	var l loginLimiter
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 5 {
-		if d := l.wait("k", 5, time.Minute, t0); d != 0 {
-			t.Fatalf("before failure %d: wait %v", i+1, d)
-		}
-		l.fail(t0.Add(time.Duration(i)*time.Second), time.Minute, 20, "k")
-	}
-	if d := l.wait("k", 5, time.Minute, t0.Add(10*time.Second)); d != 50*time.Second {
-		t.Fatalf("after 5 failures: wait %v, want 50s (until the oldest leaves the window)", d)
-	}
-	if d := l.wait("k", 5, time.Minute, t0.Add(time.Minute+time.Second)); d != 0 {
-		t.Fatalf("once the oldest failure left the window: wait %v", d)
-	}
-	if d := l.wait("other", 5, time.Minute, t0); d != 0 {
-		t.Fatalf("another key: wait %v", d)
-	}
-	l.forget("k")
-	if d := l.wait("k", 5, time.Minute, t0.Add(10*time.Second)); d != 0 {
-		t.Fatalf("after forget: wait %v", d)
-	}
+// passwordSignIn tries USER_PASSWORD_AUTH from an address.
+func (e *env) passwordSignIn(ip, name, pw string) error {
+	ctx := userpool.WithCaller(e.ctx(), userpool.Caller{IP: ip})
+	_, err := e.svc.InitiateAuth(ctx, userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserPassword,
+		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": pw}})
+	return err
+}
 
-	// Only the last `keep` failures are kept, and stale keys are swept.
-	for i := range 50 {
-		l.fail(t0, time.Minute, 20, "busy")
-		l.fail(t0, time.Minute, 20, fmt.Sprintf("spray-%d", i))
+func isCause(err error, c userpool.Cause) bool {
+	e := userpool.AsError(err)
+	return e != nil && e.Cause == c
+}
+
+// TestProgressiveLockout: five failures, then lockouts that start at a
+// second and double; a correct password is refused while locked, accepted
+// after, and forgives the failures.
+func TestProgressiveLockout(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
 	}
-	if n := len(l.fails["busy"]); n != 20 {
-		t.Fatalf("kept %d failures, want 20", n)
+	// The fifth failure started a 1 s lockout.
+	if err := e.passwordSignIn("", "alice", password); !isCause(err, userpool.CauseAttemptsExceeded) {
+		t.Fatalf("the right password during the lockout: %v", err)
 	}
-	l.mu.Lock()
-	l.sweep(time.Minute, t0.Add(2*time.Minute))
-	n := len(l.fails)
-	l.mu.Unlock()
-	if n != 0 {
-		t.Fatalf("%d keys left after the window, want 0", n)
+	for _, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		e.clock.Advance(wait - time.Millisecond)
+		if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseAttemptsExceeded) {
+			t.Fatalf("just before a %v lockout ends: %v", wait, err)
+		}
+		e.clock.Advance(time.Millisecond)
+		if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("once a %v lockout ended: %v", wait, err)
+		}
+	}
+	e.clock.Advance(16 * time.Second)
+	if err := e.passwordSignIn("", "alice", password); err != nil {
+		t.Fatalf("the right password after the lockout: %v", err)
+	}
+	// Forgiven: five free failures again.
+	for i := range 5 {
+		if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("failure %d after a success: %v", i+1, err)
+		}
 	}
 }
 
-func TestGrantScopes(t *testing.T) {
-	c := &Client{Config: ClientConfig{AllowedOAuthScopes: []string{"openid", "email", "aws.cognito.signin.user.admin", "api/read"}}}
-	for _, tc := range []struct {
-		req, want string
-		ok        bool
-	}{
-		{"", "openid email aws.cognito.signin.user.admin api/read", true},
-		{"openid openid email", "openid email", true},
-		{"api/read", "api/read", true},
-		{"email", "", false},
-		{"phone openid", "", false},
-	} {
-		got, err := grantScopes(c, tc.req)
-		if (err == nil) != tc.ok || (tc.ok && fmt.Sprint(got) != fmt.Sprint(strings.Fields(tc.want))) {
-			t.Errorf("grantScopes(%q) = %v, %v; want %q ok=%v", tc.req, got, err, tc.want, tc.ok)
+// TestLockoutIsCapped: the waits double up to the maximum and no further,
+// and failures are forgotten some time after the last lockout.
+func TestLockoutIsCapped(t *testing.T) {
+	e := newEnv(t)
+	max := userpool.DefaultSignInLimits.MaxLockout
+	for range 30 {
+		_ = e.passwordSignIn("", "alice", "wrong")
+		e.clock.Advance(max)
+	}
+	if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+		t.Fatalf("after a maximal lockout: %v", err)
+	}
+	e.clock.Advance(max - time.Second)
+	if err := e.passwordSignIn("", "alice", password); !isCause(err, userpool.CauseAttemptsExceeded) {
+		t.Fatalf("within the capped lockout: %v", err)
+	}
+	e.clock.Advance(time.Second + userpool.DefaultSignInLimits.Forget + time.Second)
+	for i := range 5 {
+		if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("failure %d after the failures were forgotten: %v", i+1, err)
 		}
+	}
+}
+
+// TestConcurrentGuessesCannotPassTheLimit: 32 concurrent wrong guesses get
+// at most five password checks.
+func TestConcurrentGuessesCannotPassTheLimit(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	checked := 0
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			err := e.passwordSignIn(fmt.Sprintf("198.51.100.%d", i), "alice", "wrong")
+			switch {
+			case isCause(err, userpool.CauseBadCredentials):
+				mu.Lock()
+				checked++
+				mu.Unlock()
+			case !isCause(err, userpool.CauseAttemptsExceeded):
+				t.Errorf("guess: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if checked > 5 {
+		t.Fatalf("%d of 32 concurrent guesses were checked, want at most 5", checked)
+	}
+}
+
+// TestUnknownUsersLockOutToo: with PreventUserExistenceErrors an unknown
+// name answers exactly as a real one, lockout included.
+func TestUnknownUsersLockOutToo(t *testing.T) {
+	e := newEnv(t)
+	e.app = e.newClient(userpool.ClientInput{Name: "hiding", Config: userpool.ClientConfig{PreventUserExistenceErrors: "ENABLED"}})
+	for _, name := range []string{"alice", "nobody"} {
+		var got []userpool.Cause
+		for range 7 {
+			err := e.passwordSignIn("", name, "wrong")
+			got = append(got, userpool.AsError(err).Cause)
+		}
+		want := fmt.Sprint([]userpool.Cause{"bad-credentials", "bad-credentials", "bad-credentials", "bad-credentials",
+			"bad-credentials", "attempts-exceeded", "attempts-exceeded"})
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestAddressLimit: one address gets a limited number of failures, across
+// users; other addresses are not affected, and successes give back.
+func TestAddressLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 20 {
+		e.newUser(fmt.Sprintf("u%02d", i))
+	}
+	for i := range 20 {
+		if err := e.passwordSignIn("203.0.113.9", fmt.Sprintf("u%02d", i), "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	err := e.passwordSignIn("203.0.113.9", "alice", password)
+	if !userpool.IsKind(err, userpool.KindThrottled) || userpool.AsError(err).RetryAfter <= 0 {
+		t.Fatalf("the 21st attempt from one address: %v", err)
+	}
+	if err := e.passwordSignIn("203.0.113.10", "alice", password); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	e.clock.Advance(userpool.DefaultSignInLimits.AddressWindow)
+	if err := e.passwordSignIn("203.0.113.9", "alice", password); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// TestChangePasswordCountsFailures: wrong previous passwords lock the user
+// out like wrong sign-ins.
+func TestChangePasswordCountsFailures(t *testing.T) {
+	e := newEnv(t)
+	tk := e.signIn(e.app, "alice")
+	for i := range 5 {
+		err := e.svc.ChangePassword(e.ctx(), tk.AccessToken, "wrong", "New-Passw0rd!")
+		if !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("wrong previous password %d: %v", i+1, err)
+		}
+	}
+	err := e.svc.ChangePassword(e.ctx(), tk.AccessToken, password, "New-Passw0rd!")
+	if !isCause(err, userpool.CauseAttemptsExceeded) {
+		t.Fatalf("the right password while locked out: %v", err)
+	}
+	if err := e.passwordSignIn("", "alice", password); !isCause(err, userpool.CauseAttemptsExceeded) {
+		t.Fatalf("sign-in while locked out by ChangePassword: %v", err)
+	}
+	e.clock.Advance(time.Second)
+	if err := e.svc.ChangePassword(e.ctx(), tk.AccessToken, password, "New-Passw0rd!"); err != nil {
+		t.Fatalf("ChangePassword after the lockout: %v", err)
+	}
+}
+
+// TestHashGateRefusesWhenFull: with every hash slot taken past the queue
+// deadline, a sign-in is refused as throttled instead of queueing.
+func TestHashGateRefusesWhenFull(t *testing.T) {
+	e := newEnv(t)
+	svc := userpool.New(userpool.Options{Store: e.st, PublicURL: "https://idp.example.com", Now: e.clock.Now,
+		Hash: userpool.HashParams{Time: 1, Memory: 64, Threads: 1}, HashConcurrency: 1, HashQueueTimeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_ = svc.HoldHashSlotForTest(context.Background(), held, release)
+	}()
+	<-held
+	_, err := svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserPassword,
+		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": password}})
+	close(release)
+	if !userpool.IsKind(err, userpool.KindThrottled) {
+		t.Fatalf("sign-in with every hash slot taken: %v", err)
+	}
+	if _, err := svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserPassword,
+		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": password}}); err != nil {
+		t.Fatalf("sign-in once the slot is free: %v", err)
 	}
 }

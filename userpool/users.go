@@ -50,10 +50,39 @@ func (s *Service) toUser(u *store.User) *User {
 	for _, k := range names {
 		out.Attributes = append(out.Attributes, Attribute{Name: k, Value: u.Attributes[k]})
 	}
-	if s.devMode && u.Code != "" && s.now().Before(u.CodeExpiresAt) && u.Status == StatusUnconfirmed {
-		out.PendingCode = u.Code
-	}
 	return out
+}
+
+// updateUser writes a change to a user with a compare-and-set on the row's
+// version. When another write won in between, it reads the row again and
+// applies the change again, so no write is ever lost — and the change,
+// which sees the fresh row each time, may refuse (its error is returned).
+// Anything slow (password hashing) must happen before, never inside.
+func (s *Service) updateUser(ctx context.Context, u *store.User, change func(*store.User) error) (*store.User, error) {
+	for range 8 {
+		if err := change(u); err != nil {
+			return nil, err
+		}
+		u.UpdatedAt = s.now().UTC()
+		err := s.users.UpdateUser(ctx, u)
+		switch {
+		case err == nil:
+			return u, nil
+		case errors.Is(err, store.ErrNotFound):
+			return nil, errUserNotFound()
+		case !errors.Is(err, store.ErrConflict):
+			return nil, internal("update user", err)
+		}
+		fresh, err := s.users.GetUser(ctx, u.PoolID, u.Username)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errUserNotFound()
+		}
+		if err != nil {
+			return nil, internal("update user", err)
+		}
+		u = fresh
+	}
+	return nil, errorf(KindConflict, "the user is being changed concurrently; try again")
 }
 
 // usernameKey applies the pool's case rule to a username.
@@ -131,7 +160,11 @@ func (s *Service) DeleteUser(ctx context.Context, accessToken string) error {
 	return nil
 }
 
-// ChangePassword changes the access token's user's password.
+// ChangePassword changes the access token's user's password. A wrong
+// previous password counts against the user in the sign-in throttle. The
+// write re-checks, atomically with it, that the token's family still lives
+// (not disabled, not signed out) and that the password is still the one
+// proven: a change that raced an admin's disable or password reset loses.
 func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, proposed string) error {
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
@@ -141,21 +174,37 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 	if err != nil {
 		return err
 	}
-	if !checkPassword(previous, pr.user.PasswordHash) {
-		return refused(CauseBadCredentials)
-	}
 	if err := checkPasswordPolicy(p, proposed); err != nil {
 		return err
 	}
-	u := pr.user
-	if err := s.setPassword(u, proposed); err != nil {
-		return internal("change password", err)
+	attempt, err := s.claimSignIn(ctx, p.ID, pr.user.Username)
+	if err != nil {
+		return err
 	}
-	u.UpdatedAt = s.now().UTC()
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return internal("change password", err)
+	proven := pr.user.PasswordHash
+	ok, err := s.verify(ctx, previous, proven)
+	if err != nil {
+		return err
 	}
-	return nil
+	if !ok {
+		return refused(CauseBadCredentials)
+	}
+	attempt.succeeded(ctx)
+	secrets, err := s.secrets(ctx, p.ID, pr.user.Username, proposed)
+	if err != nil {
+		return err
+	}
+	_, err = s.updateUser(ctx, pr.user, func(u *store.User) error {
+		if r := sessionFamily(pr.sess, u).liveness(s.now()); r.endsAccessTokens() {
+			return accessRefusal(r)
+		}
+		if u.PasswordHash != proven {
+			return refused(CauseBadCredentials) // changed since it was proven
+		}
+		secrets.apply(u)
+		return nil
+	})
+	return err
 }
 
 // AdminCreateUserInput is what AdminCreateUser takes.
@@ -188,32 +237,34 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 		return nil, err
 	}
 	now := s.now().UTC()
-	days := p.Config.Policies.PasswordPolicy.TemporaryPasswordValidityDays
+	deadline := now.Add(time.Duration(p.Config.Policies.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
+	name := usernameKey(p, in.Username)
+	secrets, err := s.secrets(ctx, p.ID, name, temp)
+	if err != nil {
+		return nil, err
+	}
 	if in.MessageAction == "RESEND" {
 		u, err := s.getUser(ctx, p, in.Username)
 		if err != nil {
 			return nil, err
 		}
-		if u.Status != StatusForceChangePassword {
-			return nil, errorf(KindUserState, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
-		}
-		if err := s.setPassword(u, temp); err != nil {
-			return nil, internal("admin create user", err)
-		}
-		u.CodeExpiresAt, u.UpdatedAt = now.Add(time.Duration(days)*24*time.Hour), now
-		if err := s.users.UpdateUser(ctx, u); err != nil {
-			return nil, internal("admin create user", err)
+		u, err = s.updateUser(ctx, u, func(u *store.User) error {
+			if u.Status != StatusForceChangePassword {
+				return errorf(KindUserState, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
+			}
+			secrets.apply(u)
+			u.TempPasswordExpiresAt = deadline
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		s.logTemp(p.ID, u.Username, temp, in.TemporaryPassword == "")
 		return s.toUser(u), nil
 	}
-	// The temporary password expires: CodeExpiresAt holds that deadline
-	// while the user is in FORCE_CHANGE_PASSWORD.
-	u := &store.User{PoolID: p.ID, Username: usernameKey(p, in.Username), Sub: newUUID(), Status: StatusForceChangePassword,
-		Enabled: true, Attributes: attrs, CodeExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour), CreatedAt: now, UpdatedAt: now}
-	if err := s.setPassword(u, temp); err != nil {
-		return nil, internal("admin create user", err)
-	}
+	u := &store.User{PoolID: p.ID, Username: name, Sub: newUUID(), Status: StatusForceChangePassword,
+		Enabled: true, Attributes: attrs, TempPasswordExpiresAt: deadline, CreatedAt: now, UpdatedAt: now}
+	secrets.apply(u)
 	if err := s.users.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
 		return nil, errorf(KindUserExists, "User account already exists")
 	} else if err != nil {
@@ -238,21 +289,21 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, pa
 	if err := checkPasswordPolicy(p, password); err != nil {
 		return err
 	}
-	if err := s.setPassword(u, password); err != nil {
-		return internal("set password", err)
+	secrets, err := s.secrets(ctx, p.ID, u.Username, password)
+	if err != nil {
+		return err
 	}
-	now := s.now().UTC()
-	u.UpdatedAt = now
-	if permanent {
-		u.Status, u.CodeExpiresAt, u.Code = StatusConfirmed, time.Time{}, ""
-	} else {
-		u.Status = StatusForceChangePassword
-		u.CodeExpiresAt = now.Add(time.Duration(p.Config.Policies.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
-	}
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return internal("set password", err)
-	}
-	return nil
+	deadline := s.now().UTC().Add(time.Duration(p.Config.Policies.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
+	_, err = s.updateUser(ctx, u, func(u *store.User) error {
+		secrets.apply(u)
+		if permanent {
+			u.Status, u.TempPasswordExpiresAt = StatusConfirmed, time.Time{}
+		} else {
+			u.Status, u.TempPasswordExpiresAt = StatusForceChangePassword, deadline
+		}
+		return nil
+	})
+	return err
 }
 
 // AdminGetUser returns a user.
@@ -261,7 +312,11 @@ func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (*U
 	if err != nil {
 		return nil, err
 	}
-	return s.toUser(u), nil
+	out := s.toUser(u)
+	if s.devMode && u.Status == StatusUnconfirmed {
+		out.PendingCode = s.pendingCode(ctx, u, purposeSignUp)
+	}
+	return out, nil
 }
 
 // AdminDeleteUser deletes a user and all of their sessions.
@@ -283,14 +338,19 @@ func (s *Service) AdminSetUserEnabled(ctx context.Context, poolID, username stri
 	if err != nil {
 		return err
 	}
-	u.Enabled, u.UpdatedAt = enabled, s.now().UTC()
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return internal("set user enabled", err)
+	if _, err := s.updateUser(ctx, u, func(u *store.User) error {
+		u.Enabled = enabled
+		return nil
+	}); err != nil {
+		return err
 	}
 	if !enabled {
-		if _, err := s.users.BumpSignOutGen(ctx, p.ID, u.Username); err != nil {
+		// After the disable is committed: a session created in between is
+		// refused for the disabled user, and ended here for good.
+		if _, err := s.users.BumpSignOutGen(ctx, p.ID, u.Username, s.now().UTC()); err != nil {
 			return internal("disable user", err)
 		}
+		s.log.Info("user disabled: every session ended", "pool", p.ID, "sub", u.Sub, "reason", string(ReasonSignedOut))
 	}
 	return nil
 }

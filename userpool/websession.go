@@ -105,21 +105,22 @@ func (s *Service) EndWebSession(ctx context.Context, poolID, cookie string) erro
 	return nil
 }
 
-// LoginInput is a hosted-UI sign-in.
+// LoginInput is a hosted-UI sign-in. The client's address comes with the
+// context (WithCaller), for throttling.
 type LoginInput struct {
 	Request  *AuthorizeRequest
 	Username string
 	Password string
-	RemoteIP string // the client address, for throttling
 }
 
 // HostedLogin checks a hosted-UI sign-in and starts a web session. It
 // returns the cookie value (given to the browser, stored only hashed) and
 // the session. Failures: KindInvalid without a username or password;
 // CauseBadCredentials for an unknown user or a wrong password alike;
-// KindThrottled once the user or the address has failed too often recently;
-// the user-state errors (disabled, not confirmed, password change needed)
-// after a correct password.
+// CauseAttemptsExceeded while the user is locked out and KindThrottled once
+// the address has failed too often (the sign-in throttle, shared with the
+// API); the user-state errors (disabled, not confirmed, password change
+// needed) after a correct password.
 func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebSession, error) {
 	if in.Request == nil {
 		return "", nil, internal("hosted login", errors.New("no authorization request"))
@@ -131,29 +132,28 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	if err != nil {
 		return "", nil, err
 	}
-	now := s.now()
-	name := usernameKey(p, in.Username)
-	if s.throttle.blocked(p.ID, name, in.RemoteIP, now) {
-		s.log.Warn("hosted sign-in throttled", "pool", p.ID, "ip", in.RemoteIP)
-		return "", nil, errorf(KindThrottled, "too many failed sign-ins; try again later")
-	}
-	failed := func() (string, *WebSession, error) {
-		s.throttle.failed(p.ID, name, in.RemoteIP, now)
-		return "", nil, refused(CauseBadCredentials)
-	}
-	u, err := s.getUser(ctx, p, in.Username)
-	if IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid) {
-		// No user can have a malformed name: it is just a wrong one.
-		checkPassword(in.Password, s.dummyPasswordHash())
-		return failed()
-	}
+	attempt, err := s.claimSignIn(ctx, p.ID, usernameKey(p, in.Username))
 	if err != nil {
 		return "", nil, err
 	}
-	if !checkPassword(in.Password, u.PasswordHash) {
-		return failed()
+	u, err := s.getUser(ctx, p, in.Username)
+	hash := s.dummyPasswordHash() // an unknown user costs a password check too
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid):
+		u = nil // no user can have a malformed name: it is just a wrong one
+	default:
+		return "", nil, err
 	}
-	s.throttle.succeeded(p.ID, name)
+	ok, err := s.verify(ctx, in.Password, hash)
+	if err != nil {
+		return "", nil, err
+	}
+	if u == nil || !ok {
+		return "", nil, refused(CauseBadCredentials)
+	}
+	attempt.succeeded(ctx)
 	if !u.Enabled {
 		return "", nil, refused(CauseUserDisabled)
 	}
@@ -168,7 +168,7 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	if err != nil {
 		return "", nil, internal("web session", err)
 	}
-	now = now.UTC()
+	now := s.now().UTC()
 	ws := &store.WebSession{ID: secretID(cookie), PoolID: p.ID, UserSub: u.Sub, UserGen: u.SignOutGen,
 		CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime)}
 	if err := s.web.CreateWebSession(ctx, ws); err != nil {

@@ -39,6 +39,7 @@ func serveCmd() *cobra.Command {
 		grace                                                      time.Duration
 		dbMaxConns                                                 int
 		dbStatementTimeout                                         time.Duration
+		protection                                                 *protectionFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -65,8 +66,13 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			srv, err := server.Open(ctx, server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
-				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout})
+			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
+				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout}
+			if err := protection.apply(&cfg); err != nil {
+				ln.Close()
+				return err
+			}
+			srv, err := server.Open(ctx, cfg)
 			if err != nil {
 				ln.Close()
 				return err
@@ -96,6 +102,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&adminCreds, "admin-credentials", os.Getenv("COGNATE_ADMIN_CREDENTIALS"),
 		"ACCESS_KEY_ID:SECRET[,...] required (SigV4) on admin operations; empty = dev mode (env COGNATE_ADMIN_CREDENTIALS)")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
+	protection = addProtectionFlags(f)
 	return cmd
 }
 

@@ -38,6 +38,7 @@ var exceptions = map[userpool.Kind]string{
 	userpool.KindScopeNotAllowed:       "InvalidParameterException",
 	userpool.KindUnsupported:           "InvalidParameterException",
 	userpool.KindLoginRequired:         "NotAuthorizedException",
+	userpool.KindLimitExceeded:         "LimitExceededException",
 }
 
 // causeExceptions are causes Cognito names with another exception than
@@ -80,6 +81,7 @@ var messages = map[userpool.Cause]string{
 	userpool.CauseUserNotConfirmed:         "User is not confirmed.",
 	userpool.CauseCodeMismatch:             "Invalid verification code provided, please try again.",
 	userpool.CauseCodeExpired:              "Invalid code provided, please request a code again.",
+	userpool.CauseCodeAttemptsExceeded:     "Attempt limit exceeded, please try after some time.",
 }
 
 // wireError is an error already in Cognito's wire shape (the protocol's own

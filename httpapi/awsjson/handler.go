@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cognate-dev/cognate/internal/clientip"
 	"github.com/cognate-dev/cognate/internal/sigv4"
 	"github.com/cognate-dev/cognate/userpool"
 )
@@ -34,14 +35,18 @@ type Options struct {
 	// Admin verifies SigV4 on admin operations. Nil means dev mode: admin
 	// operations are accepted unsigned.
 	Admin *sigv4.Verifier
+	// ClientIP tells the client's address (forwarding headers believed
+	// only from trusted proxies); nil means the TCP peer.
+	ClientIP *clientip.Resolver
 }
 
 // Handler is the http.Handler for the JSON API.
 type Handler struct {
-	svc   *userpool.Service
-	log   *slog.Logger
-	admin *sigv4.Verifier
-	ops   map[string]operation
+	svc      *userpool.Service
+	log      *slog.Logger
+	admin    *sigv4.Verifier
+	clientIP *clientip.Resolver
+	ops      map[string]operation
 }
 
 // operation decodes its input from body and returns the output to encode.
@@ -55,7 +60,7 @@ func New(o Options) *Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Handler{svc: o.Service, log: o.Logger, admin: o.Admin, ops: operations()}
+	return &Handler{svc: o.Service, log: o.Logger, admin: o.Admin, clientIP: o.ClientIP, ops: operations()}
 }
 
 // Mount registers the JSON API on mux: every call is a POST to /.
@@ -129,7 +134,8 @@ func (h *Handler) serve(r *http.Request) (any, string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	out, err := op.call(r.Context(), h, body)
+	ctx := userpool.WithCaller(r.Context(), userpool.Caller{IP: h.clientIP.ClientIP(r), UserAgent: r.UserAgent()})
+	out, err := op.call(ctx, h, body)
 	return out, name, err
 }
 

@@ -70,6 +70,7 @@ var codes = map[userpool.Kind]string{
 	userpool.KindUserNotConfirmed:      codeInvalidGrant,
 	userpool.KindPasswordResetRequired: codeInvalidGrant,
 	userpool.KindUserState:             codeInvalidGrant,
+	userpool.KindLimitExceeded:         codeInvalidGrant,
 }
 
 // descriptions are the error_description of causes that carry no message
@@ -278,6 +279,8 @@ func (h *Handler) handle(at endpoint, f handlerFunc) http.HandlerFunc {
 				h.writeError(w, r, at, errPanic)
 			}
 		}()
+		ctx := userpool.WithCaller(r.Context(), userpool.Caller{IP: h.clientIP.ClientIP(r), UserAgent: r.UserAgent()})
+		r = r.WithContext(ctx)
 		if err := f(w, r); err != nil {
 			h.writeError(w, r, at, err)
 		}

@@ -2,10 +2,8 @@ package oauth
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,10 +18,10 @@ import (
 const (
 	// sessionCookie holds the web session's secret; the store keeps its hash.
 	sessionCookie = "cognate-session"
-	// csrfCookie holds the login form's double-submit token: the form
-	// carries the same value in a hidden field, compared in constant time.
-	// A cross-site page can neither read the cookie nor (SameSite=Lax) send
-	// it with a POST.
+	// csrfCookie holds the login transaction's id, fresh for every sign-in
+	// page the server sends; the form carries a token the server minted
+	// for that id and that authorization request (userpool.LoginFormToken),
+	// so a cookie value an attacker chooses or plants proves nothing.
 	csrfCookie = "cognate-csrf"
 )
 
@@ -111,7 +109,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
 		return nil
 	}
-	return h.showLogin(w, r, req, http.StatusOK, "", "")
+	return h.showLogin(w, r, req, "", http.StatusOK, "", "")
 }
 
 // login is POST /login: check the CSRF token and the password, start a web
@@ -126,12 +124,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		return invalidRequest("The sign-in form could not be read.")
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
-	if c, err := r.Cookie(csrfCookie); err != nil || c.Value == "" ||
-		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("_csrf"))) != 1 {
-		return h.showLogin(w, r, req, http.StatusForbidden, username, msgFormExpired)
+	tx, ok, err := h.checkLoginForm(r, req)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return h.showLogin(w, r, req, "", http.StatusForbidden, username, msgFormExpired)
 	}
 	cookie, ws, err := h.svc.HostedLogin(r.Context(), userpool.LoginInput{Request: req, Username: username,
-		Password: r.PostForm.Get("password"), RemoteIP: remoteIP(r)})
+		Password: r.PostForm.Get("password")})
 	if err != nil {
 		e := userpool.AsError(err)
 		if e == nil || e.Kind == userpool.KindInternal {
@@ -139,9 +140,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		status, msg := loginFailure(e)
 		if status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", strconv.Itoa(int(userpool.LoginWindow/time.Second)))
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int((e.RetryAfter+time.Second-1)/time.Second))))
 		}
-		return h.showLogin(w, r, req, status, username, msg)
+		return h.showLogin(w, r, req, tx, status, username, msg)
 	}
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		if err := h.svc.EndWebSession(r.Context(), req.PoolID, old.Value); err != nil {
@@ -155,23 +156,56 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// showLogin renders the sign-in page with a CSRF token (a new one when the
-// browser has none).
-func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) error {
-	token := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
-		token = c.Value
-	} else {
+// showLogin renders the sign-in page for login transaction tx — a new one,
+// with its cookie, when tx is empty; an existing one only after its form
+// token was verified — with the token minted for tx and this request.
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, tx string, status int, username, msg string) error {
+	if tx == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
-			return fmt.Errorf("csrf token: %w", err)
+			return fmt.Errorf("login transaction id: %w", err)
 		}
-		token = base64.RawURLEncoding.EncodeToString(b)
-		h.setCookie(w, r, csrfCookie, token, 0)
+		tx = base64.RawURLEncoding.EncodeToString(b)
+		h.setCookie(w, r, csrfCookie, tx, 0)
+	}
+	query := authorizeQuery(req.AuthorizeParams).Encode()
+	token, err := h.svc.LoginFormToken(r.Context(), req.PoolID, tx, query)
+	if err != nil {
+		return err
 	}
 	h.render(w, "login", status, loginPage{ClientName: req.ClientName, CSRF: token, Username: username, Error: msg,
-		Action: h.poolPath(r, "login") + "?" + authorizeQuery(req.AuthorizeParams).Encode()})
+		Action: h.poolPath(r, "login") + "?" + query})
 	return nil
+}
+
+// checkLoginForm verifies a posted sign-in form: it comes from this
+// server's own pages (the Origin header, when the browser sends one) and
+// carries the token minted for the browser's login transaction and this
+// authorization request. It returns the transaction id.
+func (h *Handler) checkLoginForm(r *http.Request, req *userpool.AuthorizeRequest) (string, bool, error) {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != issuerOrigin(h.svc.Issuer(req.PoolID)) {
+		return "", false, nil
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 64 {
+		return "", false, nil
+	}
+	ok, err := h.svc.CheckLoginFormToken(r.Context(), req.PoolID, c.Value, authorizeQuery(req.AuthorizeParams).Encode(),
+		r.PostForm.Get("_csrf"))
+	if err != nil || !ok {
+		return "", false, err
+	}
+	return c.Value, true, nil
+}
+
+// issuerOrigin is the scheme://host[:port] of an issuer URL: the origin a
+// browser names when it posts one of the hosted UI's own forms.
+func issuerOrigin(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // logout is GET /logout: end the web session, then go to the registered
@@ -247,15 +281,4 @@ func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value 
 	pool := r.PathValue("pool")
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/" + url.PathEscape(pool) + "/", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(h.svc.Issuer(pool), "https://")})
-}
-
-// remoteIP is the client address used for sign-in throttling: the TCP
-// peer. Behind a reverse proxy every client shares the proxy's address, so
-// the per-address limit then applies to all of them together.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

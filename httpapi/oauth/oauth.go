@@ -11,13 +11,15 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/cognate-dev/cognate/internal/clientip"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
 // Handler serves the per-pool OAuth/OIDC endpoints.
 type Handler struct {
-	svc *userpool.Service
-	log *slog.Logger
+	svc      *userpool.Service
+	log      *slog.Logger
+	clientIP *clientip.Resolver
 }
 
 // New returns a Handler.
@@ -26,6 +28,13 @@ func New(svc *userpool.Service, log *slog.Logger) *Handler {
 		log = slog.Default()
 	}
 	return &Handler{svc: svc, log: log}
+}
+
+// WithClientIP makes the handler tell client addresses with r (forwarding
+// headers believed only from trusted proxies) instead of the TCP peer.
+func (h *Handler) WithClientIP(r *clientip.Resolver) *Handler {
+	h.clientIP = r
+	return h
 }
 
 // Mount registers the routes on mux.

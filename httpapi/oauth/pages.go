@@ -85,7 +85,7 @@ const (
 // refused sign-in.
 func loginFailure(e *userpool.Error) (int, string) {
 	switch {
-	case e.Kind == userpool.KindThrottled:
+	case e.Kind == userpool.KindThrottled, e.Cause == userpool.CauseAttemptsExceeded:
 		return http.StatusTooManyRequests, msgTooManyAttempts
 	case e.Kind == userpool.KindInvalid:
 		return http.StatusBadRequest, msgMissingLogin

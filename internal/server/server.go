@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
 	"github.com/cognate-dev/cognate/httpapi/oauth"
+	"github.com/cognate-dev/cognate/internal/clientip"
 	"github.com/cognate-dev/cognate/internal/sigv4"
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/store/postgres"
@@ -41,6 +43,18 @@ type Config struct {
 	// postgres.Options); zero keeps the DSN's or the driver's setting.
 	DBMaxConns         int
 	DBStatementTimeout time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For / Forwarded
+	// headers name the client (for throttling); none by default.
+	TrustedProxies []netip.Prefix
+	// HashConcurrency and HashQueueTimeout bound password hashing (see
+	// userpool.Options); zero takes the defaults.
+	HashConcurrency  int
+	HashQueueTimeout time.Duration
+	// SignInLimits configure sign-in throttling; zero fields take the defaults.
+	SignInLimits userpool.SignInLimits
+	// JanitorEvery is how often dead sessions and expired records are
+	// purged; default one minute.
+	JanitorEvery time.Duration
 }
 
 // Server is a running Cognate.
@@ -49,6 +63,8 @@ type Server struct {
 	store   store.Store
 	handler http.Handler
 	log     *slog.Logger
+
+	janitorEvery time.Duration
 }
 
 // Open opens the store and builds the server.
@@ -65,19 +81,24 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	dev := len(cfg.AdminCredentials) == 0
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
-		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now})
+		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
+		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits})
+	clientIP := clientip.New(cfg.TrustedProxies)
 	var admin *sigv4.Verifier
 	if !dev {
 		admin = sigv4.NewVerifier(cfg.AdminCredentials, "cognito-idp", cfg.Now)
 	}
 	mux := http.NewServeMux()
-	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin}).Mount(mux)
+	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
 	})
-	oauth.New(svc, cfg.Logger).Mount(mux)
-	s := &Server{Service: svc, store: st, log: cfg.Logger}
+	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
+	s := &Server{Service: svc, store: st, log: cfg.Logger, janitorEvery: cfg.JanitorEvery}
+	if s.janitorEvery <= 0 {
+		s.janitorEvery = time.Minute
+	}
 	s.handler = recoverPanics(cfg.Logger, mux)
 	return s, nil
 }
@@ -119,7 +140,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go s.janitor(ctx, time.Minute)
+	go s.janitor(ctx, s.janitorEvery)
 	select {
 	case err := <-errc:
 		_ = s.Close()
@@ -136,8 +157,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return err
 }
 
-// janitor purges abandoned challenges, expired web sessions and expired
-// authorization codes until ctx is done.
+// janitor purges dead token families and expired records (see
+// userpool.Service.Purge) every interval until ctx is done.
 func (s *Server) janitor(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -146,15 +167,13 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.Service.PurgeExpiredChallenges(ctx); err != nil && ctx.Err() == nil {
+			c, err := s.Service.Purge(ctx)
+			if err != nil && ctx.Err() == nil {
 				s.log.Warn("janitor", "err", err)
-			} else if n > 0 {
-				s.log.Debug("janitor purged challenges", "count", n)
 			}
-			if n, err := s.Service.PurgeExpiredHostedUI(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("janitor", "err", err)
-			} else if n > 0 {
-				s.log.Debug("janitor purged web sessions and authorization codes", "count", n)
+			if c.Total() > 0 {
+				s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
+					"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
 			}
 		}
 	}

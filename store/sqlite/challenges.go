@@ -36,11 +36,7 @@ func (s *Store) TakeChallenge(ctx context.Context, id string) (*store.Challenge,
 }
 
 // PurgeChallenges implements store.Challenges.
-func (s *Store) PurgeChallenges(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM challenges WHERE expires_at < ?`, ms(before))
-	if err != nil {
-		return 0, wrap("purge challenges", err)
-	}
-	n, err := res.RowsAffected()
-	return n, wrap("purge challenges", err)
+func (s *Store) PurgeChallenges(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return purge(ctx, s.w, "purge challenges", `DELETE FROM challenges WHERE id IN
+		(SELECT id FROM challenges WHERE expires_at < ? LIMIT ?)`, before, limit)
 }

@@ -35,8 +35,9 @@ func (s *Store) DeleteWebSession(ctx context.Context, id string) error {
 }
 
 // PurgeWebSessions implements store.WebSessions.
-func (s *Store) PurgeWebSessions(ctx context.Context, before time.Time) (int64, error) {
-	return purge(ctx, s.w, "purge web sessions", `DELETE FROM web_sessions WHERE expires_at < ?`, before)
+func (s *Store) PurgeWebSessions(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return purge(ctx, s.w, "purge web sessions", `DELETE FROM web_sessions WHERE id IN
+		(SELECT id FROM web_sessions WHERE expires_at < ? LIMIT ?)`, before, limit)
 }
 
 const authCodeCols = `id, pool_id, client_id, user_sub, user_gen, redirect_uri, scopes, code_challenge,
@@ -69,12 +70,14 @@ func (s *Store) TakeAuthCode(ctx context.Context, id string) (*store.AuthCode, e
 }
 
 // PurgeAuthCodes implements store.AuthCodes.
-func (s *Store) PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error) {
-	n, err := purge(ctx, s.w, "purge auth codes", `DELETE FROM auth_codes WHERE expires_at < ?`, before)
+func (s *Store) PurgeAuthCodes(ctx context.Context, before time.Time, limit int) (int64, error) {
+	n, err := purge(ctx, s.w, "purge auth codes", `DELETE FROM auth_codes WHERE id IN
+		(SELECT id FROM auth_codes WHERE expires_at < ? LIMIT ?)`, before, limit)
 	if err != nil {
 		return n, err
 	}
-	m, err := purge(ctx, s.w, "purge used auth codes", `DELETE FROM used_auth_codes WHERE expires_at < ?`, before)
+	m, err := purge(ctx, s.w, "purge used auth codes", `DELETE FROM used_auth_codes WHERE id IN
+		(SELECT id FROM used_auth_codes WHERE expires_at < ? LIMIT ?)`, before, limit)
 	return n + m, err
 }
 
@@ -95,10 +98,10 @@ func (s *Store) UsedAuthCodeSession(ctx context.Context, id string) (string, err
 	return sid, nil
 }
 
-// purge runs a DELETE of everything that expired before the given time and
+// purge runs a bounded DELETE whose arguments are a time and a limit, and
 // returns how many rows it deleted.
-func purge(ctx context.Context, w *sql.DB, op, q string, before time.Time) (int64, error) {
-	res, err := w.ExecContext(ctx, q, ms(before))
+func purge(ctx context.Context, w *sql.DB, op, q string, before time.Time, limit int) (int64, error) {
+	res, err := w.ExecContext(ctx, q, ms(before), limitArg(limit))
 	if err != nil {
 		return 0, wrap(op, err)
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,9 +15,13 @@ const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_
 	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source`
 
 const (
-	qGetSession    = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
+	qGetSession = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
+	// qCreateSession takes user_gen from the user's row in the insert
+	// itself, and inserts nothing for a missing or disabled user.
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		SELECT ?, ?, ?, ?, ?, u.sign_out_gen, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM users u WHERE u.pool_id = ? AND u.sub = ? AND u.enabled = 1
+		RETURNING user_gen`
 	qTouchSession  = `UPDATE sessions SET last_used = ? WHERE id = ?`
 	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?, last_used = ?
 		WHERE id = ? AND refresh_gen = ? AND revoked_at IS NULL`
@@ -44,19 +49,66 @@ func sessionDest(s *store.Session) []any {
 		&s.DeviceKey, &s.Scopes, &s.Source}
 }
 
-// sessionArgs are a session's values in sessionCols' order.
-func sessionArgs(s *store.Session) []any {
-	return []any{s.ID, s.PoolID, s.ClientID, s.UserSub, s.Username, s.UserGen,
+// createArgs are qCreateSession's arguments: the session's values in
+// sessionCols' order but user_gen, then the user's key.
+func createArgs(s *store.Session) []any {
+	return []any{s.ID, s.PoolID, s.ClientID, s.UserSub, s.Username,
 		ms(s.AuthTime), ms(s.CreatedAt), ms(s.LastUsed), ms(s.ExpiresAt), s.RefreshGen,
-		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source}
+		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source,
+		s.PoolID, s.UserSub}
 }
 
-// CreateSession implements store.Sessions. The session's pool, client (in
-// that pool) and user (by sub, in that pool) must exist, else
-// store.ErrNotFound.
+// CreateSession implements store.Sessions: one INSERT ... SELECT reads the
+// user's generation and inserts the session in the same statement, hence
+// the same write transaction. The session's pool, client (in that pool) and
+// user (by sub, in that pool) must exist, else store.ErrNotFound.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	_, err := s.createSession.ExecContext(ctx, sessionArgs(ss)...)
-	return wrap("create session", err)
+	const op = "create session"
+	var gen int64
+	err := s.createSession.QueryRowContext(ctx, createArgs(ss)...).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No row was inserted: the user is missing or disabled.
+		var enabled bool
+		err := s.r.QueryRowContext(ctx, `SELECT enabled FROM users WHERE pool_id = ? AND sub = ?`, ss.PoolID, ss.UserSub).Scan(&enabled)
+		if err != nil {
+			return wrap(op, err)
+		}
+		return fmt.Errorf("sqlite: %s: the user is disabled: %w", op, store.ErrConflict)
+	}
+	if err != nil {
+		return wrap(op, err)
+	}
+	ss.UserGen = gen
+	return nil
+}
+
+// PurgeSessions implements store.Sessions, deleting at most limit sessions
+// of each kind (expired, revoked, signed out) per call.
+func (s *Store) PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error) {
+	var total int64
+	for _, q := range []struct {
+		op, sql string
+		arg     time.Time
+	}{
+		{"purge expired sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT id FROM sessions WHERE expires_at < ? LIMIT ?)`, expiredBefore},
+		{"purge revoked sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT id FROM sessions WHERE revoked_at < ? LIMIT ?)`, endedBefore},
+		{"purge signed-out sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id AND s.user_sub = u.sub
+			 WHERE u.signed_out_at < ? AND s.user_gen < u.sign_out_gen LIMIT ?)`, endedBefore},
+	} {
+		res, err := s.w.ExecContext(ctx, q.sql, ms(q.arg), limitArg(limit))
+		if err != nil {
+			return total, wrap(q.op, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, wrap(q.op, err)
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // GetSession implements store.Sessions.

@@ -95,6 +95,8 @@ type Store struct {
 	touchSession       *sql.Stmt // writer
 	rotateRefresh      *sql.Stmt // writer
 
+	throttles throttles
+
 	closeOnce sync.Once
 	closeErr  error
 }

@@ -72,7 +72,7 @@ func TestReopen(t *testing.T) {
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
 	must(t, s.RevokeSession(ctx, sess.ID, t0.Add(time.Minute), "revoke"))
-	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username)
+	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0)
 	must(t, err)
 	must(t, s.PutKey(ctx, &store.Key{ID: "kid", PoolID: c.PoolID, Use: "access", Private: []byte{1, 2, 3}, CreatedAt: t0}))
 	must(t, s.PutChallenge(ctx, &store.Challenge{ID: "ch", PoolID: c.PoolID, Data: []byte("x")}))
@@ -273,7 +273,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("RevokeSession", err)
 					}
 				case 1:
-					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username); err != nil {
+					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now); err != nil {
 						fail("BumpSignOutGen", err)
 					}
 				case 2:

@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
 
 const userCols = `pool_id, username, sub, status, enabled, attributes, password_hash, srp_salt, srp_verifier,
-	code, code_expires_at, sign_out_gen, created_at, updated_at`
+	temp_password_expires_at, sign_out_gen, signed_out_at, version, created_at, updated_at`
 
 const (
 	qGetUser      = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username = ?`
@@ -18,8 +21,8 @@ const (
 // userDest is where a row of userCols scans to, in userCols' order.
 func userDest(u *store.User) []any {
 	return []any{&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
-		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, &u.Code, msTime{&u.CodeExpiresAt}, &u.SignOutGen,
-		msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}}
+		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, msTime{&u.TempPasswordExpiresAt}, &u.SignOutGen,
+		msTime{&u.SignedOutAt}, &u.Version, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}}
 }
 
 func scanUser(sc scanner) (*store.User, error) {
@@ -37,9 +40,12 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		return wrap("create user", err)
 	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 		u.PoolID, u.Username, u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier,
-		u.Code, ms(u.CodeExpiresAt), u.SignOutGen, ms(u.CreatedAt), ms(u.UpdatedAt))
+		ms(u.TempPasswordExpiresAt), u.SignOutGen, ms(u.SignedOutAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+	if err == nil {
+		u.Version = 0
+	}
 	return wrap("create user", err)
 }
 
@@ -61,20 +67,38 @@ func (s *Store) GetUserBySub(ctx context.Context, poolID, sub string) (*store.Us
 	return u, nil
 }
 
-// UpdateUser implements store.Users: it replaces every field of the user
-// (PoolID, Username) except SignOutGen, which only BumpSignOutGen changes. A
+// UpdateUser implements store.Users as one conditional UPDATE on the
+// version: of concurrent updates from the same version exactly one wins. A
 // sub taken by another user of the pool is store.ErrConflict.
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	const op = "update user"
 	attrs, err := encodeAttrs(u.Attributes)
 	if err != nil {
-		return wrap("update user", err)
+		return wrap(op, err)
 	}
-	return execOne(ctx, s.w, "update user", `UPDATE users SET sub = ?, status = ?, enabled = ?, attributes = ?,
-		password_hash = ?, srp_salt = ?, srp_verifier = ?, code = ?, code_expires_at = ?,
-		created_at = ?, updated_at = ?
-		WHERE pool_id = ? AND username = ?`,
-		u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, u.Code, ms(u.CodeExpiresAt),
-		ms(u.CreatedAt), ms(u.UpdatedAt), u.PoolID, u.Username)
+	var version int64
+	err = s.inTx(ctx, op, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE users SET sub = ?, status = ?, enabled = ?, attributes = ?,
+			password_hash = ?, srp_salt = ?, srp_verifier = ?, temp_password_expires_at = ?,
+			created_at = ?, updated_at = ?, version = version + 1
+			WHERE pool_id = ? AND username = ? AND version = ? RETURNING version`,
+			u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, ms(u.TempPasswordExpiresAt),
+			ms(u.CreatedAt), ms(u.UpdatedAt), u.PoolID, u.Username, u.Version).Scan(&version)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return wrap(op, err)
+		}
+		// Tell a missing user from a stale version.
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE pool_id = ? AND username = ?`, u.PoolID, u.Username).Scan(&one); err != nil {
+			return wrap(op, err)
+		}
+		return fmt.Errorf("sqlite: %s: version %d is stale: %w", op, u.Version, store.ErrConflict)
+	})
+	if err != nil {
+		return err
+	}
+	u.Version = version
+	return nil
 }
 
 // DeleteUser implements store.Users; the user's sessions go with it (cascade).
@@ -108,11 +132,11 @@ func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) 
 
 // BumpSignOutGen implements store.Users. The increment is a single UPDATE in
 // the writer's transaction; the new value is returned once it is committed.
-func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string) (int64, error) {
+func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time) (int64, error) {
 	var gen int64
 	err := s.inTx(ctx, "bump sign-out generation", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1
-			WHERE pool_id = ? AND username = ? RETURNING sign_out_gen`, poolID, username).Scan(&gen)
+		err := tx.QueryRowContext(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1, signed_out_at = ?,
+			version = version + 1 WHERE pool_id = ? AND username = ? RETURNING sign_out_gen`, ms(at), poolID, username).Scan(&gen)
 		return wrap("bump sign-out generation", err)
 	})
 	if err != nil {

@@ -99,7 +99,7 @@ func testPurgeWebSessions(t *testing.T, s store.Store) {
 	live := newWebSession("web-live", f.alice, at(0))
 	mustOK(t, "CreateWebSession", s.CreateWebSession(ctx, old))
 	mustOK(t, "CreateWebSession", s.CreateWebSession(ctx, live))
-	n, err := s.PurgeWebSessions(ctx, at(0))
+	n, err := s.PurgeWebSessions(ctx, at(0), 0)
 	mustOK(t, "PurgeWebSessions", err)
 	if n != 1 {
 		t.Fatalf("PurgeWebSessions deleted %d, want 1", n)
@@ -213,7 +213,7 @@ func testPurgeAuthCodes(t *testing.T, s store.Store) {
 	live := newAuthCode("code-live", f.c1, f.alice, at(0))
 	mustOK(t, "PutAuthCode", s.PutAuthCode(ctx, old))
 	mustOK(t, "PutAuthCode", s.PutAuthCode(ctx, live))
-	n, err := s.PurgeAuthCodes(ctx, at(0))
+	n, err := s.PurgeAuthCodes(ctx, at(0), 0)
 	mustOK(t, "PurgeAuthCodes", err)
 	if n != 1 {
 		t.Fatalf("PurgeAuthCodes deleted %d, want 1", n)
@@ -245,7 +245,7 @@ func testUsedAuthCodes(t *testing.T, s store.Store) {
 	_, err = s.UsedAuthCodeSession(ctx, "never-used")
 	wantErr(t, "UsedAuthCodeSession of an unknown code", err, store.ErrNotFound)
 
-	n, err := s.PurgeAuthCodes(ctx, at(0))
+	n, err := s.PurgeAuthCodes(ctx, at(0), 0)
 	mustOK(t, "PurgeAuthCodes", err)
 	if n != 1 {
 		t.Fatalf("PurgeAuthCodes deleted %d, want the 1 expired record", n)

@@ -54,7 +54,7 @@ func testPurgeChallenges(t *testing.T, s store.Store) {
 	live.ExpiresAt = at(time.Hour)
 	mustOK(t, "PutChallenge", s.PutChallenge(ctx, old))
 	mustOK(t, "PutChallenge", s.PutChallenge(ctx, live))
-	n, err := s.PurgeChallenges(ctx, at(0))
+	n, err := s.PurgeChallenges(ctx, at(0), 0)
 	mustOK(t, "PurgeChallenges", err)
 	if n != 1 {
 		t.Fatalf("PurgeChallenges deleted %d, want 1", n)
@@ -346,7 +346,7 @@ func testZeroTimes(t *testing.T, s store.Store) {
 	mustOK(t, "GetClient", err)
 	check(t, "client with zero times", c, gc)
 
-	u := &store.User{PoolID: p.ID, Username: "zero", Sub: newSub(), Status: "UNCONFIRMED"}
+	u := &store.User{PoolID: p.ID, Username: "zero", Sub: newSub(), Status: "UNCONFIRMED", Enabled: true}
 	mustOK(t, "CreateUser", s.CreateUser(ctx, u))
 	gu, err := s.GetUser(ctx, u.PoolID, u.Username)
 	mustOK(t, "GetUser", err)

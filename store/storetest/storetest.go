@@ -34,9 +34,13 @@
 //     for codes, client), and cannot be created for missing ones.
 //   - RotateRefresh sets LastUsed as well as RotatedAt; RotateRefresh and
 //     TouchSession on a missing session are store.ErrNotFound.
-//   - Concurrency: BumpSignOutGen is atomic, RotateRefresh is a
-//     compare-and-set, TakeChallenge and TakeAuthCode are single use, and an UpdateUser racing
-//     with BumpSignOutGen never loses a bump.
+//   - Concurrency: BumpSignOutGen is atomic; RotateRefresh and UpdateUser
+//     are compare-and-sets (of racing writers from one version exactly one
+//     wins); TakeChallenge, TakeAuthCode and DeleteCode are single use; an
+//     UpdateUser racing with BumpSignOutGen never loses a bump; a session
+//     created while its user's generation moves is never born dead;
+//     AttemptCode never counts more than its limit; UpdateThrottle loses no
+//     update.
 //
 // Run does not close the stores it opens: open should register the Close
 // (t.Cleanup) and may check its error there.
@@ -99,6 +103,7 @@ var tests = []test{
 	{"ListUsers", testListUsers},
 	{"BumpSignOutGen", testBumpSignOutGen},
 	{"BumpSignOutGenConcurrent", testBumpSignOutGenConcurrent},
+	{"UpdateUserCompareAndSet", testUpdateUserCompareAndSet},
 	{"SessionCreateGet", testSessionCreateGet},
 	{"SessionCreateConflict", testSessionCreateConflict},
 	{"SessionGetNotFound", testSessionGetNotFound},
@@ -108,6 +113,16 @@ var tests = []test{
 	{"RotateRefresh", testRotateRefresh},
 	{"RotateRefreshConcurrent", testRotateRefreshConcurrent},
 	{"TouchSession", testTouchSession},
+	{"SessionTakesUserGeneration", testSessionTakesUserGeneration},
+	{"SessionNeverBornDead", testSessionNeverBornDead},
+	{"PurgeSessions", testPurgeSessions},
+	{"PurgesAreBounded", testPurgesAreBounded},
+	{"Codes", testCodes},
+	{"AttemptCodeConcurrent", testAttemptCodeConcurrent},
+	{"DeleteCodeOnce", testDeleteCodeOnce},
+	{"CodesCascadeAndPurge", testCodesCascadeAndPurge},
+	{"Throttles", testThrottles},
+	{"ThrottlesConcurrent", testThrottlesConcurrent},
 	{"ChallengePutTake", testChallengePutTake},
 	{"ChallengeConflict", testChallengeConflict},
 	{"TakeChallengeConcurrent", testTakeChallengeConcurrent},
@@ -174,19 +189,18 @@ func newClient(poolID, id string) *store.Client {
 // newUser returns a user with every field set but SignOutGen.
 func newUser(poolID, username string) *store.User {
 	return &store.User{
-		PoolID:        poolID,
-		Username:      username,
-		Sub:           newSub(),
-		Status:        "CONFIRMED",
-		Enabled:       true,
-		Attributes:    map[string]string{"email": username + "@example.com", "email_verified": "true"},
-		PasswordHash:  "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-		SRPSalt:       "a1b2c3d4",
-		SRPVerifier:   "0badc0ffee",
-		Code:          "123456",
-		CodeExpiresAt: at(24 * time.Hour),
-		CreatedAt:     at(4 * time.Second),
-		UpdatedAt:     at(5 * time.Second),
+		PoolID:                poolID,
+		Username:              username,
+		Sub:                   newSub(),
+		Status:                "CONFIRMED",
+		Enabled:               true,
+		Attributes:            map[string]string{"email": username + "@example.com", "email_verified": "true"},
+		PasswordHash:          "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+		SRPSalt:               "a1b2c3d4",
+		SRPVerifier:           "0badc0ffee",
+		TempPasswordExpiresAt: at(24 * time.Hour),
+		CreatedAt:             at(4 * time.Second),
+		UpdatedAt:             at(5 * time.Second),
 	}
 }
 
@@ -403,3 +417,5 @@ func raceTakeOnce[T any](t *testing.T, what string, n int, take func() (T, error
 
 // errorsIsNotFound reports whether err wraps store.ErrNotFound.
 func errorsIsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func errorsIsConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

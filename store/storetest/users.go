@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,11 +32,15 @@ func testUserCreateGet(t *testing.T, s store.Store) {
 	v := newUser("us-east-1_p", "victor")
 	v.Enabled = false
 	v.Status = "UNCONFIRMED"
-	v.Code = ""
-	v.CodeExpiresAt = time.Time{}
+	v.TempPasswordExpiresAt = time.Time{}
 	v.SRPSalt, v.SRPVerifier = "", ""
 	v.SignOutGen = 7
+	v.SignedOutAt = at(time.Minute)
+	v.Version = 12 // ignored: a new user is version 0
 	mustOK(t, "CreateUser", s.CreateUser(ctx, v))
+	if v.Version != 0 {
+		t.Errorf("CreateUser left Version %d, want 0", v.Version)
+	}
 	got, err = s.GetUser(ctx, v.PoolID, v.Username)
 	mustOK(t, "GetUser", err)
 	check(t, "GetUser of a disabled user", v, got)
@@ -98,10 +104,11 @@ func testUserGetNotFound(t *testing.T, s store.Store) {
 func testUserUpdate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
-	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username)
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour))
 	mustOK(t, "BumpSignOutGen", err)
 
 	u := *f.alice
+	u.Version = 1 // the bump was a write
 	oldSub := u.Sub
 	u.Sub = newSub()
 	u.Status = "RESET_REQUIRED"
@@ -110,15 +117,18 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	u.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$bmV3aGFzaA"
 	u.SRPSalt = "ffee"
 	u.SRPVerifier = "ddcc"
-	u.Code = ""
-	u.CodeExpiresAt = time.Time{}
+	u.TempPasswordExpiresAt = time.Time{}
 	u.CreatedAt = at(-time.Hour)
 	u.UpdatedAt = at(time.Hour)
-	u.SignOutGen = 99 // must be ignored
+	u.SignOutGen = 99                 // must be ignored
+	u.SignedOutAt = at(9 * time.Hour) // must be ignored
 	mustOK(t, "UpdateUser", s.UpdateUser(ctx, &u))
+	if u.Version != 2 {
+		t.Errorf("UpdateUser left Version %d, want 2", u.Version)
+	}
 
 	want := u
-	want.SignOutGen = gen
+	want.SignOutGen, want.SignedOutAt = gen, at(time.Hour)
 	got, err := s.GetUser(ctx, u.PoolID, u.Username)
 	mustOK(t, "GetUser", err)
 	check(t, "GetUser after UpdateUser", &want, got)
@@ -132,12 +142,23 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	mustOK(t, "GetUser", err)
 	check(t, "the other user after UpdateUser", f.bobby, got)
 
-	// And back: a second update with a stale SignOutGen of 0.
+	// A write from a stale version is refused and changes nothing.
+	stale := *f.alice
+	stale.Sub = u.Sub
+	stale.Version = 1
+	wantErr(t, "UpdateUser from a stale version", s.UpdateUser(ctx, &stale), store.ErrConflict)
+	got, err = s.GetUser(ctx, u.PoolID, u.Username)
+	mustOK(t, "GetUser", err)
+	check(t, "GetUser after a stale UpdateUser", &want, got)
+
+	// And back: a second update from the current version, with a stale
+	// SignOutGen of 0.
 	u2 := *f.alice
 	u2.Sub = u.Sub
+	u2.Version = 2
 	mustOK(t, "UpdateUser", s.UpdateUser(ctx, &u2))
 	want = u2
-	want.SignOutGen = gen
+	want.SignOutGen, want.SignedOutAt = gen, at(time.Hour)
 	got, err = s.GetUser(ctx, u.PoolID, u.Username)
 	mustOK(t, "GetUser", err)
 	check(t, "GetUser after a second UpdateUser", &want, got)
@@ -298,7 +319,7 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 	f := setup(t, s, "us-east-1_p")
 	g := setup(t, s, "us-east-1_q")
 	for want := int64(1); want <= 3; want++ {
-		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username)
+		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(want)*time.Minute))
 		mustOK(t, "BumpSignOutGen", err)
 		if gen != want {
 			t.Errorf("BumpSignOutGen #%d = %d, want %d", want, gen, want)
@@ -306,8 +327,9 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 	}
 	got, err := s.GetUser(ctx, f.pool.ID, f.alice.Username)
 	mustOK(t, "GetUser", err)
-	if got.SignOutGen != 3 {
-		t.Errorf("GetUser after 3 bumps: SignOutGen = %d, want 3", got.SignOutGen)
+	if got.SignOutGen != 3 || !got.SignedOutAt.Equal(at(3*time.Minute).Truncate(time.Millisecond)) || got.Version != 3 {
+		t.Errorf("GetUser after 3 bumps: SignOutGen %d, SignedOutAt %v, Version %d; want 3, %v, 3",
+			got.SignOutGen, got.SignedOutAt, got.Version, at(3*time.Minute).UTC())
 	}
 	got, err = s.GetUserBySub(ctx, f.pool.ID, f.alice.Sub)
 	mustOK(t, "GetUserBySub", err)
@@ -317,32 +339,38 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 	for _, u := range []*store.User{f.bobby, g.alice} {
 		got, err := s.GetUser(ctx, u.PoolID, u.Username)
 		mustOK(t, "GetUser", err)
-		if got.SignOutGen != 0 {
+		if got.SignOutGen != 0 || !got.SignedOutAt.IsZero() {
 			t.Errorf("%s/%s: SignOutGen = %d after another user's bumps, want 0", u.PoolID, u.Username, got.SignOutGen)
 		}
 	}
 
-	_, err = s.BumpSignOutGen(ctx, f.pool.ID, "carol")
+	_, err = s.BumpSignOutGen(ctx, f.pool.ID, "carol", at(0))
 	wantErr(t, "BumpSignOutGen of a missing user", err, store.ErrNotFound)
-	_, err = s.BumpSignOutGen(ctx, "us-east-1_none", "alice")
+	_, err = s.BumpSignOutGen(ctx, "us-east-1_none", "alice", at(0))
 	wantErr(t, "BumpSignOutGen in a missing pool", err, store.ErrNotFound)
 
-	// UpdateUser with a stale SignOutGen does not roll it back.
+	// UpdateUser from the current version with a stale SignOutGen does not
+	// roll it back; one from a version before the bumps is refused.
 	stale := *f.alice
 	stale.Status = "FORCE_CHANGE_PASSWORD"
+	wantErr(t, "UpdateUser from before the bumps", s.UpdateUser(ctx, &stale), store.ErrConflict)
+	stale.Version = 3
 	mustOK(t, "UpdateUser", s.UpdateUser(ctx, &stale))
 	got, err = s.GetUser(ctx, f.pool.ID, f.alice.Username)
 	mustOK(t, "GetUser", err)
 	if got.SignOutGen != 3 || got.Status != "FORCE_CHANGE_PASSWORD" {
 		t.Errorf("after UpdateUser: SignOutGen = %d, Status = %q; want 3, FORCE_CHANGE_PASSWORD", got.SignOutGen, got.Status)
 	}
-	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username)
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour))
 	mustOK(t, "BumpSignOutGen", err)
 	if gen != 4 {
 		t.Errorf("BumpSignOutGen after UpdateUser = %d, want 4", gen)
 	}
 }
 
+// testBumpSignOutGenConcurrent races bumps with updates: every bump counts,
+// and an update either wins its compare-and-set or is refused — it never
+// rolls a bump back.
 func testBumpSignOutGenConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
@@ -351,15 +379,14 @@ func testBumpSignOutGenConcurrent(t *testing.T, s store.Store) {
 	var gens []int64
 	race(bumpers+updaters, func(i int) {
 		if i >= bumpers {
-			// Racing updates carry a stale SignOutGen (0).
 			u := *f.alice
 			u.UpdatedAt = at(time.Duration(i) * time.Second)
-			if err := s.UpdateUser(ctx, &u); err != nil {
+			if err := s.UpdateUser(ctx, &u); err != nil && !errorsIsConflict(err) {
 				t.Errorf("UpdateUser: %v", err)
 			}
 			return
 		}
-		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username)
+		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(i)*time.Second))
 		if err != nil {
 			t.Errorf("BumpSignOutGen: %v", err)
 			return
@@ -380,5 +407,43 @@ func testBumpSignOutGenConcurrent(t *testing.T, s store.Store) {
 	mustOK(t, "GetUser", err)
 	if got.SignOutGen != bumpers {
 		t.Errorf("SignOutGen after %d concurrent bumps = %d", bumpers, got.SignOutGen)
+	}
+}
+
+// testUpdateUserCompareAndSet races updates from one version: exactly one
+// wins, the row holds its fields, and the losers changed nothing. This is
+// the rule that keeps a slow password change from undoing an admin's
+// disable (or password reset) that committed while it hashed.
+func testUpdateUserCompareAndSet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	const writers = 16
+	var wins atomic.Int64
+	var winner atomic.Int64
+	race(writers, func(i int) {
+		u := *f.alice
+		u.Status = fmt.Sprintf("STATUS_%d", i)
+		u.Enabled = i%2 == 0
+		err := s.UpdateUser(ctx, &u)
+		switch {
+		case err == nil:
+			wins.Add(1)
+			winner.Store(int64(i))
+			if u.Version != 1 {
+				t.Errorf("the winning UpdateUser left Version %d, want 1", u.Version)
+			}
+		case !errorsIsConflict(err):
+			t.Errorf("UpdateUser: %v", err)
+		}
+	})
+	if wins.Load() != 1 {
+		t.Fatalf("%d of %d concurrent updates from one version won, want exactly 1", wins.Load(), writers)
+	}
+	got, err := s.GetUser(ctx, f.pool.ID, f.alice.Username)
+	mustOK(t, "GetUser", err)
+	w := int(winner.Load())
+	if got.Status != fmt.Sprintf("STATUS_%d", w) || got.Enabled != (w%2 == 0) || got.Version != 1 {
+		t.Errorf("after the race: Status %q Enabled %v Version %d, want the winner's (STATUS_%d, %v, 1)",
+			got.Status, got.Enabled, got.Version, w, w%2 == 0)
 	}
 }

@@ -1,0 +1,82 @@
+package userpool
+
+// One-time codes (sign-up confirmation now; password reset and attribute
+// verification use the same rules): six digits from crypto/rand, one per
+// user and purpose (a new code replaces the old), an expiry, single use,
+// and a limit on attempts that concurrent guesses cannot exceed — the store
+// counts an attempt before the code is compared.
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"time"
+
+	"github.com/cognate-dev/cognate/store"
+)
+
+// Code purposes.
+const (
+	purposeSignUp = "signup"
+)
+
+// Code rules.
+const (
+	// MaxCodeAttempts is how many times a code may be tried; then it is
+	// dead and a new one must be requested.
+	MaxCodeAttempts = 5
+	// SignUpCodeValidity is how long a sign-up confirmation code works.
+	SignUpCodeValidity = 24 * time.Hour
+)
+
+// issueCode makes a new code for the user and purpose, replacing any
+// earlier one (and its attempts).
+func (s *Service) issueCode(ctx context.Context, u *store.User, purpose string, validity time.Duration, data []byte) (string, error) {
+	now := s.now().UTC()
+	c := &store.Code{PoolID: u.PoolID, UserSub: u.Sub, Purpose: purpose, Code: newCode(), Data: data,
+		CreatedAt: now, ExpiresAt: now.Add(validity)}
+	if err := s.codes.PutCode(ctx, c); err != nil {
+		return "", internal("issue code", err)
+	}
+	return c.Code, nil
+}
+
+// redeemCode checks a code the user presents for the purpose. The attempt
+// is counted first: once the code's attempts are used up the answer is
+// KindLimitExceeded whatever is presented. A code past its expiry (or none
+// pending) is KindCodeExpired, a wrong one KindCodeMismatch. The right code
+// is consumed — of concurrent redemptions exactly one succeeds — and its
+// data returned.
+func (s *Service) redeemCode(ctx context.Context, u *store.User, purpose, given string) ([]byte, error) {
+	c, err := s.codes.AttemptCode(ctx, u.PoolID, u.Sub, purpose, MaxCodeAttempts)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
+	case errors.Is(err, store.ErrConflict):
+		s.log.Warn("code attempts exceeded", "pool", u.PoolID, "sub", u.Sub, "purpose", purpose)
+		return nil, &Error{Kind: KindLimitExceeded, Cause: CauseCodeAttemptsExceeded}
+	case err != nil:
+		return nil, internal("attempt code", err)
+	}
+	if !s.now().Before(c.ExpiresAt) {
+		return nil, &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
+	}
+	if given == "" || subtle.ConstantTimeCompare([]byte(c.Code), []byte(given)) != 1 {
+		return nil, &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+	}
+	if err := s.codes.DeleteCode(ctx, u.PoolID, u.Sub, purpose, c.Code); errors.Is(err, store.ErrNotFound) {
+		return nil, &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired} // redeemed concurrently
+	} else if err != nil {
+		return nil, internal("redeem code", err)
+	}
+	return c.Data, nil
+}
+
+// pendingCode returns the user's unexpired code for the purpose, or "".
+func (s *Service) pendingCode(ctx context.Context, u *store.User, purpose string) string {
+	c, err := s.codes.GetCode(ctx, u.PoolID, u.Sub, purpose)
+	if err != nil || !s.now().Before(c.ExpiresAt) || c.Attempts >= MaxCodeAttempts {
+		return ""
+	}
+	return c.Code
+}

@@ -1,0 +1,69 @@
+package userpool
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// What the janitor deletes, and when. A token family whose refresh token
+// expired can mint nothing; one revoked (or ended by a global sign-out)
+// more than the longest access-token validity ago has no live token left.
+// A missing family reads as revoked (see access.go), so deleting it changes
+// no answer.
+const (
+	// maxAccessTokenValidity is the longest access or ID token validity a
+	// client may set.
+	maxAccessTokenValidity = 24 * time.Hour
+	// janitorBatch bounds each delete, so the janitor never holds the
+	// database for long.
+	janitorBatch = 500
+)
+
+// PurgeCounts says what one Purge deleted.
+type PurgeCounts struct {
+	Sessions, Challenges, WebSessions, AuthCodes, Codes, Throttles int64
+}
+
+// Total is the number of records deleted.
+func (c PurgeCounts) Total() int64 {
+	return c.Sessions + c.Challenges + c.WebSessions + c.AuthCodes + c.Codes + c.Throttles
+}
+
+// Purge deletes what can never be used again: dead token families,
+// expired challenges, web sessions, authorization codes and one-time codes,
+// and stale throttle state. It works in bounded batches until nothing is
+// left (or ctx ends); the server runs it periodically.
+func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
+	var c PurgeCounts
+	now := s.now().UTC()
+	steps := []struct {
+		what  string
+		count *int64
+		purge func(limit int) (int64, error)
+	}{
+		{"sessions", &c.Sessions, func(l int) (int64, error) {
+			return s.sessions.PurgeSessions(ctx, now, now.Add(-maxAccessTokenValidity), l)
+		}},
+		{"challenges", &c.Challenges, func(l int) (int64, error) { return s.challenges.PurgeChallenges(ctx, now, l) }},
+		{"web sessions", &c.WebSessions, func(l int) (int64, error) { return s.web.PurgeWebSessions(ctx, now, l) }},
+		{"authorization codes", &c.AuthCodes, func(l int) (int64, error) { return s.authCodes.PurgeAuthCodes(ctx, now, l) }},
+		{"codes", &c.Codes, func(l int) (int64, error) { return s.codes.PurgeCodes(ctx, now, l) }},
+		{"throttle state", &c.Throttles, func(l int) (int64, error) {
+			return s.throttles.PurgeThrottles(ctx, now.Add(-s.limits.retention()), l)
+		}},
+	}
+	for _, st := range steps {
+		for {
+			n, err := st.purge(janitorBatch)
+			*st.count += n
+			if err != nil {
+				return c, fmt.Errorf("purge %s: %w", st.what, err)
+			}
+			if n < janitorBatch || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return c, ctx.Err()
+}
