@@ -2,6 +2,7 @@ package clientip
 
 import (
 	"net/http"
+	"net/netip"
 	"testing"
 )
 
@@ -45,4 +46,28 @@ func TestClientIP(t *testing.T) {
 	if _, err := ParsePrefixes("10.0.0.0/8,nope"); err == nil {
 		t.Error("ParsePrefixes accepted garbage")
 	}
+}
+
+// FuzzClientIP: hostile forwarding headers never panic and always yield a
+// parseable address (or the peer as given).
+func FuzzClientIP(f *testing.F) {
+	trusted, _ := ParsePrefixes("10.0.0.0/8,::1/128")
+	r := New(trusted)
+	f.Add("10.0.0.1:80", "203.0.113.9, 10.0.0.2", "")
+	f.Add("[::1]:80", "", `for="[2001:db8::1]:443";by=x, for=unknown`)
+	f.Fuzz(func(t *testing.T, peer, xff, fwd string) {
+		h := http.Header{}
+		if xff != "" {
+			h.Set("X-Forwarded-For", xff)
+		}
+		if fwd != "" {
+			h.Set("Forwarded", fwd)
+		}
+		got := r.ClientIP(&http.Request{RemoteAddr: peer, Header: h})
+		if got != peer {
+			if _, err := netip.ParseAddr(got); err != nil {
+				t.Fatalf("ClientIP(%q, %q, %q) = %q, not an address", peer, xff, fwd, got)
+			}
+		}
+	})
 }
