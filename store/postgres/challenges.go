@@ -35,6 +35,7 @@ func (s *Store) TakeChallenge(ctx context.Context, id string) (*store.Challenge,
 }
 
 // PurgeChallenges implements store.Challenges.
-func (s *Store) PurgeChallenges(ctx context.Context, before time.Time) (int64, error) {
-	return s.purge(ctx, "purge challenges", `DELETE FROM challenges WHERE expires_at < $1`, before)
+func (s *Store) PurgeChallenges(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return s.purge(ctx, "purge challenges", `DELETE FROM challenges WHERE id IN
+		(SELECT id FROM challenges WHERE expires_at < $1 LIMIT $2)`, before, limit)
 }

@@ -41,8 +41,9 @@ func (s *Store) DeleteWebSession(ctx context.Context, id string) error {
 }
 
 // PurgeWebSessions implements store.WebSessions.
-func (s *Store) PurgeWebSessions(ctx context.Context, before time.Time) (int64, error) {
-	return s.purge(ctx, "purge web sessions", `DELETE FROM web_sessions WHERE expires_at < $1`, before)
+func (s *Store) PurgeWebSessions(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return s.purge(ctx, "purge web sessions", `DELETE FROM web_sessions WHERE id IN
+		(SELECT id FROM web_sessions WHERE expires_at < $1 LIMIT $2)`, before, limit)
 }
 
 const authCodeCols = `id, pool_id, client_id, user_sub, user_gen, redirect_uri, scopes, code_challenge,
@@ -75,15 +76,17 @@ func (s *Store) TakeAuthCode(ctx context.Context, id string) (*store.AuthCode, e
 }
 
 // PurgeAuthCodes implements store.AuthCodes: expired codes and expired
-// used-code records, in one statement.
-func (s *Store) PurgeAuthCodes(ctx context.Context, before time.Time) (int64, error) {
+// used-code records, at most limit of each, in one statement.
+func (s *Store) PurgeAuthCodes(ctx context.Context, before time.Time, limit int) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `WITH codes AS (
-			DELETE FROM auth_codes WHERE expires_at < $1 RETURNING 1
+			DELETE FROM auth_codes WHERE id IN
+				(SELECT id FROM auth_codes WHERE expires_at < $1 LIMIT $2) RETURNING 1
 		), used AS (
-			DELETE FROM used_auth_codes WHERE expires_at < $1 RETURNING 1
+			DELETE FROM used_auth_codes WHERE id IN
+				(SELECT id FROM used_auth_codes WHERE expires_at < $1 LIMIT $2) RETURNING 1
 		)
-		SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM used)`, ms(before)).Scan(&n)
+		SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM used)`, ms(before), limitArg(limit)).Scan(&n)
 	if err != nil {
 		return 0, wrap("purge auth codes", err)
 	}

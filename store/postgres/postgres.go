@@ -10,8 +10,10 @@
 // overrides two of them: MaxConns, the size of the pool, and StatementTimeout,
 // sent as the statement_timeout parameter when each connection starts, so
 // that a statement stuck behind a lock fails instead of holding a pooled
-// connection forever. Every method is a single statement on a pooled
-// connection, in autocommit; none holds a transaction open across calls, and
+// connection forever. Every method but UpdateThrottle is a single statement
+// on a pooled connection, in autocommit (a few follow a refused write with a
+// lookup, to tell store.ErrNotFound from store.ErrConflict); UpdateThrottle
+// is one short transaction. None holds a transaction open across calls, and
 // statements are prepared once per connection by pgx's statement cache. A
 // connection pooler in transaction mode needs default_query_exec_mode=exec
 // (or simple_protocol) in the connection string.
@@ -19,13 +21,34 @@
 // # Concurrency
 //
 // Each method that must be atomic is one statement, which PostgreSQL runs
-// atomically at READ COMMITTED: BumpSignOutGen is one UPDATE ... RETURNING,
-// RotateRefresh a compare-and-set UPDATE on refresh_gen, TakeChallenge and
-// TakeAuthCode a DELETE ... RETURNING (of concurrent takers exactly one gets
-// the row), and UpdateUser never writes sign_out_gen, so it cannot undo a
-// concurrent bump. Row locks serialize these across connections and across
-// replicas; nothing relies on LISTEN/NOTIFY or on any state kept in the
-// process.
+// atomically at READ COMMITTED: BumpSignOutGen is one UPDATE ... RETURNING
+// (of sign_out_gen, signed_out_at and version); UpdateUser a compare-and-set
+// UPDATE on version, which never writes sign_out_gen, so it cannot undo a
+// concurrent bump (and an update read before a bump is refused, the bump
+// having moved the version); RotateRefresh a compare-and-set UPDATE on
+// refresh_gen; AttemptCode an UPDATE counting an attempt only while
+// attempts < maxAttempts; TakeChallenge, TakeAuthCode and DeleteCode a
+// DELETE (of concurrent takers exactly one gets the row). A compare-and-set
+// that waited for a concurrent writer's row lock re-checks its condition on
+// the row that writer committed, so of racing writers from one version
+// exactly one wins. CreateSession is one INSERT ... SELECT that reads the
+// user's sign_out_gen (and refuses a disabled user) in the statement that
+// inserts the session: a global sign-out committed before it began is
+// always seen, so no session is born dead.
+//
+// UpdateThrottle is the one read-modify-write in Go: in one transaction it
+// inserts the key's row if missing (INSERT ... ON CONFLICT DO NOTHING), locks
+// and reads it (SELECT ... FOR UPDATE), calls fn and writes back what fn
+// left. Updates of one key therefore queue on its row lock, on every replica
+// sharing the database; fn runs with the lock held and must be quick.
+//
+// Row locks serialize all of these across connections and across replicas;
+// nothing relies on LISTEN/NOTIFY or on any state kept in the process. The
+// purges delete in bounded batches (DELETE ... WHERE key IN (SELECT ... LIMIT
+// n)); those of rows that can be renewed in place (one-time codes, throttle
+// states) repeat their condition in the DELETE, which PostgreSQL re-checks
+// on a row changed under it, so a code or state renewed while the purge
+// runs is kept.
 //
 // # Durability
 //
@@ -35,6 +58,14 @@
 // standbys) before the call returns: a revoked session or a global sign-out
 // must not come back to life after the API answered 200. Stronger settings
 // (remote_apply, ...) are left as they are.
+//
+// The exception is sign-in throttle state, which store.Throttles allows to
+// be forgotten: the throttles table is UNLOGGED, so the write that every
+// sign-in attempt makes to it generates no WAL. PostgreSQL empties an
+// unlogged table after a crash (not after a clean shutdown), and standbys
+// never have its contents: after a crash or a failover every throttle
+// starts afresh, as it does when store/sqlite's server restarts. Nothing
+// else is unlogged.
 //
 // # Schema and encoding
 //
@@ -51,15 +82,21 @@
 // Times are stored as Unix milliseconds (UTC) in BIGINT columns, NULL
 // standing for the zero time, exactly as in store/sqlite. Identifier columns
 // are TEXT COLLATE "C", so listings come in byte order whatever the
-// database's collation. Settings, challenge data and key material are BYTEA
-// and round-trip byte for byte; user attributes are a JSON object in TEXT.
+// database's collation. Settings, challenge and code data and key material
+// are BYTEA and round-trip byte for byte; user attributes are a JSON object in TEXT.
 // PostgreSQL's TEXT cannot hold NUL bytes or invalid UTF-8: storing a record
 // with such a text field fails with an error, and looking up such a key is
-// store.ErrNotFound (no record can have it). Children reference their pool, client
-// and user with ON DELETE CASCADE, so DeletePool, DeleteClient and DeleteUser
-// are single, atomic statements. A unique violation is store.ErrConflict;
-// creating a record whose pool, client or user does not exist (a foreign-key
-// violation) is store.ErrNotFound.
+// store.ErrNotFound (no record can have it). Throttle keys are the
+// exception: the domain builds them with NUL separators, so the throttles
+// table keys its rows by the key's bytes (BYTEA), unencoded, and any string
+// is a throttle key. One-time codes live in the codes table, one row per
+// user and purpose with its attempt count; users carry a version (for
+// UpdateUser's compare-and-set) and signed_out_at (when sign_out_gen last
+// moved, for the session purge). Children reference their pool, client and
+// user with ON DELETE CASCADE (codes through their user), so DeletePool,
+// DeleteClient and DeleteUser are single, atomic statements. A unique
+// violation is store.ErrConflict; creating a record whose pool, client or
+// user does not exist (a foreign-key violation) is store.ErrNotFound.
 package postgres
 
 import (
@@ -318,10 +355,10 @@ func (s *Store) execOne(ctx context.Context, op, q string, args ...any) error {
 	return nil
 }
 
-// purge runs a DELETE of everything that expired before the given time and
-// returns how many rows it deleted.
-func (s *Store) purge(ctx context.Context, op, q string, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, q, ms(before))
+// purge runs a bounded DELETE whose arguments are a time and a limit (the
+// store's: <= 0 is no limit) and returns how many rows it deleted.
+func (s *Store) purge(ctx context.Context, op, q string, before time.Time, limit int) (int64, error) {
+	tag, err := s.pool.Exec(ctx, q, ms(before), limitArg(limit))
 	if err != nil {
 		return 0, wrap(op, err)
 	}

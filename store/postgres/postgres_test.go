@@ -241,8 +241,10 @@ func TestReopen(t *testing.T) {
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
 	must(t, s.RevokeSession(ctx, sess.ID, t0.Add(time.Minute), "revoke"))
-	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username)
+	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0.Add(2*time.Minute))
 	must(t, err)
+	must(t, s.PutCode(ctx, &store.Code{PoolID: u.PoolID, UserSub: u.Sub, Purpose: "signup", Code: "123456",
+		Data: []byte{0, 1}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
 	must(t, s.PutKey(ctx, &store.Key{ID: "kid", PoolID: c.PoolID, Use: "access", Private: []byte{1, 0, 3}, CreatedAt: t0}))
 	must(t, s.Close())
 	if err := s.Close(); err != nil {
@@ -261,8 +263,14 @@ func TestReopen(t *testing.T) {
 		}
 		gu, err := s.GetUserBySub(ctx, u.PoolID, u.Sub)
 		must(t, err)
-		if gu.SignOutGen != gen || gu.Attributes["email"] != "alice@example.com" {
+		if gu.SignOutGen != gen || !gu.SignedOutAt.Equal(t0.Add(2*time.Minute)) || gu.Version != 1 ||
+			gu.Attributes["email"] != "alice@example.com" {
 			t.Errorf("round %d: user after reopen = %+v", round, gu)
+		}
+		code, err := s.GetCode(ctx, u.PoolID, u.Sub, "signup")
+		must(t, err)
+		if code.Code != "123456" || string(code.Data) != "\x00\x01" || !code.ExpiresAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("round %d: code after reopen = %+v", round, code)
 		}
 		keys, err := s.ListKeys(ctx, c.PoolID)
 		must(t, err)
@@ -533,6 +541,15 @@ func TestHotPathPlans(t *testing.T) {
 		"PurgeAuthCodes":                   `SELECT id FROM auth_codes WHERE expires_at < 1`,
 		"PurgeAuthCodes (used codes)":      `SELECT id FROM used_auth_codes WHERE expires_at < 1`,
 		"web sessions of a pool (cascade)": `SELECT id FROM web_sessions WHERE pool_id = 'x'`,
+		"PurgeSessions (expired)":          `SELECT id FROM sessions WHERE expires_at < 1`,
+		"PurgeSessions (revoked)":          `SELECT id FROM sessions WHERE revoked_at < 1`,
+		"PurgeSessions (signed out)": `SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id
+			AND s.user_sub = u.sub WHERE u.signed_out_at < 1 AND s.user_gen < u.sign_out_gen`,
+		"GetCode":                   `SELECT * FROM codes WHERE pool_id = 'x' AND user_sub = 'x' AND purpose = 'x'`,
+		"codes of a user (cascade)": `SELECT code FROM codes WHERE pool_id = 'x' AND user_sub = 'x'`,
+		"PurgeCodes":                `SELECT code FROM codes WHERE expires_at < 1`,
+		"UpdateThrottle":            `SELECT * FROM throttles WHERE key = '\x00'::bytea`,
+		"PurgeThrottles":            `SELECT key FROM throttles WHERE updated_at < 1 OR updated_at IS NULL`,
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+q)
 		must(t, err)
@@ -547,8 +564,9 @@ func TestHotPathPlans(t *testing.T) {
 
 // hammer runs workers goroutines doing a mix of reads and writes on s for
 // about d and returns how many iterations completed; every error fails the
-// test.
-func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix string, workers int, d time.Duration) int64 {
+// test. Each UpdateUser that wins its compare-and-set adds one to updates.
+func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix string, workers int, d time.Duration,
+	updates *atomic.Int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var total atomic.Int64
@@ -585,7 +603,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("RevokeSession", err)
 					}
 				case 1:
-					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username); err != nil {
+					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now); err != nil {
 						fail("BumpSignOutGen", err)
 					}
 				case 2:
@@ -595,9 +613,18 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("TakeChallenge", err)
 					}
 				case 3:
-					uu := *u
+					// A read-modify-write, as userpool does it: losing the
+					// compare-and-set to a concurrent write is no failure.
+					uu, err := s.GetUser(ctx, u.PoolID, u.Username)
+					if err != nil {
+						fail("GetUser", err)
+						break
+					}
 					uu.UpdatedAt = now
-					if err := s.UpdateUser(ctx, &uu); err != nil {
+					switch err := s.UpdateUser(ctx, uu); {
+					case err == nil:
+						updates.Add(1)
+					case !errors.Is(err, store.ErrConflict):
 						fail("UpdateUser", err)
 					}
 				}
@@ -623,8 +650,9 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var na, nb int64
-	wg.Go(func() { na = hammer(t, a, c, u, "a", 6, d) })
-	wg.Go(func() { nb = hammer(t, b, c, u, "b", 6, d) })
+	var updates atomic.Int64
+	wg.Go(func() { na = hammer(t, a, c, u, "a", 6, d, &updates) })
+	wg.Go(func() { nb = hammer(t, b, c, u, "b", 6, d, &updates) })
 	wg.Wait()
 	if na == 0 || nb == 0 {
 		t.Fatalf("iterations: %d and %d, want both > 0", na, nb)
@@ -644,6 +672,10 @@ func TestTwoReplicas(t *testing.T) {
 		AND split_part(id, '-', 3)::bigint % 4 = 1`, c.PoolID).Scan(&want))
 	if got.SignOutGen != want {
 		t.Errorf("SignOutGen = %d after %d bumps racing with updates", got.SignOutGen, want)
+	}
+	// Every bump and every winning update is one version.
+	if got.Version != want+updates.Load() {
+		t.Errorf("Version = %d after %d bumps and %d winning updates", got.Version, want, updates.Load())
 	}
 	t.Logf("%d + %d iterations (about 8 statements each) by two stores of 6 goroutines in %v", na, nb, d)
 }
@@ -696,8 +728,11 @@ func TestUnstorableKeys(t *testing.T) {
 		_, err8 := s.TakeAuthCode(ctx, bad)
 		_, err9 := s.GetWebSession(ctx, bad)
 		_, err10 := s.UsedAuthCodeSession(ctx, bad)
-		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad)
-		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11,
+		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad, t0)
+		_, err12 := s.GetCode(ctx, c.PoolID, bad, "signup")
+		_, err13 := s.AttemptCode(ctx, c.PoolID, u.Sub, bad, 3)
+		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13,
+			s.DeleteCode(ctx, c.PoolID, u.Sub, "signup", bad),
 			s.DeletePool(ctx, bad), s.DeleteClient(ctx, c.PoolID, bad), s.DeleteUser(ctx, bad, u.Username),
 			s.UpdateClient(ctx, &store.Client{ID: bad, PoolID: c.PoolID}),
 			s.UpdateUser(ctx, &store.User{PoolID: c.PoolID, Username: bad}),

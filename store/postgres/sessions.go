@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -34,16 +37,72 @@ func sessionDest(s *store.Session) []any {
 		&s.DeviceKey, &s.Scopes, &s.Source}
 }
 
-// CreateSession implements store.Sessions. The session's pool, client (in
-// that pool) and user (by sub, in that pool) must exist, else
-// store.ErrNotFound.
+// qCreateSession takes user_gen from the user's row in the insert itself,
+// and inserts nothing for a missing or disabled user.
+const qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
+	SELECT $1, $2, $3, $4, $5, u.sign_out_gen, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
+	FROM users u WHERE u.pool_id = $2 AND u.sub = $4 AND u.enabled
+	RETURNING user_gen`
+
+// CreateSession implements store.Sessions: one INSERT ... SELECT reads the
+// user's generation and inserts the session in the same statement, so a
+// global sign-out that committed before the call began is always seen (one
+// that commits while the statement runs is ordered after it, and ends the
+// session). The session's pool, client (in that pool) and user (by sub, in
+// that pool) must exist, else store.ErrNotFound; a disabled user is
+// store.ErrConflict.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (`+sessionCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username, ss.UserGen,
+	const op = "create session"
+	var gen int64
+	err := s.pool.QueryRow(ctx, qCreateSession,
+		ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username,
 		ms(ss.AuthTime), ms(ss.CreatedAt), ms(ss.LastUsed), ms(ss.ExpiresAt), ss.RefreshGen,
-		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source)
-	return wrap("create session", err)
+		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source).Scan(&gen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Nothing was inserted: the user is missing (or in another pool)
+		// or disabled.
+		var enabled bool
+		err := s.pool.QueryRow(ctx, `SELECT enabled FROM users WHERE pool_id = $1 AND sub = $2`,
+			ss.PoolID, ss.UserSub).Scan(&enabled)
+		if err != nil {
+			return wrap(op, err)
+		}
+		return fmt.Errorf("postgres: %s: the user is disabled: %w", op, store.ErrConflict)
+	}
+	if err != nil {
+		return wrap(op, err)
+	}
+	ss.UserGen = gen
+	return nil
+}
+
+// PurgeSessions implements store.Sessions with three bounded DELETEs, each
+// in autocommit and each of at most limit sessions: expired ones, revoked
+// ones, and those a global sign-out ended. What makes a session purgeable
+// never reverts (expiry and user_gen are fixed, a revocation is final,
+// sign_out_gen only grows), so selecting the ids and deleting them in one
+// statement cannot delete a session that has become usable meanwhile.
+func (s *Store) PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error) {
+	var total int64
+	for _, q := range []struct {
+		op, sql string
+		arg     time.Time
+	}{
+		{"purge expired sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)`, expiredBefore},
+		{"purge revoked sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT id FROM sessions WHERE revoked_at < $1 LIMIT $2)`, endedBefore},
+		{"purge signed-out sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id AND s.user_sub = u.sub
+			 WHERE u.signed_out_at < $1 AND s.user_gen < u.sign_out_gen LIMIT $2)`, endedBefore},
+	} {
+		n, err := s.purge(ctx, q.op, q.sql, q.arg, limit)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // GetSession implements store.Sessions.
