@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -33,6 +34,15 @@ type Options struct {
 	Dir string
 	// Verbose logs at debug level to the test log instead of discarding.
 	Verbose bool
+	// Hash replaces TestHashParams (e.g. to make hashing as slow as in
+	// production).
+	Hash userpool.HashParams
+	// SignInLimits, TrustedProxies, HashConcurrency and HashQueueTimeout
+	// are passed to the server (zero: its defaults).
+	SignInLimits     userpool.SignInLimits
+	TrustedProxies   []netip.Prefix
+	HashConcurrency  int
+	HashQueueTimeout time.Duration
 }
 
 // Server is a running test server.
@@ -73,8 +83,13 @@ func StartWith(t testing.TB, o Options) *Server {
 	if o.Verbose {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	hash := o.Hash
+	if hash == (userpool.HashParams{}) {
+		hash = TestHashParams
+	}
 	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: "us-east-1",
-		AdminCredentials: o.AdminCredentials, Logger: log, Hash: TestHashParams, Now: o.Now})
+		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
+		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)
