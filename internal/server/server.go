@@ -29,10 +29,13 @@ type Config struct {
 	DataDir   string // default ./.cognate
 	DB        string // DSN; default the SQLite file in DataDir
 	PublicURL string // issuer base, e.g. http://127.0.0.1:9229
-	Region    string
+	// Region is the server's region (default us-east-1): new pool ids and
+	// ARNs are made in it, and admin signatures must be scoped to it.
+	Region string
 	// AdminCredentials maps access key ids to secrets. When set, admin
-	// operations need a valid SigV4 signature; when empty the server runs in
-	// dev mode (unsigned admin calls, confirmation codes shown to the operator).
+	// operations need a valid SigV4 signature (service cognito-idp, Region);
+	// failures are logged at warn level. When empty the server runs in dev
+	// mode (unsigned admin calls, confirmation codes shown to the operator).
 	AdminCredentials map[string]string
 	Logger           *slog.Logger
 	Hash             userpool.HashParams
@@ -59,17 +62,25 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PublicURL == "" {
 		return nil, errors.New("server: PublicURL is required")
 	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	dev := len(cfg.AdminCredentials) == 0
+	var admin *sigv4.Verifier
+	if !dev {
+		var err error
+		admin, err = sigv4.New(sigv4.Config{Credentials: cfg.AdminCredentials, Service: "cognito-idp", Region: cfg.Region,
+			Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("server: admin credentials: %w", err)
+		}
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	dev := len(cfg.AdminCredentials) == 0
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now})
-	var admin *sigv4.Verifier
-	if !dev {
-		admin = sigv4.NewVerifier(cfg.AdminCredentials, "cognito-idp", cfg.Now)
-	}
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin}).Mount(mux)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {

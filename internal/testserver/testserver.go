@@ -33,6 +33,10 @@ type Options struct {
 	Dir string
 	// Verbose logs at debug level to the test log instead of discarding.
 	Verbose bool
+	// Logger receives the server's logs (it wins over Verbose).
+	Logger *slog.Logger
+	// Region is the server's region; default us-east-1.
+	Region string
 }
 
 // Server is a running test server.
@@ -73,14 +77,21 @@ func StartWith(t testing.TB, o Options) *Server {
 	if o.Verbose {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: "us-east-1",
+	if o.Logger != nil {
+		log = o.Logger
+	}
+	region := o.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: region,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: TestHashParams, Now: o.Now})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{URL: url, Region: "us-east-1", Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
+	s := &Server{URL: url, Region: region, Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Serve(ctx, ln, 5*time.Second) }()
 	s.Admin = NewClient(url)
 	t.Cleanup(s.Stop)
