@@ -36,6 +36,7 @@ type Config struct {
 	// operations need a valid SigV4 signature (service cognito-idp, Region);
 	// failures are logged at warn level. When empty the server runs in dev
 	// mode (unsigned admin calls, confirmation codes shown to the operator).
+	// See ParseAdminCredentials and LoadAdminCredentialsFile.
 	AdminCredentials map[string]string
 	Logger           *slog.Logger
 	Hash             userpool.HashParams
