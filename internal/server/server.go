@@ -10,9 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
@@ -26,7 +26,10 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	DataDir   string // default ./.cognate
+	// DataDir holds the SQLite database (default ./.cognate). One server at
+	// a time: Open takes an exclusive lock on the database's directory
+	// (cognate.lock) and Close releases it.
+	DataDir   string
 	DB        string // DSN; default the SQLite file in DataDir
 	PublicURL string // issuer base, e.g. http://127.0.0.1:9229
 	// Region is the server's region (default us-east-1): new pool ids and
@@ -51,8 +54,12 @@ type Config struct {
 type Server struct {
 	Service *userpool.Service
 	store   store.Store
+	lock    *dirLock // nil for PostgreSQL
 	handler http.Handler
 	log     *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the store and builds the server.
@@ -76,7 +83,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: admin credentials: %w", err)
 		}
 	}
-	st, err := openStore(ctx, cfg)
+	st, lock, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -89,35 +96,40 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
 	})
 	oauth.New(svc, cfg.Logger).Mount(mux)
-	s := &Server{Service: svc, store: st, log: cfg.Logger}
+	s := &Server{Service: svc, store: st, lock: lock, log: cfg.Logger}
 	s.handler = recoverPanics(cfg.Logger, mux)
 	return s, nil
 }
 
-func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+// openStore opens the PostgreSQL store, or the SQLite file under the lock of
+// its directory (released if the open fails).
+func openStore(ctx context.Context, cfg Config) (store.Store, *dirLock, error) {
 	dsn := cfg.DB
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout})
 		if err != nil {
-			return nil, fmt.Errorf("server: open store: %w", err)
+			return nil, nil, fmt.Errorf("server: open store: %w", err)
 		}
-		return st, nil
+		return st, nil, nil
 	}
 	if dsn == "" {
 		dir := cfg.DataDir
 		if dir == "" {
 			dir = ".cognate"
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("server: data dir: %w", err)
-		}
 		dsn = filepath.Join(dir, "cognate.db")
 	}
-	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	lock, err := lockDataDir(path)
 	if err != nil {
-		return nil, fmt.Errorf("server: open store: %w", err)
+		return nil, nil, err
 	}
-	return st, nil
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		_ = lock.release()
+		return nil, nil, fmt.Errorf("server: open store: %w", err)
+	}
+	return st, lock, nil
 }
 
 // Handler is the server's whole HTTP surface.
@@ -172,8 +184,19 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close closes the store, then releases the data directory's lock. Later
+// calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.store.Close()
+		if s.lock != nil {
+			if err := s.lock.release(); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
+	})
+	return s.closeErr
+}
 
 // recoverPanics is the backstop for routes outside the wire protocols
 // (which answer their own panics in their own error shapes): a plain 500
