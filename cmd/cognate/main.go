@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -35,11 +34,12 @@ func rootCmd() *cobra.Command {
 
 func serveCmd() *cobra.Command {
 	var (
-		addr, dataDir, db, publicURL, region, logLevel, adminCreds string
-		grace                                                      time.Duration
-		dbMaxConns                                                 int
-		dbStatementTimeout                                         time.Duration
-		protection                                                 *protectionFlags
+		addr, dataDir, db, publicURL, region, logLevel string
+		adminCreds, adminCredsFile                     string
+		grace                                          time.Duration
+		dbMaxConns                                     int
+		dbStatementTimeout                             time.Duration
+		protection                                     *protectionFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,7 +50,7 @@ func serveCmd() *cobra.Command {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-			creds, err := parseCreds(adminCreds)
+			creds, err := adminCredentials(cmd, log, adminCreds, adminCredsFile)
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func serveCmd() *cobra.Command {
 			if len(creds) > 0 {
 				mode = "admin operations require SigV4"
 			}
-			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "mode", mode)
+			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "region", region, "mode", mode)
 			return srv.Serve(ctx, ln, grace)
 		},
 	}
@@ -97,27 +97,50 @@ func serveCmd() *cobra.Command {
 	f.DurationVar(&dbStatementTimeout, "db-statement-timeout", 0,
 		"PostgreSQL statement_timeout for every connection (0 = the DSN's or the server's setting)")
 	f.StringVar(&publicURL, "public-url", "", "issuer base URL (default http://<addr>)")
-	f.StringVar(&region, "region", "us-east-1", "region used in new pool ids and ARNs")
+	f.StringVar(&region, "region", "us-east-1",
+		"the server's region: used in new pool ids and ARNs; admin signatures must be scoped to it")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.StringVar(&adminCreds, "admin-credentials", os.Getenv("COGNATE_ADMIN_CREDENTIALS"),
-		"ACCESS_KEY_ID:SECRET[,...] required (SigV4) on admin operations; empty = dev mode (env COGNATE_ADMIN_CREDENTIALS)")
+	// The environment is read when the command runs, not shown as the
+	// flag's default: --help would print the secret.
+	f.StringVar(&adminCreds, "admin-credentials", "",
+		"ACCESS_KEY_ID:SECRET[,...] required (SigV4) on admin operations (default: env COGNATE_ADMIN_CREDENTIALS; "+
+			"none = dev mode). Shows the secret in the process list: prefer --admin-credentials-file or the environment")
+	f.StringVar(&adminCredsFile, "admin-credentials-file", "",
+		"file of ACCESS_KEY_ID:SECRET entries (lines or commas; # comments) required (SigV4) on admin operations; "+
+			"must be mode 0600 or 0400")
+	cmd.MarkFlagsMutuallyExclusive("admin-credentials", "admin-credentials-file")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	protection = addProtectionFlags(f)
 	return cmd
 }
 
-func parseCreds(s string) (map[string]string, error) {
-	creds := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
+// adminCredentials picks the admin credentials: --admin-credentials when
+// given (with a warning: the secret is in the process list), else
+// --admin-credentials-file, else $COGNATE_ADMIN_CREDENTIALS. None means dev
+// mode.
+func adminCredentials(cmd *cobra.Command, log *slog.Logger, flagValue, file string) (map[string]string, error) {
+	switch {
+	case cmd.Flags().Changed("admin-credentials"):
+		creds, err := server.ParseAdminCredentials(flagValue)
+		if err != nil {
+			return nil, fmt.Errorf("--admin-credentials: %w", err)
 		}
-		id, secret, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || secret == "" {
-			return nil, fmt.Errorf("--admin-credentials: want ACCESS_KEY_ID:SECRET, got an entry without both")
+		if len(creds) > 0 {
+			log.Warn("--admin-credentials shows the admin secret in the process list; " +
+				"prefer --admin-credentials-file or $COGNATE_ADMIN_CREDENTIALS")
 		}
-		creds[id] = secret
+		return creds, nil
+	case file != "":
+		creds, err := server.LoadAdminCredentialsFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--admin-credentials-file: %w", err)
+		}
+		return creds, nil
+	default:
+		creds, err := server.ParseAdminCredentials(os.Getenv("COGNATE_ADMIN_CREDENTIALS"))
+		if err != nil {
+			return nil, fmt.Errorf("$COGNATE_ADMIN_CREDENTIALS: %w", err)
+		}
+		return creds, nil
 	}
-	return creds, nil
 }

@@ -11,9 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
@@ -28,13 +28,20 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	DataDir   string // default ./.cognate
+	// DataDir holds the SQLite database (default ./.cognate). One server at
+	// a time: Open takes an exclusive lock on the database's directory
+	// (cognate.lock) and Close releases it.
+	DataDir   string
 	DB        string // DSN; default the SQLite file in DataDir
 	PublicURL string // issuer base, e.g. http://127.0.0.1:9229
-	Region    string
+	// Region is the server's region (default us-east-1): new pool ids and
+	// ARNs are made in it, and admin signatures must be scoped to it.
+	Region string
 	// AdminCredentials maps access key ids to secrets. When set, admin
-	// operations need a valid SigV4 signature; when empty the server runs in
-	// dev mode (unsigned admin calls, confirmation codes shown to the operator).
+	// operations need a valid SigV4 signature (service cognito-idp, Region);
+	// failures are logged at warn level. When empty the server runs in dev
+	// mode (unsigned admin calls, confirmation codes shown to the operator).
+	// See ParseAdminCredentials and LoadAdminCredentialsFile.
 	AdminCredentials map[string]string
 	Logger           *slog.Logger
 	Hash             userpool.HashParams
@@ -61,10 +68,14 @@ type Config struct {
 type Server struct {
 	Service *userpool.Service
 	store   store.Store
+	lock    *dirLock // nil for PostgreSQL
 	handler http.Handler
 	log     *slog.Logger
 
 	janitorEvery time.Duration
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens the store and builds the server.
@@ -75,19 +86,27 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PublicURL == "" {
 		return nil, errors.New("server: PublicURL is required")
 	}
-	st, err := openStore(ctx, cfg)
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	dev := len(cfg.AdminCredentials) == 0
+	var admin *sigv4.Verifier
+	if !dev {
+		var err error
+		admin, err = sigv4.New(sigv4.Config{Credentials: cfg.AdminCredentials, Service: "cognito-idp", Region: cfg.Region,
+			Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("server: admin credentials: %w", err)
+		}
+	}
+	st, lock, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	dev := len(cfg.AdminCredentials) == 0
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
 		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits})
 	clientIP := clientip.New(cfg.TrustedProxies)
-	var admin *sigv4.Verifier
-	if !dev {
-		admin = sigv4.NewVerifier(cfg.AdminCredentials, "cognito-idp", cfg.Now)
-	}
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -95,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
 	})
 	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
-	s := &Server{Service: svc, store: st, log: cfg.Logger, janitorEvery: cfg.JanitorEvery}
+	s := &Server{Service: svc, store: st, lock: lock, log: cfg.Logger, janitorEvery: cfg.JanitorEvery}
 	if s.janitorEvery <= 0 {
 		s.janitorEvery = time.Minute
 	}
@@ -103,30 +122,35 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+// openStore opens the PostgreSQL store, or the SQLite file under the lock of
+// its directory (released if the open fails).
+func openStore(ctx context.Context, cfg Config) (store.Store, *dirLock, error) {
 	dsn := cfg.DB
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout})
 		if err != nil {
-			return nil, fmt.Errorf("server: open store: %w", err)
+			return nil, nil, fmt.Errorf("server: open store: %w", err)
 		}
-		return st, nil
+		return st, nil, nil
 	}
 	if dsn == "" {
 		dir := cfg.DataDir
 		if dir == "" {
 			dir = ".cognate"
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("server: data dir: %w", err)
-		}
 		dsn = filepath.Join(dir, "cognate.db")
 	}
-	st, err := sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	lock, err := lockDataDir(path)
 	if err != nil {
-		return nil, fmt.Errorf("server: open store: %w", err)
+		return nil, nil, err
 	}
-	return st, nil
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		_ = lock.release()
+		return nil, nil, fmt.Errorf("server: open store: %w", err)
+	}
+	return st, lock, nil
 }
 
 // Handler is the server's whole HTTP surface.
@@ -179,8 +203,19 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close closes the store, then releases the data directory's lock. Later
+// calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.store.Close()
+		if s.lock != nil {
+			if err := s.lock.release(); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
+	})
+	return s.closeErr
+}
 
 // recoverPanics is the backstop for routes outside the wire protocols
 // (which answer their own panics in their own error shapes): a plain 500

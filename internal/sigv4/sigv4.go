@@ -3,16 +3,23 @@
 // service such as Amazon Cognito User Pools ("cognito-idp") does.
 //
 // Only the header form of SigV4 is supported (no presigned query strings, no
-// chunked/streaming payload signing, no SigV4a). The payload hash in the
-// canonical request is always computed from the request body the caller
-// hands in, so an unsigned-payload marker is never honoured.
+// chunked/streaming payload signing, no SigV4a). A signature must cover what
+// it authorizes: the host, the time and, as in every AWS JSON 1.1 call, the
+// operation (X-Amz-Target); its credential scope must name the verifier's
+// service and region; it is good for MaxClockSkew either side of its
+// X-Amz-Date. The payload hash in the canonical request is always computed
+// from the request body the caller hands in, so an unsigned-payload marker is
+// never honoured, and an X-Amz-Content-Sha256 header that disagrees with the
+// body is refused.
 package sigv4
 
 import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -25,8 +32,26 @@ import (
 const Algorithm = "AWS4-HMAC-SHA256"
 
 // MaxClockSkew is how far the request's X-Amz-Date may lie from the
-// verifier's clock, in either direction, before the request is rejected.
-const MaxClockSkew = 15 * time.Minute
+// verifier's clock, in either direction, before the request is rejected:
+// AWS's five minutes, which is also how long a captured request replays.
+const MaxClockSkew = 5 * time.Minute
+
+// requiredSignedHeaders must all be listed in SignedHeaders. Without host
+// and x-amz-date a signature could be replayed to another host or at another
+// time; without x-amz-target, under another operation with the same body
+// (AdminGetUser as AdminDisableUser).
+var requiredSignedHeaders = [...]string{"host", "x-amz-date", "x-amz-target"}
+
+// RequiredSignedHeaders returns the header names every signature must cover.
+func RequiredSignedHeaders() []string { return append([]string(nil), requiredSignedHeaders[:]...) }
+
+// requiredSignedHeaderMessages are AWS's words for a missing required
+// signed header.
+var requiredSignedHeaderMessages = map[string]string{
+	"host":         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+	"x-amz-date":   "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
+	"x-amz-target": "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+}
 
 // Error codes returned in Error.Code. They match the codes AWS JSON services
 // put in the "__type" field of an error response.
@@ -76,8 +101,8 @@ func incomplete(format string, args ...any) *Error {
 type Result struct {
 	// AccessKey is the access key id from the credential scope.
 	AccessKey string
-	// Region is the region named in the credential scope. Any region is
-	// accepted; it is recorded here for logging or policy decisions.
+	// Region is the region named in the credential scope: always the
+	// verifier's region.
 	Region string
 	// Time is the request's X-Amz-Date.
 	Time time.Time
@@ -86,28 +111,59 @@ type Result struct {
 	SignedHeaders []string
 }
 
+// Config configures a Verifier.
+type Config struct {
+	// Credentials maps access key ids to secret access keys. It is copied.
+	Credentials map[string]string
+	// Service is the service name the credential scope must carry (for
+	// Cognito User Pools, "cognito-idp").
+	Service string
+	// Region is the region the credential scope must carry (the server's
+	// region, e.g. "us-east-1").
+	Region string
+	// Now supplies the current time for the clock-skew check; nil means
+	// time.Now.
+	Now func() time.Time
+	// Logger, when set, receives every failed verification at warn level
+	// with its reason and the access key id (never a secret or a
+	// signature).
+	Logger *slog.Logger
+}
+
 // Verifier checks SigV4-signed requests against a fixed set of credentials
-// (access key id -> secret access key) for a single service name. It is safe
-// for concurrent use.
+// for one service in one region. It is safe for concurrent use.
 type Verifier struct {
 	creds   map[string]string
 	service string
+	region  string
 	now     func() time.Time
+	log     *slog.Logger
 }
 
-// NewVerifier returns a Verifier that accepts requests signed with any of
-// creds (access key id -> secret access key) and scoped to service (for
-// Cognito User Pools, "cognito-idp"). now supplies the current time for the
-// clock-skew check; nil means time.Now. creds is copied.
-func NewVerifier(creds map[string]string, service string, now func() time.Time) *Verifier {
-	c := make(map[string]string, len(creds))
-	for k, v := range creds {
+// New returns a Verifier for cfg. Service and Region are required, and so is
+// at least one credential with a non-empty id and secret.
+func New(cfg Config) (*Verifier, error) {
+	if cfg.Service == "" {
+		return nil, errors.New("sigv4: a service name is required")
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("sigv4: a region is required")
+	}
+	if len(cfg.Credentials) == 0 {
+		return nil, errors.New("sigv4: at least one credential is required")
+	}
+	c := make(map[string]string, len(cfg.Credentials))
+	for k, v := range cfg.Credentials {
+		if k == "" || v == "" {
+			return nil, errors.New("sigv4: a credential has an empty access key id or secret")
+		}
 		c[k] = v
 	}
+	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{creds: c, service: service, now: now}
+	return &Verifier{creds: c, service: cfg.Service, region: cfg.Region, now: now, log: cfg.Logger}, nil
 }
 
 // Verify checks r's SigV4 Authorization header against body (the full
@@ -123,8 +179,61 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (accessKey string, err e
 
 // VerifyRequest is like Verify but returns the full Result (access key id,
 // region, signing time and signed headers). On failure the error is an
-// *Error and the Result is nil.
+// *Error and the Result is nil; the failure is logged if the Verifier has a
+// Logger.
 func (v *Verifier) VerifyRequest(r *http.Request, body []byte) (*Result, error) {
+	res, err := v.verify(r, body)
+	if err != nil && v.log != nil {
+		v.logFailure(r, err)
+	}
+	return res, err
+}
+
+// logFailure records a refused request: the reason, the access key id the
+// request claimed, the operation and the peer. The Authorization header is
+// not logged (it holds the signature), and no secret is ever at hand here.
+func (v *Verifier) logFailure(r *http.Request, err error) {
+	reason := err.Error()
+	var e *Error
+	if errors.As(err, &e) {
+		reason = e.Code + ": " + e.Message
+	}
+	attrs := []any{"reason", reason, "access_key_id", claimedAccessKey(r)}
+	if r != nil {
+		attrs = append(attrs, "target", clip(r.Header.Get("X-Amz-Target")), "remote_addr", r.RemoteAddr)
+	}
+	v.log.Warn("admin authentication failed", attrs...)
+}
+
+// claimedAccessKey is the access key id in r's Authorization header, if one
+// can be found, clipped: the part of the Credential component before its
+// first slash.
+func claimedAccessKey(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	h := r.Header.Get("Authorization")
+	i := strings.Index(h, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	cred := h[i+len("Credential="):]
+	if j := strings.IndexAny(cred, "/, \t"); j >= 0 {
+		cred = cred[:j]
+	}
+	return clip(cred)
+}
+
+// clip bounds an untrusted value for a log line.
+func clip(s string) string {
+	const max = 128
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
+
+func (v *Verifier) verify(r *http.Request, body []byte) (*Result, error) {
 	if r == nil {
 		return nil, newError(CodeMissingAuthenticationToken, msgMissingToken)
 	}
@@ -149,6 +258,9 @@ func (v *Verifier) VerifyRequest(r *http.Request, body []byte) (*Result, error) 
 		return nil, incomplete("Credential should be scoped with a valid terminator: 'aws4_request', not %s.", quote(term))
 	case service != v.service:
 		return nil, incomplete("Credential should be scoped to correct service: '%s'.", v.service)
+	case region != v.region:
+		return nil, newError(CodeInvalidSignature, fmt.Sprintf(
+			"Credential should be scoped to a valid region, not '%s'.", clipMessage(region)))
 	}
 	if !validScopeDate(scopeDate) {
 		return nil, incomplete("Credential should be scoped to a valid date in YYYYMMDD format, not %s.", quote(scopeDate))
@@ -183,15 +295,16 @@ func (v *Verifier) VerifyRequest(r *http.Request, body []byte) (*Result, error) 
 			scopeDate, amzDate[:8], amzDate))
 	}
 	now := v.now().UTC()
+	skewMin := int(MaxClockSkew / time.Minute)
 	if reqTime.Before(now.Add(-MaxClockSkew)) {
 		return nil, newError(CodeInvalidSignature, fmt.Sprintf(
-			"Signature expired: %s is now earlier than %s (%s - 15 min.)",
-			amzDate, now.Add(-MaxClockSkew).Format(amzDateLayout), now.Format(amzDateLayout)))
+			"Signature expired: %s is now earlier than %s (%s - %d min.)",
+			amzDate, now.Add(-MaxClockSkew).Format(amzDateLayout), now.Format(amzDateLayout), skewMin))
 	}
 	if reqTime.After(now.Add(MaxClockSkew)) {
 		return nil, newError(CodeInvalidSignature, fmt.Sprintf(
-			"Signature not yet current: %s is still later than %s (%s + 15 min.)",
-			amzDate, now.Add(MaxClockSkew).Format(amzDateLayout), now.Format(amzDateLayout)))
+			"Signature not yet current: %s is still later than %s (%s + %d min.)",
+			amzDate, now.Add(MaxClockSkew).Format(amzDateLayout), now.Format(amzDateLayout), skewMin))
 	}
 
 	// Canonical headers, built from exactly the signed list.
@@ -216,9 +329,11 @@ func (v *Verifier) VerifyRequest(r *http.Request, body []byte) (*Result, error) 
 		ch.WriteByte('\n')
 	}
 
+	// The canonical request always carries the real body's hash; a payload
+	// hash header, signed or not, must agree with it.
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
-	if vals, ok := headers["x-amz-content-sha256"]; ok && contains(signed, "x-amz-content-sha256") {
+	if vals, ok := headers["x-amz-content-sha256"]; ok {
 		if canonicalValues(vals) != payloadHash {
 			return nil, newError(CodeInvalidSignature,
 				"The provided 'x-amz-content-sha256' header does not match what was computed.")
@@ -334,8 +449,7 @@ func parseAuthorization(h http.Header) (*authHeader, error) {
 
 // parseSignedHeaders splits and validates the SignedHeaders list. Names must
 // be non-empty lowercase header tokens without duplicates, and the list must
-// cover host and x-amz-date: a signature that does not bind the host and the
-// time could be replayed against another host or at another time.
+// cover requiredSignedHeaders.
 func parseSignedHeaders(s string) ([]string, error) {
 	names := strings.Split(s, ";")
 	seen := make(map[string]bool, len(names))
@@ -348,9 +462,9 @@ func parseSignedHeaders(s string) ([]string, error) {
 		}
 		seen[n] = true
 	}
-	for _, req := range [...]string{"host", "x-amz-date"} {
+	for _, req := range requiredSignedHeaders {
 		if !seen[req] {
-			return nil, incomplete("SignedHeaders must include '%s'.", req)
+			return nil, newError(CodeIncompleteSignature, requiredSignedHeaderMessages[req])
 		}
 	}
 	return names, nil
@@ -531,13 +645,20 @@ func validScopeDate(s string) bool {
 	return err == nil && t.Format(scopeDateLayout) == s
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// clipMessage bounds an untrusted value quoted the AWS way ('value') in an
+// error message: printable ASCII only, at most 64 bytes.
+func clipMessage(s string) string {
+	const max = 64
+	out := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '\'' {
+			return '?'
 		}
+		return r
+	}, s)
+	if len(out) > max {
+		out = out[:max] + "..."
 	}
-	return false
+	return out
 }
 
 // quote renders an untrusted value for an error message: Go-quoted and

@@ -1,10 +1,12 @@
 package sigv4_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,10 +37,23 @@ func hashHex(b []byte) string {
 }
 
 func newVerifier(now time.Time) *sigv4.Verifier {
-	return sigv4.NewVerifier(map[string]string{
+	v, err := sigv4.New(sigv4.Config{Credentials: map[string]string{
 		testAKID:  testSecret,
 		"AKOTHER": "other-secret",
-	}, testService, func() time.Time { return now })
+	}, Service: testService, Region: testRegion, Now: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func mustVerifier(t testing.TB, cfg sigv4.Config) *sigv4.Verifier {
+	t.Helper()
+	v, err := sigv4.New(cfg)
+	if err != nil {
+		t.Fatalf("sigv4.New: %v", err)
+	}
+	return v
 }
 
 type reqOpts struct {
@@ -119,7 +134,6 @@ func TestVerifyAccepts(t *testing.T) {
 		{name: "basic", o: reqOpts{body: testBody}},
 		{name: "empty body", o: reqOpts{}},
 		{name: "other key", o: reqOpts{body: testBody, akid: "AKOTHER", secret: "other-secret"}},
-		{name: "other region", o: reqOpts{body: testBody, region: "eu-west-3"}},
 		{name: "query string", o: reqOpts{body: testBody,
 			url: "https://example.test/?b=2&a=1&a=0&sp=x%20y&plus=a+b&enc=%2F%3D%26&empty=&novalue&%C3%A9=%E2%82%AC&tilde=~"}},
 		{name: "path needing encoding", o: reqOpts{body: testBody,
@@ -171,7 +185,7 @@ func TestVerifyAccepts(t *testing.T) {
 
 func TestVerifyClockSkewBoundary(t *testing.T) {
 	r := signed(t, reqOpts{body: testBody})
-	for _, d := range []time.Duration{-15 * time.Minute, 0, 15 * time.Minute} {
+	for _, d := range []time.Duration{-5 * time.Minute, 0, 5 * time.Minute} {
 		if _, err := newVerifier(signTime.Add(d)).Verify(r, []byte(testBody)); err != nil {
 			t.Errorf("now = sign time %+v: %v", d, err)
 		}
@@ -246,10 +260,21 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "query added", o: reqOpts{body: testBody}, tamper: func(r *http.Request) { r.URL.RawQuery = "a=1" }, code: invalid},
 		{name: "query value changed", o: reqOpts{body: testBody, url: "https://example.test/?a=1"},
 			tamper: func(r *http.Request) { r.URL.RawQuery = "a=2" }, code: invalid},
-		{name: "stale date", o: reqOpts{body: testBody}, now: signTime.Add(16 * time.Minute), code: invalid,
-			message: "Signature expired: 20261123T123045Z is now earlier than 20261123T123145Z (20261123T124645Z - 15 min.)"},
-		{name: "future date", o: reqOpts{body: testBody}, now: signTime.Add(-16 * time.Minute), code: invalid,
-			message: "Signature not yet current: 20261123T123045Z is still later than"},
+		{name: "stale date", o: reqOpts{body: testBody}, now: signTime.Add(6 * time.Minute), code: invalid,
+			message: "Signature expired: 20261123T123045Z is now earlier than 20261123T123145Z (20261123T123645Z - 5 min.)"},
+		{name: "stale by a second", o: reqOpts{body: testBody}, now: signTime.Add(5*time.Minute + time.Second), code: invalid,
+			message: "Signature expired: "},
+		{name: "future date", o: reqOpts{body: testBody}, now: signTime.Add(-6 * time.Minute), code: invalid,
+			message: "Signature not yet current: 20261123T123045Z is still later than 20261123T122945Z (20261123T122445Z + 5 min.)"},
+		{name: "other region", o: reqOpts{body: testBody, region: "eu-west-3"}, code: invalid,
+			message: "Credential should be scoped to a valid region, not 'eu-west-3'."},
+		{name: "hostile region", o: reqOpts{body: testBody, region: "a'b\x01" + strings.Repeat("r", 100)}, code: invalid,
+			message: "Credential should be scoped to a valid region, not 'a?b?" + strings.Repeat("r", 60) + "...'."},
+		{name: "unsigned content sha256 mismatch", o: reqOpts{body: testBody},
+			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", hashHex([]byte("something else"))) },
+			code:   invalid, message: "The provided 'x-amz-content-sha256' header does not match what was computed."},
+		{name: "unsigned content sha256 marker", o: reqOpts{body: testBody},
+			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }, code: invalid},
 		{name: "x-amz-date changed", o: reqOpts{body: testBody},
 			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20261123T123046Z") }, code: invalid, message: sigMismatch},
 		{name: "x-amz-date other day than scope", o: reqOpts{body: testBody},
@@ -319,14 +344,19 @@ func TestVerifyRejects(t *testing.T) {
 			code: invalid, message: "'20261122' != '20261123'"},
 		{name: "region changed", o: reqOpts{body: testBody}, tamper: editAuth("/us-east-1/", "/us-west-2/"), code: invalid},
 		{name: "signed headers without host", o: reqOpts{body: testBody}, tamper: editAuth("host;", ""), code: incomplete,
-			message: "'host'"},
+			message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."},
 		{name: "signed headers without x-amz-date", o: reqOpts{body: testBody}, tamper: editAuth(";x-amz-date", ""),
-			code: incomplete, message: "'x-amz-date'"},
+			code: incomplete, message: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."},
 		{name: "signed headers uppercase", o: reqOpts{body: testBody}, tamper: editAuth("host;", "Host;"), code: incomplete},
 		{name: "signed headers duplicate", o: reqOpts{body: testBody}, tamper: editAuth("host;", "host;host;"), code: incomplete},
 		{name: "signed headers empty name", o: reqOpts{body: testBody}, tamper: editAuth("host;", "host;;"), code: incomplete},
 		{name: "signed headers with newline", o: reqOpts{body: testBody}, tamper: editAuth("host;", "host\nx;"), code: incomplete},
-		{name: "signed header dropped from list", o: reqOpts{body: testBody}, tamper: editAuth(";x-amz-target", ""), code: invalid},
+		{name: "signed headers without x-amz-target", o: reqOpts{body: testBody}, tamper: editAuth(";x-amz-target", ""),
+			code: incomplete, message: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."},
+		{name: "x-amz-target not signed", o: reqOpts{body: testBody, mutate: func(r *http.Request) { r.Header.Del("X-Amz-Target") }},
+			tamper: func(r *http.Request) { r.Header.Set("X-Amz-Target", testTarget) }, code: incomplete,
+			message: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."},
+		{name: "signed header dropped from list", o: reqOpts{body: testBody}, tamper: editAuth(";content-type", ""), code: invalid},
 		{name: "multiple authorization headers", o: reqOpts{body: testBody},
 			tamper: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) }, code: incomplete},
 	}
@@ -378,14 +408,84 @@ func TestInvalidSignatureMessage(t *testing.T) {
 	}
 }
 
-func TestNewVerifierCopiesCredentialsAndDefaultsClock(t *testing.T) {
+func TestNewCopiesCredentialsAndDefaultsClock(t *testing.T) {
 	creds := map[string]string{testAKID: testSecret}
-	v := sigv4.NewVerifier(creds, testService, nil)
+	v := mustVerifier(t, sigv4.Config{Credentials: creds, Service: testService, Region: testRegion})
 	delete(creds, testAKID)
 	now := time.Now().UTC().Truncate(time.Second)
 	r := signed(t, reqOpts{body: testBody, at: now})
 	if _, err := v.Verify(r, []byte(testBody)); err != nil {
 		t.Fatalf("Verify with default clock: %v", err)
+	}
+}
+
+func TestNewRefusesIncompleteConfig(t *testing.T) {
+	creds := map[string]string{testAKID: testSecret}
+	for name, cfg := range map[string]sigv4.Config{
+		"no service":     {Credentials: creds, Region: testRegion},
+		"no region":      {Credentials: creds, Service: testService},
+		"no credentials": {Service: testService, Region: testRegion},
+		"empty secret":   {Credentials: map[string]string{testAKID: ""}, Service: testService, Region: testRegion},
+		"empty key id":   {Credentials: map[string]string{"": testSecret}, Service: testService, Region: testRegion},
+	} {
+		if v, err := sigv4.New(cfg); err == nil || v != nil {
+			t.Errorf("%s: New = %v, %v; want an error", name, v, err)
+		}
+	}
+}
+
+// TestFailureLogged: a refused request is logged at warn level with the
+// reason and the claimed access key id; the secret and the signature are not
+// in the log, and an accepted request logs nothing.
+func TestFailureLogged(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	v := mustVerifier(t, sigv4.Config{Credentials: map[string]string{testAKID: testSecret}, Service: testService,
+		Region: testRegion, Now: func() time.Time { return signTime }, Logger: log})
+
+	if _, err := v.Verify(signed(t, reqOpts{body: testBody}), []byte(testBody)); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("an accepted request was logged: %s", buf.String())
+	}
+
+	r := signed(t, reqOpts{body: testBody, secret: "wrong-secret"})
+	r.RemoteAddr = "192.0.2.7:4242"
+	if _, err := v.Verify(r, []byte(testBody)); err == nil {
+		t.Fatal("wrong secret accepted")
+	}
+	line := buf.String()
+	auth := r.Header.Get("Authorization")
+	sig := auth[strings.Index(auth, "Signature=")+len("Signature="):]
+	for _, want := range []string{"level=WARN", `msg="admin authentication failed"`, "access_key_id=" + testAKID,
+		"InvalidSignatureException", "target=" + testTarget, "remote_addr=192.0.2.7:4242"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log lacks %q: %s", want, line)
+		}
+	}
+	for _, secret := range []string{testSecret, "wrong-secret", sig} {
+		if strings.Contains(line, secret) {
+			t.Errorf("log contains %q: %s", secret, line)
+		}
+	}
+
+	buf.Reset()
+	r = signed(t, reqOpts{body: testBody, region: "eu-west-1"})
+	if _, err := v.Verify(r, []byte(testBody)); err == nil {
+		t.Fatal("wrong region accepted")
+	}
+	if !strings.Contains(buf.String(), "not 'eu-west-1'") || !strings.Contains(buf.String(), "access_key_id="+testAKID) {
+		t.Errorf("wrong region log: %s", buf.String())
+	}
+
+	buf.Reset()
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(testBody))
+	if _, err := v.Verify(r, []byte(testBody)); err == nil {
+		t.Fatal("unsigned request accepted")
+	}
+	if !strings.Contains(buf.String(), "MissingAuthenticationTokenException") {
+		t.Errorf("unsigned request log: %s", buf.String())
 	}
 }
 

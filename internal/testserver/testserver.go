@@ -43,6 +43,10 @@ type Options struct {
 	TrustedProxies   []netip.Prefix
 	HashConcurrency  int
 	HashQueueTimeout time.Duration
+	// Logger receives the server's logs (it wins over Verbose).
+	Logger *slog.Logger
+	// Region is the server's region; default us-east-1.
+	Region string
 }
 
 // Server is a running test server.
@@ -83,11 +87,18 @@ func StartWith(t testing.TB, o Options) *Server {
 	if o.Verbose {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if o.Logger != nil {
+		log = o.Logger
+	}
+	region := o.Region
+	if region == "" {
+		region = "us-east-1"
+	}
 	hash := o.Hash
 	if hash == (userpool.HashParams{}) {
 		hash = TestHashParams
 	}
-	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: "us-east-1",
+	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: region,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
 		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout})
 	if err != nil {
@@ -95,7 +106,7 @@ func StartWith(t testing.TB, o Options) *Server {
 		t.Fatalf("testserver: open: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{URL: url, Region: "us-east-1", Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
+	s := &Server{URL: url, Region: region, Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Serve(ctx, ln, 5*time.Second) }()
 	s.Admin = NewClient(url)
 	t.Cleanup(s.Stop)
