@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,10 @@ import (
 const (
 	// sessionCookie holds the web session's secret; the store keeps its hash.
 	sessionCookie = "cognate-session"
-	// csrfCookie holds the login transaction's id, fresh for every sign-in
-	// page the server sends; the form carries a token the server minted
-	// for that id and that authorization request (userpool.LoginFormToken),
-	// so a cookie value an attacker chooses or plants proves nothing.
+	// csrfCookie holds the browser's login transaction id; the form
+	// carries a token the server minted for that id and that authorization
+	// request (userpool.LoginFormToken), so a cookie value an attacker
+	// chooses or plants proves nothing by itself.
 	csrfCookie = "cognate-csrf"
 )
 
@@ -109,7 +110,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, h.poolPath(r, "oauth2/authorize")+"?"+authorizeQuery(req.AuthorizeParams).Encode(), http.StatusFound)
 		return nil
 	}
-	return h.showLogin(w, r, req, "", http.StatusOK, "", "")
+	return h.showLogin(w, r, req, http.StatusOK, "", "")
 }
 
 // login is POST /login: check the CSRF token and the password, start a web
@@ -124,12 +125,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		return invalidRequest("The sign-in form could not be read.")
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
-	tx, ok, err := h.checkLoginForm(r, req)
+	ok, err := h.checkLoginForm(r, req)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return h.showLogin(w, r, req, "", http.StatusForbidden, username, msgFormExpired)
+		return h.showLogin(w, r, req, http.StatusForbidden, username, msgFormExpired)
 	}
 	cookie, ws, err := h.svc.HostedLogin(r.Context(), userpool.LoginInput{Request: req, Username: username,
 		Password: r.PostForm.Get("password")})
@@ -142,7 +143,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int((e.RetryAfter+time.Second-1)/time.Second))))
 		}
-		return h.showLogin(w, r, req, tx, status, username, msg)
+		return h.showLogin(w, r, req, status, username, msg)
 	}
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		if err := h.svc.EndWebSession(r.Context(), req.PoolID, old.Value); err != nil {
@@ -156,10 +157,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// showLogin renders the sign-in page for login transaction tx — a new one,
-// with its cookie, when tx is empty; an existing one only after its form
-// token was verified — with the token minted for tx and this request.
-func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, tx string, status int, username, msg string) error {
+// showLogin renders the sign-in page with the form token minted for the
+// browser's login transaction (a new one, with its cookie, when the browser
+// has none) and this authorization request. Several tabs share the
+// transaction; each form is bound to its own request.
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) error {
+	tx := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && txRE.MatchString(c.Value) {
+		tx = c.Value
+	}
 	if tx == "" {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
@@ -178,24 +184,23 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpoo
 	return nil
 }
 
+// txRE matches a login transaction id as showLogin makes them.
+var txRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
 // checkLoginForm verifies a posted sign-in form: it comes from this
 // server's own pages (the Origin header, when the browser sends one) and
 // carries the token minted for the browser's login transaction and this
-// authorization request. It returns the transaction id.
-func (h *Handler) checkLoginForm(r *http.Request, req *userpool.AuthorizeRequest) (string, bool, error) {
+// authorization request.
+func (h *Handler) checkLoginForm(r *http.Request, req *userpool.AuthorizeRequest) (bool, error) {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != issuerOrigin(h.svc.Issuer(req.PoolID)) {
-		return "", false, nil
+		return false, nil
 	}
 	c, err := r.Cookie(csrfCookie)
-	if err != nil || c.Value == "" || len(c.Value) > 64 {
-		return "", false, nil
+	if err != nil || !txRE.MatchString(c.Value) {
+		return false, nil
 	}
-	ok, err := h.svc.CheckLoginFormToken(r.Context(), req.PoolID, c.Value, authorizeQuery(req.AuthorizeParams).Encode(),
+	return h.svc.CheckLoginFormToken(r.Context(), req.PoolID, c.Value, authorizeQuery(req.AuthorizeParams).Encode(),
 		r.PostForm.Get("_csrf"))
-	if err != nil || !ok {
-		return "", false, err
-	}
-	return c.Value, true, nil
 }
 
 // issuerOrigin is the scheme://host[:port] of an issuer URL: the origin a

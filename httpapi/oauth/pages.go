@@ -44,7 +44,10 @@ func pageHeaders(w http.ResponseWriter) {
 	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer browsers name the
+	// page's own form posts "Origin: null", and the sign-in form's origin
+	// check must see its real origin. Other sites still get no referrer.
+	hd.Set("Referrer-Policy", "same-origin")
 }
 
 // render executes a page into a buffer first, so that a template failure
