@@ -7,6 +7,13 @@
 // on all cores, which bound what token minting and verification can reach on
 // this machine.
 //
+// -op soak drives a mix of sign-in, refresh, GetUser, RevokeToken and
+// GlobalSignOut (soakMix) open-loop at a fixed rate (-rate; 0 measures the
+// mix's capacity first and uses -calibrate-fraction of it) for a long time,
+// and samples latency, errors, the server's RSS (-server-pid) and database
+// size (-data-dir) every -sample; -op mixed-capacity runs the same mix
+// closed-loop at full speed. See soak.go and soak.sh.
+//
 // Requests are hand-built JSON sent with a plain net/http client (keep-alive,
 // one idle connection per worker): the AWS SDK's own per-request cost
 // (middleware stack, reflection-based serialization) would be a large part of
@@ -16,6 +23,7 @@
 // Only loopback endpoints are accepted (127.0.0.0/8, ::1, localhost).
 //
 //	cognate-load -endpoint http://127.0.0.1:9229 -op all -duration 10s
+//	cognate-load -op soak -duration 10m -rate 200 -server-pid 1234 -data-dir /tmp/data
 package main
 
 import (
@@ -46,24 +54,45 @@ type config struct {
 	keep        bool
 	markdown    bool
 	serverPID   int
+	// soak and mixed-capacity
+	rate              float64
+	sample            time.Duration
+	dataDir           string
+	calibrate         time.Duration
+	calibrateFraction float64
+	maxShortfall      float64
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.endpoint, "endpoint", "http://127.0.0.1:9229", "server URL (loopback only)")
-	flag.StringVar(&c.op, "op", "all", "operation to drive: refresh, getuser, revoke, all, or rsa (raw RSA rates only, no server)")
+	flag.StringVar(&c.op, "op", "all", "operation to drive: refresh, getuser, revoke, all, rsa (raw RSA rates only, no server), "+
+		"soak (the mixed workload at -rate for -duration, sampled) or mixed-capacity (the mix at full speed)")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each operation (and each raw RSA measurement) runs")
 	flag.IntVar(&c.concurrency, "concurrency", 32, "number of concurrent workers (and keep-alive connections)")
-	flag.IntVar(&c.users, "users", 20, "number of users to create")
+	flag.IntVar(&c.users, "users", 20, "number of users to create (soak and mixed-capacity: 200 unless set)")
 	flag.IntVar(&c.signins, "signins", 3, "sign-ins per user for the refresh and getuser token pools")
 	flag.IntVar(&c.revokeToks, "revoke-tokens", 10000, "refresh tokens (one sign-in each) to pre-mint for revoke; each request revokes a distinct one, and the run ends early when they are used up")
 	flag.BoolVar(&c.rawRSA, "raw-rsa", true, "also measure raw RSA-2048 sign/verify rates on all cores (the signing bound)")
 	flag.BoolVar(&c.setupOnly, "setup-only", false, "create the pool, client, users and tokens, print a summary and exit")
-	flag.Float64Var(&c.maxErrRate, "max-error-rate", 0.001, "exit non-zero when an operation's error rate exceeds this fraction")
+	flag.Float64Var(&c.maxErrRate, "max-error-rate", 0.001, "exit non-zero when an operation's (soak: the run's) error rate exceeds this fraction")
 	flag.BoolVar(&c.keep, "keep", false, "keep the pool at the end (default: delete it)")
-	flag.IntVar(&c.serverPID, "server-pid", 0, "the server's process id, to report its CPU use (Linux)")
+	flag.IntVar(&c.serverPID, "server-pid", 0, "the server's process id, to report its CPU use (soak: its RSS) (Linux)")
+	flag.Float64Var(&c.rate, "rate", 0, "soak: target requests/s, open loop; 0: measure the mix's capacity for -calibrate first and use -calibrate-fraction of it")
+	flag.DurationVar(&c.sample, "sample", 10*time.Second, "soak: sampling interval")
+	flag.StringVar(&c.dataDir, "data-dir", "", "soak: the server's data directory, to report the size of cognate.db, -wal and -shm")
+	flag.DurationVar(&c.calibrate, "calibrate", 20*time.Second, "soak with -rate 0: how long the full-speed calibration runs")
+	flag.Float64Var(&c.calibrateFraction, "calibrate-fraction", 0.8, "soak with -rate 0: the fraction of the measured capacity to drive")
+	flag.Float64Var(&c.maxShortfall, "max-shortfall", 0.01, "soak: exit non-zero when more than this fraction of the requests due could not be sent")
 	flag.BoolVar(&c.markdown, "markdown", true, "print a Markdown summary table at the end")
 	flag.Parse()
+	if c.op == "soak" || c.op == "mixed-capacity" {
+		set := false
+		flag.Visit(func(f *flag.Flag) { set = set || f.Name == "users" })
+		if !set {
+			c.users = 200 // enough that no user signs in often
+		}
+	}
 
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "cognate-load:", err)
@@ -85,12 +114,14 @@ func run(c config) error {
 	switch c.op {
 	case "rsa":
 		return rsaOnly(c)
+	case "soak", "mixed-capacity":
+		return runSoak(c)
 	case "all":
 		ops = []string{"refresh", "getuser", "revoke"}
 	case "refresh", "getuser", "revoke":
 		ops = []string{c.op}
 	default:
-		return fmt.Errorf("-op: want refresh, getuser, revoke, all or rsa, got %q", c.op)
+		return fmt.Errorf("-op: want refresh, getuser, revoke, all, rsa, soak or mixed-capacity, got %q", c.op)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
