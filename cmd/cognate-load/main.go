@@ -61,6 +61,7 @@ type config struct {
 	calibrate         time.Duration
 	calibrateFraction float64
 	maxShortfall      float64
+	signinConc        int
 }
 
 func main() {
@@ -83,6 +84,7 @@ func main() {
 	flag.StringVar(&c.dataDir, "data-dir", "", "soak: the server's data directory, to report the size of cognate.db, -wal and -shm")
 	flag.DurationVar(&c.calibrate, "calibrate", 20*time.Second, "soak with -rate 0: how long the full-speed calibration runs")
 	flag.Float64Var(&c.calibrateFraction, "calibrate-fraction", 0.8, "soak with -rate 0: the fraction of the measured capacity to drive")
+	flag.IntVar(&c.signinConc, "signin-concurrency", 8, "soak: sign-ins in flight at most (the server counts sign-ins in flight against its limit of 20 failures per client address)")
 	flag.Float64Var(&c.maxShortfall, "max-shortfall", 0.01, "soak: exit non-zero when more than this fraction of the requests due could not be sent")
 	flag.BoolVar(&c.markdown, "markdown", true, "print a Markdown summary table at the end")
 	flag.Parse()

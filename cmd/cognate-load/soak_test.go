@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -469,6 +470,8 @@ type fakeCognito struct {
 	sessions map[string]*fakeSession
 	gens     map[string]int
 	n        int
+	// sign-ins in flight, and the most seen at once
+	signIns, maxSignIns atomic.Int64
 }
 
 type fakeSession struct {
@@ -488,7 +491,14 @@ func (f *fakeCognito) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+	if in.AuthFlow == "USER_PASSWORD_AUTH" {
+		n := f.signIns.Add(1)
+		defer f.signIns.Add(-1)
+		for m := f.maxSignIns.Load(); n > m && !f.maxSignIns.CompareAndSwap(m, n); m = f.maxSignIns.Load() {
+		}
+		time.Sleep(5 * time.Millisecond) // a password hash: sign-ins pile up if not bounded
+	}
+	time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	refuse := func() {
@@ -577,8 +587,8 @@ func TestSoakAgainstStrictFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := config{concurrency: 16, sample: 500 * time.Millisecond}
-	s := &soakRun{c: c, cl: cl, clientID: "client", pool: pool, mix: m}
+	c := config{concurrency: 16, sample: 500 * time.Millisecond, signinConc: 4}
+	s := newSoakRun(c, cl, "client", pool, m)
 	// Start from an empty pool: the ops fall back to sign-ins and fill it.
 	var out strings.Builder
 	samples, total := s.openLoop(context.Background(), 2*time.Second, 1000)
@@ -600,6 +610,9 @@ func TestSoakAgainstStrictFake(t *testing.T) {
 	}
 	if len(samples) < 3 || len(samples) > 6 {
 		t.Errorf("%d samples for 2 s at 0.5 s", len(samples))
+	}
+	if m := f.maxSignIns.Load(); m > 4 || m < 2 {
+		t.Errorf("%d sign-ins in flight at most, want 2 to 4 (-signin-concurrency 4)", m)
 	}
 	if total.scheduled != 2000 {
 		t.Errorf("%d requests due, want 2000", total.scheduled)

@@ -162,7 +162,8 @@ type window struct {
 	ops        [numSoakOps]opWindow
 	scheduled  int             // requests due (open loop)
 	missed     int             // due while no worker could take them: not sent
-	skipped    int             // no token or user to use: not sent
+	skipped    int             // no idle user to sign in: not sent
+	fallbacks  int             // sent as a sign-in for want of a live token
 	cut        int             // cancelled at a closed loop's deadline
 	lag        []time.Duration // how late each open-loop request started
 	errSamples map[string]int
@@ -181,6 +182,7 @@ func (t *window) merge(w *window) {
 	t.scheduled += w.scheduled
 	t.missed += w.missed
 	t.skipped += w.skipped
+	t.fallbacks += w.fallbacks
 	t.cut += w.cut
 	t.lag = append(t.lag, w.lag...)
 	for k, v := range w.errSamples {
@@ -200,7 +202,7 @@ type sample struct {
 	ops                 [numSoakOps]opSummary
 	all                 opSummary
 	scheduled, missed   int
-	skipped             int
+	skipped, fallbacks  int
 	lagP99              time.Duration
 	rss, db             int64 // bytes; -1 when not known
 	serverGone          bool
@@ -231,7 +233,7 @@ func summarizeOp(requests, refused, errs int, lat []time.Duration) opSummary {
 // slices in place.
 func summarize(w *window, at, length time.Duration) sample {
 	s := sample{at: at, length: length, scheduled: w.scheduled, missed: w.missed, skipped: w.skipped,
-		rss: -1, db: -1, errSamples: w.errSamples}
+		fallbacks: w.fallbacks, rss: -1, db: -1, errSamples: w.errSamples}
 	var all []time.Duration
 	var requests, refused, errs int
 	for i := range w.ops {
