@@ -50,7 +50,8 @@ func TestMigrationMovesSignUpCodes(t *testing.T) {
 		t.Fatalf("una's sign-up code after the migration: %+v, %v", code, err)
 	}
 	una, err := s.GetUser(ctx, "us-east-1_old", "una")
-	if err != nil || !una.TempPasswordExpiresAt.IsZero() || una.Version != 0 || !una.SignedOutAt.IsZero() {
+	if err != nil || !una.TempPasswordExpiresAt.IsZero() || una.Version != 0 || !una.SignedOutAt.IsZero() ||
+		una.Aliases == nil || len(una.Aliases) != 0 {
 		t.Fatalf("una after the migration: %+v, %v", una, err)
 	}
 	tom, err := s.GetUser(ctx, "us-east-1_old", "tom")

@@ -91,8 +91,10 @@
 // table keys its rows by the key's bytes (BYTEA), unencoded, and any string
 // is a throttle key. One-time codes live in the codes table, one row per
 // user and purpose with its attempt count; users carry a version (for
-// UpdateUser's compare-and-set) and signed_out_at (when sign_out_gen last
-// moved, for the session purge). Children reference their pool, client and
+// UpdateUser's compare-and-set), signed_out_at (when sign_out_gen last
+// moved, for the session purge) and their sign-in aliases in three nullable
+// columns (alias_email, alias_phone, alias_preferred), each unique per pool
+// through a partial unique index that also serves GetUserByAlias. Children reference their pool, client and
 // user with ON DELETE CASCADE (codes through their user), so DeletePool,
 // DeleteClient and DeleteUser are single, atomic statements. A unique
 // violation is store.ErrConflict; creating a record whose pool, client or

@@ -151,7 +151,8 @@ func seed(t testing.TB, s store.Store, poolID string) (*store.Client, *store.Use
 	ctx := context.Background()
 	c := &store.Client{ID: poolID + "-client", PoolID: poolID, Name: "app", CreatedAt: t0}
 	u := &store.User{PoolID: poolID, Username: "alice", Sub: poolID + "-sub-alice", Status: "CONFIRMED",
-		Enabled: true, Attributes: map[string]string{"email": "alice@example.com"}, PasswordHash: "h", CreatedAt: t0}
+		Enabled: true, Attributes: map[string]string{"email": "alice@example.com"},
+		Aliases: map[string]string{"email": "alice@example.com"}, PasswordHash: "h", CreatedAt: t0}
 	for _, err := range []error{
 		s.CreatePool(ctx, &store.Pool{ID: poolID, Name: "pool", Settings: []byte(`{}`), CreatedAt: t0}),
 		s.CreateClient(ctx, c),
@@ -264,7 +265,7 @@ func TestReopen(t *testing.T) {
 		gu, err := s.GetUserBySub(ctx, u.PoolID, u.Sub)
 		must(t, err)
 		if gu.SignOutGen != gen || !gu.SignedOutAt.Equal(t0.Add(2*time.Minute)) || gu.Version != 1 ||
-			gu.Attributes["email"] != "alice@example.com" {
+			gu.Attributes["email"] != "alice@example.com" || gu.Aliases["email"] != "alice@example.com" {
 			t.Errorf("round %d: user after reopen = %+v", round, gu)
 		}
 		code, err := s.GetCode(ctx, u.PoolID, u.Sub, "signup")
@@ -560,6 +561,32 @@ func TestHotPathPlans(t *testing.T) {
 			t.Errorf("%s is not an index search in order:\n%s", name, plan)
 		}
 	}
+	// GetUserByAlias must search its column's partial unique index (not,
+	// say, the primary key with a filter on the pool's every user), with
+	// the value as a parameter, as the store sends it: a generic plan must
+	// still prove the index's "IS NOT NULL" predicate.
+	for attr, col := range aliasColumns {
+		q, ok := qGetUserByAlias[attr]
+		if !ok {
+			t.Fatalf("no GetUserByAlias query for %q", attr)
+		}
+		_, err := tx.Exec(ctx, "PREPARE by_alias (text, text) AS "+q)
+		must(t, err)
+		for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
+			_, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = "+mode)
+			must(t, err)
+			rows, err := tx.Query(ctx, "EXPLAIN EXECUTE by_alias ('x', 'x')")
+			must(t, err)
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			must(t, err)
+			plan := strings.Join(lines, "\n")
+			if index := "users_" + col; !strings.Contains(plan, index) {
+				t.Errorf("GetUserByAlias %s (%s) does not search %s:\n%s", attr, mode, index, plan)
+			}
+		}
+		_, err = tx.Exec(ctx, "DEALLOCATE by_alias")
+		must(t, err)
+	}
 }
 
 // hammer runs workers goroutines doing a mix of reads and writes on s for
@@ -691,7 +718,8 @@ func TestByteOrderCollation(t *testing.T) {
 	rows, err := s.pool.Query(context.Background(), `SELECT table_name, column_name, COALESCE(collation_name, '')
 		FROM information_schema.columns
 		WHERE table_schema = $1 AND data_type = 'text' AND table_name <> 'schema_version'
-		AND (column_name IN ('id', 'pool_id', 'client_id', 'username', 'sub', 'user_sub', 'session_id'))`, schema)
+		AND (column_name IN ('id', 'pool_id', 'client_id', 'username', 'sub', 'user_sub', 'session_id',
+			'alias_email', 'alias_phone', 'alias_preferred'))`, schema)
 	must(t, err)
 	type col struct{ table, column, collation string }
 	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (col, error) {
@@ -731,7 +759,10 @@ func TestUnstorableKeys(t *testing.T) {
 		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad, t0)
 		_, err12 := s.GetCode(ctx, c.PoolID, bad, "signup")
 		_, err13 := s.AttemptCode(ctx, c.PoolID, u.Sub, bad, 3)
+		_, err14 := s.GetUserByAlias(ctx, c.PoolID, "email", bad)
+		_, err15 := s.GetUserByAlias(ctx, bad, "email", "alice@example.com")
 		for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12, err13,
+			err14, err15,
 			s.DeleteCode(ctx, c.PoolID, u.Sub, "signup", bad),
 			s.DeletePool(ctx, bad), s.DeleteClient(ctx, c.PoolID, bad), s.DeleteUser(ctx, bad, u.Username),
 			s.UpdateClient(ctx, &store.Client{ID: bad, PoolID: c.PoolID}),
