@@ -61,6 +61,12 @@ type User struct {
 	// TempPasswordExpiresAt is when a temporary password (the status
 	// FORCE_CHANGE_PASSWORD) stops working; zero otherwise.
 	TempPasswordExpiresAt time.Time
+	// Aliases are the attribute values that sign the user in in place of
+	// the username, as userpool derives them (normalized; only the ones the
+	// pool allows and, for alias attributes, only once verified), keyed by
+	// attribute: "email", "phone_number", "preferred_username". A value is
+	// unique per pool and attribute.
+	Aliases map[string]string
 	// SignOutGen is bumped by a global sign-out; a session whose UserGen
 	// differs from it is dead. That makes global sign-out O(1). SignedOutAt
 	// is when it was last bumped.
@@ -167,15 +173,19 @@ type Pools interface {
 // Users stores users.
 type Users interface {
 	// CreateUser stores a new user with Version 0 (u.Version is ignored
-	// and set): ErrConflict on username or sub.
+	// and set): ErrConflict on username, sub or an alias another user of the
+	// pool holds.
 	CreateUser(ctx context.Context, u *User) error
 	GetUser(ctx context.Context, poolID, username string) (*User, error) // ErrNotFound
 	GetUserBySub(ctx context.Context, poolID, sub string) (*User, error) // ErrNotFound
+	// GetUserByAlias finds the user whose Aliases[attr] is value:
+	// ErrNotFound.
+	GetUserByAlias(ctx context.Context, poolID, attr, value string) (*User, error)
 	// UpdateUser replaces every field but SignOutGen and SignedOutAt, only
 	// if the stored Version still equals u.Version, and increments Version
 	// (u.Version is set to the new value): ErrConflict when the row changed
-	// since it was read (or the new sub is taken), ErrNotFound when it is
-	// gone. No write is ever lost to a concurrent one.
+	// since it was read (or the new sub or an alias is taken), ErrNotFound
+	// when it is gone. No write is ever lost to a concurrent one.
 	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, poolID, username string) error                   // also the user's sessions; ErrNotFound
 	ListUsers(ctx context.Context, poolID, after string, limit int) ([]*User, error) // ordered by username

@@ -11,7 +11,8 @@ import (
 )
 
 const userCols = `pool_id, username, sub, status, enabled, attributes, password_hash, srp_salt, srp_verifier,
-	temp_password_expires_at, sign_out_gen, signed_out_at, version, created_at, updated_at`
+	temp_password_expires_at, sign_out_gen, signed_out_at, version, created_at, updated_at,
+	alias_email, alias_phone, alias_preferred`
 
 const (
 	qGetUser      = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username = ?`
@@ -22,7 +23,8 @@ const (
 func userDest(u *store.User) []any {
 	return []any{&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
 		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, msTime{&u.TempPasswordExpiresAt}, &u.SignOutGen,
-		msTime{&u.SignedOutAt}, &u.Version, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}}
+		msTime{&u.SignedOutAt}, &u.Version, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt},
+		aliasCol{&u.Aliases, "email"}, aliasCol{&u.Aliases, "phone_number"}, aliasCol{&u.Aliases, "preferred_username"}}
 }
 
 func scanUser(sc scanner) (*store.User, error) {
@@ -39,10 +41,15 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return wrap("create user", err)
 	}
+	email, phone, preferred, err := aliasArgs(u.Aliases)
+	if err != nil {
+		return wrap("create user", err)
+	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
 		u.PoolID, u.Username, u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier,
-		ms(u.TempPasswordExpiresAt), u.SignOutGen, ms(u.SignedOutAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+		ms(u.TempPasswordExpiresAt), u.SignOutGen, ms(u.SignedOutAt), ms(u.CreatedAt), ms(u.UpdatedAt),
+		email, phone, preferred)
 	if err == nil {
 		u.Version = 0
 	}
@@ -76,14 +83,18 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return wrap(op, err)
 	}
+	email, phone, preferred, err := aliasArgs(u.Aliases)
+	if err != nil {
+		return wrap(op, err)
+	}
 	var version int64
 	err = s.inTx(ctx, op, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE users SET sub = ?, status = ?, enabled = ?, attributes = ?,
 			password_hash = ?, srp_salt = ?, srp_verifier = ?, temp_password_expires_at = ?,
-			created_at = ?, updated_at = ?, version = version + 1
+			created_at = ?, updated_at = ?, alias_email = ?, alias_phone = ?, alias_preferred = ?, version = version + 1
 			WHERE pool_id = ? AND username = ? AND version = ? RETURNING version`,
 			u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, ms(u.TempPasswordExpiresAt),
-			ms(u.CreatedAt), ms(u.UpdatedAt), u.PoolID, u.Username, u.Version).Scan(&version)
+			ms(u.CreatedAt), ms(u.UpdatedAt), email, phone, preferred, u.PoolID, u.Username, u.Version).Scan(&version)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return wrap(op, err)
 		}
@@ -98,6 +109,64 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 		return err
 	}
 	u.Version = version
+	return nil
+}
+
+// GetUserByAlias implements store.Users through the unique partial index
+// of the alias's column.
+func (s *Store) GetUserByAlias(ctx context.Context, poolID, attr, value string) (*store.User, error) {
+	col, ok := aliasColumns[attr]
+	if !ok || value == "" {
+		return nil, fmt.Errorf("sqlite: get user by alias: %q is not an alias attribute: %w", attr, store.ErrNotFound)
+	}
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND `+col+` = ?`, poolID, value))
+	if err != nil {
+		return nil, wrap("get user by alias", err)
+	}
+	return u, nil
+}
+
+// aliasColumns maps alias attributes to their columns.
+var aliasColumns = map[string]string{"email": "alias_email", "phone_number": "alias_phone", "preferred_username": "alias_preferred"}
+
+// aliasArgs spreads an Aliases map over the three alias columns (NULL for
+// none), refusing attributes that have no column.
+func aliasArgs(m map[string]string) (email, phone, preferred any, err error) {
+	for k := range m {
+		if _, ok := aliasColumns[k]; !ok {
+			return nil, nil, nil, fmt.Errorf("%q is not an alias attribute", k)
+		}
+	}
+	val := func(k string) any {
+		if v := m[k]; v != "" {
+			return v
+		}
+		return nil
+	}
+	return val("email"), val("phone_number"), val("preferred_username"), nil
+}
+
+// aliasCol scans one alias column into an Aliases map (NULL: no entry). The
+// map it yields is never nil.
+type aliasCol struct {
+	m   *map[string]string
+	key string
+}
+
+// Scan implements sql.Scanner.
+func (a aliasCol) Scan(src any) error {
+	if *a.m == nil {
+		*a.m = map[string]string{}
+	}
+	switch v := src.(type) {
+	case nil:
+	case string:
+		(*a.m)[a.key] = v
+	case []byte:
+		(*a.m)[a.key] = string(v)
+	default:
+		return fmt.Errorf("alias column holds %T, want text", src)
+	}
 	return nil
 }
 

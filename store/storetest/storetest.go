@@ -104,6 +104,8 @@ var tests = []test{
 	{"BumpSignOutGen", testBumpSignOutGen},
 	{"BumpSignOutGenConcurrent", testBumpSignOutGenConcurrent},
 	{"UpdateUserCompareAndSet", testUpdateUserCompareAndSet},
+	{"UserAliases", testUserAliases},
+	{"AliasRace", testAliasRace},
 	{"SessionCreateGet", testSessionCreateGet},
 	{"SessionCreateConflict", testSessionCreateConflict},
 	{"SessionGetNotFound", testSessionGetNotFound},
