@@ -1,41 +1,56 @@
 package userpool
 
-import (
-	"slices"
-	"strings"
-	"unicode/utf8"
+import "errors"
+
+// checkMode says what an attribute check is for.
+type checkMode int
+
+const (
+	checkCreate checkMode = iota // SignUp, AdminCreateUser
+	checkUpdate                  // UpdateUserAttributes and its admin twin, NEW_PASSWORD_REQUIRED
+	checkDelete                  // DeleteUserAttributes and its admin twin
 )
 
-var standardAttributes = []string{
-	"address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name", "locale",
-	"middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture",
-	"preferred_username", "profile", "updated_at", "website", "zoneinfo",
+// schema is the pool's attribute schema (pools made before schemas were
+// kept have the standard one).
+func (p *Pool) schema() []SchemaAttribute {
+	if len(p.Config.SchemaAttributes) == 0 {
+		return StandardSchema()
+	}
+	return p.Config.SchemaAttributes
 }
 
-// checkAttributes validates attribute names and values given by a caller.
-func checkAttributes(attrs []Attribute) (map[string]string, error) {
-	out := make(map[string]string, len(attrs))
-	for _, a := range attrs {
-		switch {
-		case a.Name == "sub":
-			return nil, invalidf("Cannot modify the non-mutable attribute sub")
-		case strings.HasPrefix(a.Name, "custom:"):
-			if len(a.Name) > 32+len("custom:") || len(a.Name) == len("custom:") {
-				return nil, invalidf("Attribute name %q is invalid", a.Name)
-			}
-		case !slices.Contains(standardAttributes, a.Name):
-			return nil, invalidf("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.", a.Name)
-		}
-		if len(a.Value) > 2048 || !utf8.ValidString(a.Value) {
-			return nil, invalidf("Attribute value for %s is too long or not valid UTF-8", a.Name)
-		}
-		if strings.HasSuffix(a.Name, "_verified") && a.Value != "true" && a.Value != "false" {
-			return nil, invalidf("Attribute %s must be true or false", a.Name)
-		}
-		if a.Name == "email" && (!strings.Contains(a.Value, "@") || strings.ContainsAny(a.Value, " \t\r\n")) {
-			return nil, invalidf("Invalid email address format.")
-		}
-		out[a.Name] = a.Value
+// checkValues validates attribute names and values against the pool's
+// schema, as Cognito does for mode; byUser marks writes made with the
+// user's own (or the app client's) credentials, which may not touch
+// developer-only attributes.
+func (p *Pool) checkValues(attrs map[string]string, mode checkMode, byUser bool) error {
+	m := map[checkMode]CheckMode{checkCreate: CheckCreate, checkUpdate: CheckUpdate, checkDelete: CheckDelete}[mode]
+	if byUser {
+		m |= CheckByUser
 	}
-	return out, nil
+	if err := schemaErr(CheckAttributes(p.schema(), attrs, m)); err != nil {
+		return err
+	}
+	if mode == checkCreate && byUser {
+		// SignUp needs every required attribute; an administrator may
+		// create a user without them (the user gives them when setting a
+		// password).
+		return schemaErr(MissingRequiredError(MissingRequired(p.schema(), attrs)))
+	}
+	return nil
+}
+
+// schemaErr turns a schema refusal into a domain error.
+func schemaErr(err error) error {
+	var se *SchemaError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se) && se.Unauthorized:
+		return errorf(KindNotAuthorized, "%s", se.Message)
+	case errors.As(err, &se):
+		return errorf(KindInvalid, "%s", se.Message)
+	}
+	return err
 }

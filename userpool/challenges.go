@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 
@@ -101,21 +102,20 @@ func (s *Service) respondNewPassword(ctx context.Context, c *Client, session str
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.getUser(ctx, p, ch.Username)
+	u, err := s.findUser(ctx, p, ch.Username)
 	if err != nil {
 		return nil, err
 	}
 	if u.Status != StatusForceChangePassword {
 		return nil, refused(CauseSignInSessionExpired)
 	}
-	var attrs []Attribute
+	extra := map[string]string{}
 	for k, v := range r {
 		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
-			attrs = append(attrs, Attribute{Name: name, Value: v})
+			extra[name] = v
 		}
 	}
-	extra, err := checkAttributes(attrs)
-	if err != nil {
+	if err := p.checkValues(extra, checkUpdate, true); err != nil {
 		return nil, keep(err)
 	}
 	if err := checkPasswordPolicy(p, r["NEW_PASSWORD"]); err != nil {
@@ -130,9 +130,15 @@ func (s *Service) respondNewPassword(ctx context.Context, c *Client, session str
 			return refused(CauseSignInSessionExpired) // changed meanwhile (by an admin)
 		}
 		secrets.apply(u)
+		next := maps.Clone(u.Attributes)
 		for k, v := range extra {
-			u.Attributes[k] = v
+			next[k] = v
 		}
+		aliases := signInAliases(p, next)
+		if err := s.checkAliasesFree(ctx, p, u.Sub, aliases); err != nil {
+			return err
+		}
+		u.Attributes, u.Aliases = next, aliases
 		u.Status, u.TempPasswordExpiresAt = StatusConfirmed, time.Time{}
 		return nil
 	})

@@ -103,7 +103,7 @@ func TestClientAuthenticationEveryEntryPoint(t *testing.T) {
 			return err
 		}},
 		{"ConfirmSignUp", func(c *userpool.Client, p proof) error {
-			return e.svc.ConfirmSignUp(e.ctx(), c.ID, hash(c, p, "nobody"), "nobody", "123456")
+			return e.svc.ConfirmSignUp(e.ctx(), userpool.ConfirmSignUpInput{ClientID: c.ID, SecretHash: hash(c, p, "nobody"), Username: "nobody", Code: "123456"})
 		}},
 	}
 	for _, ep := range entries {

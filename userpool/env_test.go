@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/store/sqlite"
 	"github.com/cognate-dev/cognate/userpool"
@@ -123,6 +124,8 @@ type env struct {
 	pool  string
 	// app: public, password and refresh flows, revocation on.
 	app *userpool.Client
+	// outbox receives every message the service sends.
+	outbox *message.Outbox
 }
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -134,9 +137,10 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: &countingStore{Store: st, calls: map[string]int{}}, clock: &clock{t: t0}}
+	e := &env{t: t, st: &countingStore{Store: st, calls: map[string]int{}}, clock: &clock{t: t0}, outbox: message.NewOutbox(100)}
 	e.svc = userpool.New(userpool.Options{Store: e.st, PublicURL: "https://idp.example.com", Now: e.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: userpool.HashParams{Time: 1, Memory: 64, Threads: 1}})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: userpool.HashParams{Time: 1, Memory: 64, Threads: 1},
+		Sender: e.outbox})
 	p, err := e.svc.CreateUserPool(e.ctx(), "domain", userpool.PoolConfig{})
 	if err != nil {
 		t.Fatal(err)

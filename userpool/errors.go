@@ -38,13 +38,15 @@ const (
 	KindUnsupported                       // a protocol feature this server does not offer
 	KindLoginRequired                     // the user must sign in, and may not be asked to
 	KindLimitExceeded                     // a limit on attempts or requests is used up for now
+	KindAliasExists                       // an alias (e-mail, phone) another user holds
+	KindDeliveryFailed                    // a message could not be handed to a sender
 )
 
 var kindNames = [...]string{"internal", "invalid", "not-found", "user-not-found", "user-exists",
 	"not-authorized", "client-auth-failed", "wrong-client", "not-allowed", "feature-disabled",
 	"weak-password", "code-mismatch", "code-expired", "user-not-confirmed", "password-reset-required",
 	"user-state", "token-type-unsupported", "token-reuse", "conflict", "throttled", "scope-not-allowed",
-	"unsupported", "login-required", "limit-exceeded"}
+	"unsupported", "login-required", "limit-exceeded", "alias-exists", "delivery-failed"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -89,7 +91,10 @@ const (
 	CauseRevocationDisabled       Cause = "revocation-disabled"
 	CauseNotRefreshToken          Cause = "not-refresh-token"
 	CauseTokenOfOtherClient       Cause = "token-of-other-client"
-	CauseCodeAttemptsExceeded     Cause = "code-attempts-exceeded" // a one-time code's attempts are used up
+	CauseCodeAttemptsExceeded     Cause = "code-attempts-exceeded"  // a one-time code's attempts are used up
+	CausePasswordResetRequired    Cause = "password-reset-required" // an admin reset the password
+	CauseNoRecoveryChannel        Cause = "no-recovery-channel"     // no verified e-mail or phone to send a reset code to
+	CauseUserConfirmed            Cause = "user-confirmed"          // a sign-up code asked for a confirmed user
 )
 
 // Error is a domain error.
@@ -224,7 +229,7 @@ func errUserNotFound() *Error { return caused(KindUserNotFound, CauseUserNotFoun
 // internal wraps an unexpected failure; the wire layer answers 500 for it.
 // A domain error passes through unchanged.
 func internal(op string, err error) error {
-	if AsError(err) != nil {
+	if err == nil || AsError(err) != nil {
 		return err
 	}
 	return fmt.Errorf("%s: %w", op, err)

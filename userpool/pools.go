@@ -51,7 +51,9 @@ func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 	return s.toPool(p)
 }
 
-// CreateUserPool creates a pool with its signing keys.
+// CreateUserPool creates a pool with its signing keys. cfg.SchemaAttributes
+// holds the attributes the caller declares (CreateUserPool's Schema); the
+// pool's schema is the standard attributes with those declarations.
 func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfig) (*Pool, error) {
 	if len(name) < 1 || len(name) > 128 || !nameRE.MatchString(name) {
 		return nil, poolNameViolation()
@@ -59,6 +61,11 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	schema, err := BuildSchema(cfg.SchemaAttributes, cfg.UsernameAttributes)
+	if err != nil {
+		return nil, schemaErr(err)
+	}
+	cfg.SchemaAttributes = schema
 	settings, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, internal("encode pool settings", err)
@@ -149,8 +156,9 @@ type UpdatePoolInput struct {
 
 // UpdateUserPool replaces the pool's mutable settings, Cognito's way:
 // settings left out return to their defaults. The sign-in identifiers
-// (UsernameAttributes, AliasAttributes, UsernameConfiguration) are fixed at
-// creation and kept.
+// (UsernameAttributes, AliasAttributes, UsernameConfiguration) and the
+// schema are fixed at creation (AddCustomAttributes extends the schema) and
+// kept.
 func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error {
 	cur, err := s.pool(ctx, in.PoolID)
 	if err != nil {
@@ -167,6 +175,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error 
 	cfg.UsernameAttributes = cur.Config.UsernameAttributes
 	cfg.AliasAttributes = cur.Config.AliasAttributes
 	cfg.UsernameConfiguration = cur.Config.UsernameConfiguration
+	cfg.SchemaAttributes = cur.Config.SchemaAttributes
 	if err := cfg.normalize(); err != nil {
 		return err
 	}
@@ -179,5 +188,31 @@ func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error 
 		return internal("update pool", err)
 	}
 	s.log.Info("user pool updated", "pool", p.ID)
+	return nil
+}
+
+// AddCustomAttributes declares custom attributes on a pool.
+func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs []SchemaAttribute) error {
+	cur, err := s.pool(ctx, poolID)
+	if err != nil {
+		return err
+	}
+	if len(attrs) == 0 {
+		return required("customAttributes")
+	}
+	schema, err := AddCustomAttributes(cur.schema(), attrs)
+	if err != nil {
+		return schemaErr(err)
+	}
+	cfg := cur.Config
+	cfg.SchemaAttributes = schema
+	settings, err := json.Marshal(cfg)
+	if err != nil {
+		return internal("encode pool settings", err)
+	}
+	p := &store.Pool{ID: cur.ID, Name: cur.Name, Settings: settings, CreatedAt: cur.CreationDate, UpdatedAt: s.now().UTC()}
+	if err := s.pools.UpdatePool(ctx, p); err != nil {
+		return internal("add custom attributes", err)
+	}
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/token"
 )
@@ -50,6 +51,10 @@ type Options struct {
 	HashQueueTimeout time.Duration
 	// SignInLimits configure sign-in throttling (zero fields: defaults).
 	SignInLimits SignInLimits
+	// Sender delivers codes and invitations; nil means they cannot be
+	// delivered (the operations that send them answer
+	// CodeDeliveryFailureException).
+	Sender message.Sender
 }
 
 // Service implements the user-pool operations.
@@ -74,6 +79,7 @@ type Service struct {
 	hashParams HashParams
 	gate       *hashGate
 	limits     SignInLimits
+	sender     message.Sender
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -97,7 +103,7 @@ func New(o Options) *Service {
 	return &Service{pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
-		limits: o.SignInLimits.orDefault(), keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
+		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
 }
 
 // Region is the region pool ids are made in.

@@ -108,15 +108,26 @@ func (s *Service) beginSignIn(ctx context.Context, c *Client, username string) (
 	if username == "" {
 		return nil, nil, nil, invalidf("Missing required parameter USERNAME")
 	}
-	attempt, err := s.claimSignIn(ctx, p.ID, usernameKey(p, username))
-	if err != nil {
+	u, err := s.findUser(ctx, p, username)
+	unknown := IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid)
+	if err != nil && !unknown {
 		return nil, nil, nil, err
 	}
-	u, err := s.getUser(ctx, p, username)
-	if (IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid)) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return p, nil, attempt, nil
+	// A user is throttled under the username (whichever alias names them);
+	// an unknown name under itself, the same way.
+	key := usernameKey(p, username)
+	if u != nil {
+		key = u.Username
 	}
-	if err != nil {
+	attempt, cerr := s.claimSignIn(ctx, p.ID, key)
+	if cerr != nil {
+		return nil, nil, nil, cerr
+	}
+	if unknown {
+		attempt.failed(ctx)
+		if c.Config.PreventUserExistenceErrors == "ENABLED" {
+			return p, nil, attempt, nil
+		}
 		return nil, nil, nil, err
 	}
 	return p, u, attempt, nil
@@ -143,6 +154,9 @@ func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string
 		return nil, err
 	}
 	if u == nil || !ok {
+		if u != nil {
+			attempt.failed(ctx) // an unknown user's failure is counted already
+		}
 		return nil, refused(CauseBadCredentials)
 	}
 	attempt.succeeded(ctx)
@@ -157,6 +171,8 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 	switch u.Status {
 	case StatusUnconfirmed:
 		return nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
+	case StatusResetRequired:
+		return nil, &Error{Kind: KindPasswordResetRequired, Cause: CausePasswordResetRequired}
 	case StatusForceChangePassword:
 		if !u.TempPasswordExpiresAt.IsZero() && !s.now().Before(u.TempPasswordExpiresAt) {
 			return nil, refused(CauseTemporaryPasswordOld)

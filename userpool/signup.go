@@ -3,17 +3,11 @@ package userpool
 import (
 	"context"
 	"errors"
-	"strings"
+	"maps"
 
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
 )
-
-// CodeDelivery says where a code went (Cognito's CodeDeliveryDetails).
-type CodeDelivery struct {
-	Destination    string `json:"Destination"`
-	DeliveryMedium string `json:"DeliveryMedium"`
-	AttributeName  string `json:"AttributeName"`
-}
 
 // SignUpInput is what SignUp takes.
 type SignUpInput struct {
@@ -28,7 +22,9 @@ type SignUpResult struct {
 	Delivery      *CodeDelivery
 }
 
-// SignUp registers an unconfirmed user and issues a confirmation code.
+// SignUp registers an unconfirmed user and sends a confirmation code to the
+// first auto-verified attribute the user gave (none is sent without one: an
+// administrator confirms such users).
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
 	c, err := s.client(ctx, "", in.ClientID)
 	if err != nil {
@@ -41,28 +37,41 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if err != nil {
 		return nil, err
 	}
-	if err := validUsername(in.Username); err != nil {
+	if in.Username == "" {
+		return nil, required("username")
+	}
+	attrs := attributeMap(in.Attributes)
+	delete(attrs, "email_verified")
+	delete(attrs, "phone_number_verified")
+	sub := newUUID()
+	name, err := newUsername(p, in.Username, sub, attrs)
+	if err != nil {
 		return nil, err
 	}
-	attrs, err := checkAttributes(in.Attributes)
-	if err != nil {
+	if err := p.checkValues(attrs, checkCreate, true); err != nil {
 		return nil, err
 	}
 	if err := checkPasswordPolicy(p, in.Password); err != nil {
 		return nil, err
 	}
-	delete(attrs, "email_verified")
-	delete(attrs, "phone_number_verified")
-	name := usernameKey(p, in.Username)
+	aliases := signInAliases(p, attrs)
+	if err := s.checkAliasesFree(ctx, p, sub, aliases); err != nil {
+		return nil, err
+	}
 	secrets, err := s.secrets(ctx, p.ID, name, in.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
-	u := &store.User{PoolID: p.ID, Username: name, Sub: newUUID(), Status: StatusUnconfirmed,
-		Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
+	u := &store.User{PoolID: p.ID, Username: name, Sub: sub, Status: StatusUnconfirmed, Enabled: true,
+		Attributes: attrs, Aliases: aliases, CreatedAt: now, UpdatedAt: now}
 	secrets.apply(u)
 	if err := s.users.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		if len(aliases) > 0 {
+			if err := s.checkAliasesFree(ctx, p, sub, aliases); err != nil {
+				return nil, err
+			}
+		}
 		return nil, errorf(KindUserExists, "User already exists")
 	} else if err != nil {
 		return nil, internal("sign up", err)
@@ -71,86 +80,164 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if err != nil {
 		return nil, err
 	}
-	s.logCode(p.ID, u.Username, code)
-	return &SignUpResult{UserSub: u.Sub, Delivery: delivery(p, attrs)}, nil
-}
-
-func (s *Service) logCode(poolID, username, code string) {
-	if s.devMode {
-		// Dev mode sends no mail: the operator reads the code here or via AdminGetUser.
-		s.log.Info("confirmation code issued (dev mode)", "pool", poolID, "username", username, "code", code)
-	}
-}
-
-// delivery describes where Cognito would have sent the code.
-func delivery(p *Pool, attrs map[string]string) *CodeDelivery {
-	for _, a := range p.Config.AutoVerifiedAttributes {
-		v := attrs[a]
-		if v == "" {
-			continue
+	res := &SignUpResult{UserSub: u.Sub}
+	if d, ok := verificationDestination(p, attrs); ok {
+		if err := s.sendCode(ctx, p, u, d, message.KindSignUp, code); err != nil {
+			return nil, err
 		}
-		medium := "EMAIL"
-		if a == "phone_number" {
-			medium = "SMS"
-		}
-		return &CodeDelivery{Destination: mask(v), DeliveryMedium: medium, AttributeName: a}
+		res.Delivery = d.delivery()
 	}
-	return nil
+	return res, nil
 }
 
-// mask hides most of an address the way Cognito does (a***@e***).
-func mask(v string) string {
-	if at := strings.IndexByte(v, '@'); at > 0 && at+1 < len(v) {
-		return v[:1] + "***@" + v[at+1:at+2] + "***"
+// attributeMap turns a list of attributes into a map (the last value of a
+// name wins).
+func attributeMap(attrs []Attribute) map[string]string {
+	out := make(map[string]string, len(attrs))
+	for _, a := range attrs {
+		out[a.Name] = a.Value
 	}
-	if len(v) > 4 {
-		return "+*******" + v[len(v)-4:]
+	return out
+}
+
+// ResendConfirmationCode sends an unconfirmed user a new sign-up code; the
+// old one stops working.
+func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHashValue, username string) (*CodeDelivery, error) {
+	c, err := s.client(ctx, "", clientID)
+	if err != nil {
+		return nil, err
 	}
-	return "***"
+	if err := c.authenticate(hashProof(secretHashValue, username)); err != nil {
+		return nil, err
+	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	if username == "" {
+		return nil, required("username")
+	}
+	u, err := s.findUser(ctx, p, username)
+	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		return s.decoyDelivery(p, username), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != StatusUnconfirmed {
+		return nil, &Error{Kind: KindInvalid, Cause: CauseUserConfirmed}
+	}
+	d, ok := verificationDestination(p, u.Attributes)
+	if !ok {
+		return nil, invalidf("Auto verification not turned on.")
+	}
+	code, err := s.issueCode(ctx, u, purposeSignUp, SignUpCodeValidity, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sendCode(ctx, p, u, d, message.KindResend, code); err != nil {
+		return nil, err
+	}
+	return d.delivery(), nil
+}
+
+// ConfirmSignUpInput is what ConfirmSignUp takes.
+type ConfirmSignUpInput struct {
+	ClientID, SecretHash, Username, Code string
+	// ForceAliasCreation moves a verified alias another user holds to this
+	// user instead of refusing the confirmation.
+	ForceAliasCreation bool
 }
 
 // ConfirmSignUp confirms a user with the code from SignUp.
-func (s *Service) ConfirmSignUp(ctx context.Context, clientID, secretHashValue, username, code string) error {
-	c, err := s.client(ctx, "", clientID)
+func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+	c, err := s.client(ctx, "", in.ClientID)
 	if err != nil {
 		return err
 	}
-	if err := c.authenticate(hashProof(secretHashValue, username)); err != nil {
+	if err := c.authenticate(hashProof(in.SecretHash, in.Username)); err != nil {
 		return err
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return err
 	}
-	u, err := s.getUser(ctx, p, username)
+	if in.Username == "" {
+		return required("username")
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+	}
 	if err != nil {
 		return err
 	}
 	if u.Status != StatusUnconfirmed {
 		return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 	}
-	if _, err := s.redeemCode(ctx, u, purposeSignUp, code); err != nil {
+	if _, err := s.redeemCode(ctx, u, purposeSignUp, in.Code); err != nil {
 		return err
 	}
-	return s.confirm(ctx, p, u)
+	return s.confirm(ctx, p, u, in.ForceAliasCreation)
 }
 
 // confirm moves an unconfirmed user to CONFIRMED, verifying the attributes
-// the pool verifies automatically.
-func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User) error {
+// the pool verifies automatically; their aliases become the user's (taking
+// them from another user when force is set).
+func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User, force bool) error {
 	_, err := s.updateUser(ctx, u, func(u *store.User) error {
 		if u.Status != StatusUnconfirmed {
 			return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 		}
-		u.Status = StatusConfirmed
+		next := maps.Clone(u.Attributes)
 		for _, a := range p.Config.AutoVerifiedAttributes {
-			if u.Attributes[a] != "" {
-				u.Attributes[a+"_verified"] = "true"
+			if next[a] != "" {
+				next[a+"_verified"] = "true"
 			}
 		}
+		aliases := signInAliases(p, next)
+		if force {
+			if err := s.takeAliases(ctx, p, u.Sub, aliases); err != nil {
+				return err
+			}
+		} else if err := s.checkAliasesFree(ctx, p, u.Sub, aliases); err != nil {
+			return err
+		}
+		u.Status, u.Attributes, u.Aliases = StatusConfirmed, next, aliases
 		return nil
 	})
-	return err
+	return aliasRace(p, err)
+}
+
+// takeAliases moves aliases other users hold to the user with sub: the
+// other users' attribute becomes unverified (ForceAliasCreation).
+func (s *Service) takeAliases(ctx context.Context, p *Pool, sub string, aliases map[string]string) error {
+	for attr, v := range aliases {
+		other, err := s.users.GetUserByAlias(ctx, p.ID, attr, v)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return internal("take alias", err)
+		}
+		if other.Sub == sub {
+			continue
+		}
+		if _, err := s.updateUser(ctx, other, func(o *store.User) error {
+			next := maps.Clone(o.Attributes)
+			if attr != attrPreferredUsername {
+				next[attr+"_verified"] = "false"
+			} else {
+				delete(next, attr)
+			}
+			o.Attributes, o.Aliases = next, signInAliases(p, next)
+			return nil
+		}); err != nil {
+			return err
+		}
+		s.log.Info("alias moved to another user", "pool", p.ID, "attribute", attr, "from", other.Sub, "to", sub)
+	}
+	return nil
 }
 
 // AdminConfirmSignUp confirms a user without a code.
@@ -162,5 +249,5 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, poolID, username strin
 	if u.Status != StatusUnconfirmed {
 		return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 	}
-	return s.confirm(ctx, p, u)
+	return s.confirm(ctx, p, u, false)
 }

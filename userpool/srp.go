@@ -133,12 +133,15 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	}
 	// The same reads and the same signature check for a hidden unknown
 	// user as for a real one: only the outcome differs.
-	u, err := s.getUser(ctx, p, ch.Username)
+	u, err := s.findUser(ctx, p, ch.Username)
 	if err != nil && !IsKind(err, KindUserNotFound) {
 		return nil, err
 	}
 	ok := srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"])
 	if st.Fake || u == nil || !ok {
+		if !st.Fake {
+			s.addressFailed(ctx)
+		}
 		return nil, refused(CauseBadCredentials) // the attempt counted at InitiateAuth stands
 	}
 	s.forgiveSignIn(ctx, p.ID, u.Username)

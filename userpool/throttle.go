@@ -4,11 +4,14 @@ package userpool
 // hosted UI's login page and ChangePassword, so that none is a way around
 // the others. It works like Cognito's: a user's first few failures are free,
 // then each failure locks the user out for a while, the wait doubling up to
-// a maximum; a success forgets the failures. Each attempt is counted before
-// the password is checked (and forgiven on success), so concurrent guesses
-// cannot slip past the limit. Failures are also counted per client address,
-// over a window. The state lives in the store (store.Throttles), so every
-// server of one store shares it.
+// a maximum; a success forgets the failures. Each attempt on a user is
+// counted before the password is checked (and forgiven on success), so
+// concurrent guesses cannot slip past the limit. Failures are also counted
+// per client address, over a window: there only failures count (so that
+// many users signing in at once behind one address are not refused), and
+// concurrent guesses can overshoot the limit by at most the password checks
+// the hash gate lets run at once. The state lives in the store
+// (store.Throttles), so every server of one store shares it.
 
 import (
 	"context"
@@ -91,8 +94,6 @@ func (s *Service) claimSignIn(ctx context.Context, poolID, username string) (*si
 				return &Error{Kind: KindThrottled, Message: "too many failed sign-ins from this address; try again later",
 					RetryAfter: st.Since.Add(l.AddressWindow).Sub(now)}
 			}
-			st.Count++
-			st.UpdatedAt = now
 			return nil
 		})
 		if err != nil {
@@ -131,9 +132,8 @@ func (s *Service) claimSignIn(ctx context.Context, poolID, username string) (*si
 	return a, nil
 }
 
-// succeeded forgives the attempt: the user's failures are forgotten and the
-// address's count gives the attempt back. Errors are logged, not returned:
-// the sign-in itself succeeded.
+// succeeded forgives the attempt: the user's failures are forgotten.
+// Errors are logged, not returned: the sign-in itself succeeded.
 func (a *signInAttempt) succeeded(ctx context.Context) {
 	now := a.s.now()
 	if err := a.s.throttles.UpdateThrottle(ctx, a.user, func(st *store.Throttle) error {
@@ -142,16 +142,30 @@ func (a *signInAttempt) succeeded(ctx context.Context) {
 	}); err != nil {
 		a.s.log.Warn("throttle: forget failures", "err", err)
 	}
-	if a.ip == "" {
+}
+
+// failed counts the attempt's failure against the caller's address (the
+// user's count was taken when the attempt was claimed).
+func (a *signInAttempt) failed(ctx context.Context) { a.s.addressFailed(ctx) }
+
+// addressFailed counts a failed sign-in against the caller's address.
+// Errors are logged: the request fails anyway.
+func (s *Service) addressFailed(ctx context.Context) {
+	ip := callerOf(ctx).IP
+	if ip == "" {
 		return
 	}
-	if err := a.s.throttles.UpdateThrottle(ctx, a.ip, func(st *store.Throttle) error {
-		if st.Count > 0 {
-			st.Count--
+	now := s.now()
+	l := s.limits
+	if err := s.throttles.UpdateThrottle(ctx, addressThrottleKey(ip), func(st *store.Throttle) error {
+		if now.Sub(st.Since) >= l.AddressWindow {
+			st.Count, st.Since = 0, now
 		}
+		st.Count++
+		st.UpdatedAt = now
 		return nil
 	}); err != nil {
-		a.s.log.Warn("throttle: forgive address", "err", err)
+		s.log.Warn("throttle: count an address failure", "err", err)
 	}
 }
 
@@ -159,9 +173,6 @@ func (a *signInAttempt) succeeded(ctx context.Context) {
 // earlier request (SRP proves the password in its second step).
 func (s *Service) forgiveSignIn(ctx context.Context, poolID, username string) {
 	a := &signInAttempt{s: s, user: userThrottleKey(poolID, username)}
-	if ip := callerOf(ctx).IP; ip != "" {
-		a.ip = addressThrottleKey(ip)
-	}
 	a.succeeded(ctx)
 }
 

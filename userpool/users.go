@@ -108,21 +108,6 @@ func validUsername(name string) error {
 	return nil
 }
 
-// getUser loads a user by username, applying the pool's case rule.
-func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*store.User, error) {
-	if err := validUsername(username); err != nil {
-		return nil, err
-	}
-	u, err := s.users.GetUser(ctx, p.ID, usernameKey(p, username))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUserNotFound()
-	}
-	if err != nil {
-		return nil, internal("get user", err)
-	}
-	return u, nil
-}
-
 // poolUser loads a pool and one of its users: the prologue of every admin
 // operation on a user.
 func (s *Service) poolUser(ctx context.Context, poolID, username string) (*Pool, *store.User, error) {
@@ -130,7 +115,7 @@ func (s *Service) poolUser(ctx context.Context, poolID, username string) (*Pool,
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.getUser(ctx, p, username)
+	u, err := s.findUser(ctx, p, username)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,6 +172,7 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 		return err
 	}
 	if !ok {
+		attempt.failed(ctx)
 		return refused(CauseBadCredentials)
 	}
 	attempt.succeeded(ctx)
@@ -211,24 +197,33 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 type AdminCreateUserInput struct {
 	PoolID, Username, TemporaryPassword, MessageAction string
 	Attributes                                         []Attribute
+	// DesiredDeliveryMediums are where the invitation goes: EMAIL and/or
+	// SMS (Cognito's default is SMS).
+	DesiredDeliveryMediums []string
+	ForceAliasCreation     bool
 }
 
-// AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD state.
+// AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD state with a
+// temporary password (generated unless given), and sends the invitation
+// unless MessageAction is SUPPRESS; RESEND sends it again with a new
+// temporary password.
 func (s *Service) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*User, error) {
 	p, err := s.pool(ctx, in.PoolID)
 	if err != nil {
 		return nil, err
 	}
-	if err := validUsername(in.Username); err != nil {
-		return nil, err
+	if in.Username == "" {
+		return nil, required("username")
 	}
 	if in.MessageAction != "" && in.MessageAction != "SUPPRESS" && in.MessageAction != "RESEND" {
 		return nil, violation(Violation{Member: "messageAction", Rule: RuleEnum, Value: in.MessageAction, Shown: true,
 			Values: []string{"RESEND", "SUPPRESS"}})
 	}
-	attrs, err := checkAttributes(in.Attributes)
-	if err != nil {
-		return nil, err
+	for _, m := range in.DesiredDeliveryMediums {
+		if m != "EMAIL" && m != "SMS" {
+			return nil, violation(Violation{Member: "desiredDeliveryMediums", Rule: RuleEnum, Value: "[" + m + "]", Shown: true,
+				Values: []string{"SMS", "EMAIL"}})
+		}
 	}
 	temp := in.TemporaryPassword
 	if temp == "" {
@@ -238,13 +233,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 	}
 	now := s.now().UTC()
 	deadline := now.Add(time.Duration(p.Config.Policies.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
-	name := usernameKey(p, in.Username)
-	secrets, err := s.secrets(ctx, p.ID, name, temp)
-	if err != nil {
-		return nil, err
-	}
 	if in.MessageAction == "RESEND" {
-		u, err := s.getUser(ctx, p, in.Username)
+		u, err := s.findUser(ctx, p, in.Username)
+		if err != nil {
+			return nil, err
+		}
+		secrets, err := s.secrets(ctx, p.ID, u.Username, temp)
 		if err != nil {
 			return nil, err
 		}
@@ -259,24 +253,66 @@ func (s *Service) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 		if err != nil {
 			return nil, err
 		}
-		s.logTemp(p.ID, u.Username, temp, in.TemporaryPassword == "")
+		s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums)
 		return s.toUser(u), nil
 	}
-	u := &store.User{PoolID: p.ID, Username: name, Sub: newUUID(), Status: StatusForceChangePassword,
-		Enabled: true, Attributes: attrs, TempPasswordExpiresAt: deadline, CreatedAt: now, UpdatedAt: now}
+	attrs := attributeMap(in.Attributes)
+	sub := newUUID()
+	name, err := newUsername(p, in.Username, sub, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkValues(attrs, checkCreate, false); err != nil {
+		return nil, err
+	}
+	aliases := signInAliases(p, attrs)
+	if in.ForceAliasCreation {
+		if err := s.takeAliases(ctx, p, sub, aliases); err != nil {
+			return nil, err
+		}
+	} else if err := s.checkAliasesFree(ctx, p, sub, aliases); err != nil {
+		return nil, err
+	}
+	secrets, err := s.secrets(ctx, p.ID, name, temp)
+	if err != nil {
+		return nil, err
+	}
+	u := &store.User{PoolID: p.ID, Username: name, Sub: sub, Status: StatusForceChangePassword, Enabled: true,
+		Attributes: attrs, Aliases: aliases, TempPasswordExpiresAt: deadline, CreatedAt: now, UpdatedAt: now}
 	secrets.apply(u)
 	if err := s.users.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		if err := s.checkAliasesFree(ctx, p, sub, aliases); err != nil {
+			return nil, err
+		}
 		return nil, errorf(KindUserExists, "User account already exists")
 	} else if err != nil {
 		return nil, internal("admin create user", err)
 	}
-	s.logTemp(p.ID, u.Username, temp, in.TemporaryPassword == "")
+	if in.MessageAction != "SUPPRESS" {
+		s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums)
+	}
 	return s.toUser(u), nil
 }
 
-func (s *Service) logTemp(poolID, username, temp string, generated bool) {
-	if s.devMode && generated {
-		s.log.Info("temporary password generated (dev mode)", "pool", poolID, "username", username, "temporary_password", temp)
+// invite sends the invitation with the temporary password to each desired
+// medium the user has an address for. The user exists whatever happens to
+// the message: a failure is logged, and RESEND sends it again.
+func (s *Service) invite(ctx context.Context, p *Pool, u *store.User, temp string, mediums []string) {
+	if len(mediums) == 0 {
+		mediums = []string{"SMS"}
+	}
+	for _, m := range mediums {
+		attr := attrPhone
+		if m == "EMAIL" {
+			attr = attrEmail
+		}
+		v := u.Attributes[attr]
+		if v == "" {
+			continue
+		}
+		if err := s.sendInvitation(ctx, p, u, destinationFor(attr, v), temp); err != nil {
+			s.log.Warn("invitation not sent", "pool", p.ID, "sub", u.Sub, "medium", m, "err", err)
+		}
 	}
 }
 

@@ -132,18 +132,18 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	if err != nil {
 		return "", nil, err
 	}
-	attempt, err := s.claimSignIn(ctx, p.ID, usernameKey(p, in.Username))
-	if err != nil {
-		return "", nil, err
-	}
-	u, err := s.getUser(ctx, p, in.Username)
-	hash := s.dummyPasswordHash() // an unknown user costs a password check too
+	u, err := s.findUser(ctx, p, in.Username)
+	hash, key := s.dummyPasswordHash(), usernameKey(p, in.Username) // an unknown user costs a password check too
 	switch {
 	case err == nil:
-		hash = u.PasswordHash
+		hash, key = u.PasswordHash, u.Username
 	case IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid):
 		u = nil // no user can have a malformed name: it is just a wrong one
 	default:
+		return "", nil, err
+	}
+	attempt, err := s.claimSignIn(ctx, p.ID, key)
+	if err != nil {
 		return "", nil, err
 	}
 	ok, err := s.verify(ctx, in.Password, hash)
@@ -151,6 +151,7 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 		return "", nil, err
 	}
 	if u == nil || !ok {
+		attempt.failed(ctx)
 		return "", nil, refused(CauseBadCredentials)
 	}
 	attempt.succeeded(ctx)

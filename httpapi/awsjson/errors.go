@@ -39,6 +39,8 @@ var exceptions = map[userpool.Kind]string{
 	userpool.KindUnsupported:           "InvalidParameterException",
 	userpool.KindLoginRequired:         "NotAuthorizedException",
 	userpool.KindLimitExceeded:         "LimitExceededException",
+	userpool.KindAliasExists:           "AliasExistsException",
+	userpool.KindDeliveryFailed:        "CodeDeliveryFailureException",
 }
 
 // causeExceptions are causes Cognito names with another exception than
@@ -82,6 +84,9 @@ var messages = map[userpool.Cause]string{
 	userpool.CauseCodeMismatch:             "Invalid verification code provided, please try again.",
 	userpool.CauseCodeExpired:              "Invalid code provided, please request a code again.",
 	userpool.CauseCodeAttemptsExceeded:     "Attempt limit exceeded, please try after some time.",
+	userpool.CausePasswordResetRequired:    "Password reset required for the user",
+	userpool.CauseNoRecoveryChannel:        "Cannot reset password for the user as there is no registered/verified email or phone_number",
+	userpool.CauseUserConfirmed:            "User is already confirmed.",
 }
 
 // wireError is an error already in Cognito's wire shape (the protocol's own

@@ -71,6 +71,8 @@ var codes = map[userpool.Kind]string{
 	userpool.KindPasswordResetRequired: codeInvalidGrant,
 	userpool.KindUserState:             codeInvalidGrant,
 	userpool.KindLimitExceeded:         codeInvalidGrant,
+	userpool.KindAliasExists:           codeInvalidRequest,
+	userpool.KindDeliveryFailed:        codeServerError,
 }
 
 // descriptions are the error_description of causes that carry no message

@@ -1,0 +1,196 @@
+package userpool
+
+// Account recovery: a user who forgot the password gets a code on a
+// verified channel of the pool's account recovery setting and sets a new
+// password with it; an administrator can force a reset. A password reset
+// ends every session of the user, as a global sign-out does.
+
+import (
+	"context"
+	"time"
+
+	"github.com/cognate-dev/cognate/message"
+	"github.com/cognate-dev/cognate/store"
+)
+
+// Code purposes of account recovery.
+const (
+	purposeForgotPassword = "forgot-password"
+	// ForgotPasswordCodeValidity is how long a password-reset code works.
+	ForgotPasswordCodeValidity = time.Hour
+)
+
+// StatusResetRequired is the status of a user whose password an
+// administrator reset: sign-in is refused until a new password is set.
+const StatusResetRequired = "RESET_REQUIRED"
+
+// ForgotPasswordInput is what ForgotPassword takes.
+type ForgotPasswordInput struct {
+	ClientID, SecretHash, Username string
+}
+
+// ForgotPassword sends a password-reset code to the user's first verified
+// recovery channel.
+func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*CodeDelivery, error) {
+	c, err := s.client(ctx, "", in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.authenticate(hashProof(in.SecretHash, in.Username)); err != nil {
+		return nil, err
+	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Username == "" {
+		return nil, required("username")
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		// Answer as for a real user: where a code would have gone.
+		return s.decoyDelivery(p, in.Username), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.sendResetCode(ctx, p, u)
+}
+
+// decoyDelivery is the CodeDeliveryDetails shown for a hidden unknown user.
+func (s *Service) decoyDelivery(p *Pool, name string) *CodeDelivery {
+	channels := p.Config.recoveryChannels()
+	if len(channels) == 0 {
+		channels = []string{attrEmail}
+	}
+	attr := channels[0]
+	if a := identifierAttribute(name); a == attrEmail || a == attrPhone {
+		attr = a
+	}
+	value := name
+	if identifierAttribute(name) != attr {
+		value = "x@x"
+		if attr == attrPhone {
+			value = "+10000000000"
+		}
+	}
+	return destinationFor(attr, value).delivery()
+}
+
+// sendResetCode issues a password-reset code and sends it.
+func (s *Service) sendResetCode(ctx context.Context, p *Pool, u *store.User) (*CodeDelivery, error) {
+	if !u.Enabled {
+		return nil, refused(CauseUserDisabled)
+	}
+	d, ok := recoveryDestination(p, u.Attributes)
+	if !ok {
+		return nil, &Error{Kind: KindInvalid, Cause: CauseNoRecoveryChannel}
+	}
+	code, err := s.issueCode(ctx, u, purposeForgotPassword, ForgotPasswordCodeValidity, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sendCode(ctx, p, u, d, message.KindForgotPassword, code); err != nil {
+		return nil, err
+	}
+	return d.delivery(), nil
+}
+
+// ConfirmForgotPasswordInput is what ConfirmForgotPassword takes.
+type ConfirmForgotPasswordInput struct {
+	ClientID, SecretHash, Username, Code, Password string
+}
+
+// ConfirmForgotPassword sets a new password with a password-reset code.
+// The password is checked against the policy before the code is spent;
+// the reset ends every session of the user and forgives past sign-in
+// failures.
+func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPasswordInput) error {
+	c, err := s.client(ctx, "", in.ClientID)
+	if err != nil {
+		return err
+	}
+	if err := c.authenticate(hashProof(in.SecretHash, in.Username)); err != nil {
+		return err
+	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return err
+	}
+	if in.Username == "" {
+		return required("username")
+	}
+	if in.Code == "" {
+		return required("confirmationCode")
+	}
+	if err := checkPasswordPolicy(p, in.Password); err != nil {
+		return err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
+		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+	}
+	if err != nil {
+		return err
+	}
+	secrets, err := s.secrets(ctx, p.ID, u.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	if _, err := s.redeemCode(ctx, u, purposeForgotPassword, in.Code); err != nil {
+		return err
+	}
+	if _, err := s.updateUser(ctx, u, func(u *store.User) error {
+		secrets.apply(u)
+		if u.Status == StatusResetRequired || u.Status == StatusForceChangePassword {
+			u.Status = StatusConfirmed
+		}
+		u.TempPasswordExpiresAt = time.Time{}
+		return nil
+	}); err != nil {
+		return err
+	}
+	s.forgiveSignIn(ctx, p.ID, u.Username)
+	return s.endSessionsAfterReset(ctx, u)
+}
+
+// endSessionsAfterReset ends every session of a user whose password was
+// reset.
+func (s *Service) endSessionsAfterReset(ctx context.Context, u *store.User) error {
+	if _, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC()); err != nil {
+		return internal("end sessions after a password reset", err)
+	}
+	s.log.Info("password reset: every session ended", "pool", u.PoolID, "sub", u.Sub, "reason", string(ReasonSignedOut))
+	return nil
+}
+
+// AdminResetUserPassword deactivates a user's password: the user must set
+// a new one with a code sent to a verified recovery channel, and every
+// session ends.
+func (s *Service) AdminResetUserPassword(ctx context.Context, poolID, username string) error {
+	p, u, err := s.poolUser(ctx, poolID, username)
+	if err != nil {
+		return err
+	}
+	d, ok := recoveryDestination(p, u.Attributes)
+	if !ok {
+		return &Error{Kind: KindInvalid, Cause: CauseNoRecoveryChannel}
+	}
+	if u, err = s.updateUser(ctx, u, func(u *store.User) error {
+		if u.Status == StatusUnconfirmed {
+			return errorf(KindNotAuthorized, "User password cannot be reset in the current state.")
+		}
+		u.Status, u.TempPasswordExpiresAt = StatusResetRequired, time.Time{}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := s.endSessionsAfterReset(ctx, u); err != nil {
+		return err
+	}
+	code, err := s.issueCode(ctx, u, purposeForgotPassword, ForgotPasswordCodeValidity, nil)
+	if err != nil {
+		return err
+	}
+	return s.sendCode(ctx, p, u, d, message.KindForgotPassword, code)
+}
