@@ -20,6 +20,7 @@ import (
 	"github.com/cognate-dev/cognate/httpapi/oauth"
 	"github.com/cognate-dev/cognate/internal/clientip"
 	"github.com/cognate-dev/cognate/internal/sigv4"
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/store/postgres"
 	"github.com/cognate-dev/cognate/store/sqlite"
@@ -62,6 +63,8 @@ type Config struct {
 	// JanitorEvery is how often dead sessions and expired records are
 	// purged; default one minute.
 	JanitorEvery time.Duration
+	Sender       message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
+	DevOutbox    *message.Outbox // dev mode: served at /_dev/outbox(.html)
 }
 
 // Server is a running Cognate.
@@ -90,6 +93,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Region = "us-east-1"
 	}
 	dev := len(cfg.AdminCredentials) == 0
+	if cfg.DevOutbox != nil && !dev { // it shows every code to whoever asks
+		return nil, errors.New("server: DevOutbox is only served in dev mode (no admin credentials)")
+	}
 	var admin *sigv4.Verifier
 	if !dev {
 		var err error
@@ -114,6 +120,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
 	})
 	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
+	if cfg.DevOutbox != nil {
+		h := cfg.DevOutbox.Handler()
+		mux.Handle("GET /_dev/outbox", h)
+		mux.Handle("GET /_dev/outbox.html", h)
+	}
 	s := &Server{Service: svc, store: st, lock: lock, log: cfg.Logger, janitorEvery: cfg.JanitorEvery}
 	if s.janitorEvery <= 0 {
 		s.janitorEvery = time.Minute
