@@ -101,6 +101,10 @@ type Session struct {
 	DeviceKey  string
 	Scopes     string // space separated
 	Source     string // "api" or "hostedui"
+	// AccessTTL is the longest life of an access or ID token the family
+	// minted: once the family can mint no more, it is kept this long, so
+	// that its tokens are refused as revoked until they expire anyway.
+	AccessTTL time.Duration
 }
 
 // Challenge is a pending authentication challenge (the Session string of
@@ -218,13 +222,14 @@ type Sessions interface {
 	// the session is not revoked; otherwise ErrConflict (ErrNotFound if there
 	// is no such session).
 	RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error
-	// TouchSession records use of the session (sets LastUsed); ErrNotFound.
-	TouchSession(ctx context.Context, id string, at time.Time) error
-	// PurgeSessions deletes sessions that can never be used again: expired
-	// before expiredBefore, revoked before endedBefore, or ended by a
-	// global sign-out (their UserGen below the user's SignOutGen) whose
-	// SignedOutAt is before endedBefore.
-	PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error)
+	// TouchSession records use of the session: it sets LastUsed, and
+	// raises AccessTTL to accessTTL when that is longer. ErrNotFound.
+	TouchSession(ctx context.Context, id string, at time.Time, accessTTL time.Duration) error
+	// PurgeSessions deletes the sessions that can mint no more tokens and
+	// whose tokens have all expired by now: expired (past ExpiresAt), revoked
+	// (RevokedAt), or ended by a global sign-out (UserGen below the user's
+	// SignOutGen, as of SignedOutAt) — each more than AccessTTL before now.
+	PurgeSessions(ctx context.Context, now time.Time, limit int) (int64, error)
 }
 
 // Challenges stores pending authentication challenges.

@@ -37,6 +37,9 @@ type AuthorizeRequest struct {
 	ClientID   string
 	ClientName string
 	Scopes     []string // granted: requested ∩ allowed, or every allowed scope when none was requested
+	// SignInWith is what the pool's users sign in with: "username",
+	// "email", "phone_number", "preferred_username" (for the page's labels).
+	SignInWith []string
 }
 
 var (
@@ -96,7 +99,20 @@ func (s *Service) CheckAuthorize(ctx context.Context, poolID string, p Authorize
 	case len(p.Nonce) > 512:
 		return nil, back(KindInvalid, "nonce is longer than 512 characters")
 	}
-	return &AuthorizeRequest{AuthorizeParams: p, PoolID: poolID, ClientID: c.ID, ClientName: c.Name, Scopes: scopes}, nil
+	pool, err := s.pool(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return &AuthorizeRequest{AuthorizeParams: p, PoolID: poolID, ClientID: c.ID, ClientName: c.Name, Scopes: scopes,
+		SignInWith: pool.Config.signInWith()}, nil
+}
+
+// signInWith lists what the pool's users sign in with.
+func (c *PoolConfig) signInWith() []string {
+	if len(c.UsernameAttributes) > 0 {
+		return slices.Clone(c.UsernameAttributes)
+	}
+	return append([]string{"username"}, c.AliasAttributes...)
 }
 
 // allowsOAuthFlow reports whether the client may use an OAuth flow.

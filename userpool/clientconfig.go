@@ -203,6 +203,12 @@ func (c *ClientConfig) RefreshTokenDuration() time.Duration {
 	return time.Duration(deref(c.RefreshTokenValidity)) * unitDur[c.TokenValidityUnits.RefreshToken]
 }
 
+// tokenTTL is the longest life of the access and ID tokens the client's
+// families mint.
+func (c *ClientConfig) tokenTTL() time.Duration {
+	return max(c.AccessTokenDuration(), c.IDTokenDuration())
+}
+
 // RevocationEnabled reports whether EnableTokenRevocation is on.
 func (c *ClientConfig) RevocationEnabled() bool {
 	return c.EnableTokenRevocation == nil || *c.EnableTokenRevocation

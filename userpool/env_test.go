@@ -105,9 +105,9 @@ func (s *countingStore) RevokeSession(ctx context.Context, id string, at time.Ti
 	return s.Store.RevokeSession(ctx, id, at, reason)
 }
 
-func (s *countingStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+func (s *countingStore) TouchSession(ctx context.Context, id string, at time.Time, ttl time.Duration) error {
 	s.count("TouchSession")
-	return s.Store.TouchSession(ctx, id, at)
+	return s.Store.TouchSession(ctx, id, at, ttl)
 }
 
 func (s *countingStore) RotateRefresh(ctx context.Context, id string, fromGen int64, at time.Time) error {

@@ -3,18 +3,14 @@ package userpool
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
-// What the janitor deletes, and when. A token family whose refresh token
-// expired can mint nothing; one revoked (or ended by a global sign-out)
-// more than the longest access-token validity ago has no live token left.
-// A missing family reads as revoked (see access.go), so deleting it changes
-// no answer.
+// What the janitor deletes, and when. A token family that can mint no more
+// tokens (its refresh token expired, or it was revoked or ended by a global
+// sign-out) is deleted once the tokens it minted have expired too — each
+// family records their longest life. A missing family reads as revoked
+// (see access.go), so deleting it changes no answer.
 const (
-	// maxAccessTokenValidity is the longest access or ID token validity a
-	// client may set.
-	maxAccessTokenValidity = 24 * time.Hour
 	// janitorBatch bounds each delete, so the janitor never holds the
 	// database for long.
 	janitorBatch = 500
@@ -43,7 +39,7 @@ func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
 		purge func(limit int) (int64, error)
 	}{
 		{"sessions", &c.Sessions, func(l int) (int64, error) {
-			return s.sessions.PurgeSessions(ctx, now, now.Add(-maxAccessTokenValidity), l)
+			return s.sessions.PurgeSessions(ctx, now, l)
 		}},
 		{"challenges", &c.Challenges, func(l int) (int64, error) { return s.challenges.PurgeChallenges(ctx, now, l) }},
 		{"web sessions", &c.WebSessions, func(l int) (int64, error) { return s.web.PurgeWebSessions(ctx, now, l) }},

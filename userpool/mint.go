@@ -49,7 +49,8 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 	// checking the password does not leave it with tokens born dead.
 	sess := &store.Session{ID: newUUID(), PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
 		AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
-		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source}
+		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source,
+		AccessTTL: c.Config.tokenTTL()}
 	switch err := s.sessions.CreateSession(ctx, sess); {
 	case errors.Is(err, store.ErrConflict):
 		return nil, refused(CauseUserDisabled) // disabled while signing in

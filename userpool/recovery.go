@@ -39,17 +39,22 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*
 	if err := c.authenticate(hashProof(in.SecretHash, in.Username)); err != nil {
 		return nil, err
 	}
+	return s.forgotPassword(ctx, c, in.Username)
+}
+
+// forgotPassword is ForgotPassword for an authenticated client.
+func (s *Service) forgotPassword(ctx context.Context, c *Client, username string) (*CodeDelivery, error) {
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return nil, err
 	}
-	if in.Username == "" {
+	if username == "" {
 		return nil, required("username")
 	}
-	u, err := s.findUser(ctx, p, in.Username)
+	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
 		// Answer as for a real user: where a code would have gone.
-		return s.decoyDelivery(p, in.Username), nil
+		return s.decoyDelivery(p, username), nil
 	}
 	if err != nil {
 		return nil, err
@@ -113,6 +118,11 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPas
 	if err := c.authenticate(hashProof(in.SecretHash, in.Username)); err != nil {
 		return err
 	}
+	return s.confirmForgotPassword(ctx, c, in)
+}
+
+// confirmForgotPassword is ConfirmForgotPassword for an authenticated client.
+func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in ConfirmForgotPasswordInput) error {
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return err
@@ -193,4 +203,25 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, poolID, username s
 		return err
 	}
 	return s.sendCode(ctx, p, u, d, message.KindForgotPassword, code)
+}
+
+// HostedForgotPassword is ForgotPassword from the hosted UI's page, for the
+// app client of the authorization request (the hosted UI is the server
+// itself: no client secret is asked).
+func (s *Service) HostedForgotPassword(ctx context.Context, req *AuthorizeRequest, username string) (*CodeDelivery, error) {
+	c, err := s.client(ctx, req.PoolID, req.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	return s.forgotPassword(ctx, c, username)
+}
+
+// HostedConfirmForgotPassword is ConfirmForgotPassword from the hosted UI's
+// page.
+func (s *Service) HostedConfirmForgotPassword(ctx context.Context, req *AuthorizeRequest, username, code, password string) error {
+	c, err := s.client(ctx, req.PoolID, req.ClientID)
+	if err != nil {
+		return err
+	}
+	return s.confirmForgotPassword(ctx, c, ConfirmForgotPasswordInput{ClientID: c.ID, Username: username, Code: code, Password: password})
 }

@@ -72,13 +72,14 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	case h.Gen != f.sess.RefreshGen:
 		// A token superseded while rotation was on, used after it was turned off.
 		return nil, family{}, refused(CauseRefreshTokenInvalid)
-	default:
-		// Record use at most once a minute: a write per refresh would
-		// serialize every refresh on the database.
-		if now.Sub(f.sess.LastUsed) > time.Minute {
-			if err := s.sessions.TouchSession(ctx, f.id, now); err != nil {
-				return nil, family{}, internal("refresh", err)
-			}
+	}
+	// Record use at most once a minute (a write per refresh would serialize
+	// every refresh on the database) — and at once when the client's tokens
+	// now live longer than the family has recorded, so that the janitor
+	// keeps the family until they have expired.
+	if ttl := c.Config.tokenTTL(); ttl > f.sess.AccessTTL || (!rotate && now.Sub(f.sess.LastUsed) > time.Minute) {
+		if err := s.sessions.TouchSession(ctx, f.id, now, ttl); err != nil {
+			return nil, family{}, internal("refresh", err)
 		}
 	}
 	res, err := s.mint(ctx, c, f.user, f.sess, now, withRefresh, "")

@@ -112,3 +112,19 @@ func (a attrsCol) Scan(src any) error {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// durationMs is a sql.Scanner of a duration kept in milliseconds.
+type durationMs struct{ d *time.Duration }
+
+// Scan implements sql.Scanner.
+func (m durationMs) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*m.d = time.Duration(v) * time.Millisecond
+	case nil:
+		*m.d = 0
+	default:
+		return fmt.Errorf("duration column holds %T, want an integer", src)
+	}
+	return nil
+}

@@ -12,17 +12,17 @@ import (
 )
 
 const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_time, created_at, last_used,
-	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source`
+	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl`
 
 const (
 	qGetSession = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
 	// qCreateSession takes user_gen from the user's row in the insert
 	// itself, and inserts nothing for a missing or disabled user.
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
-		SELECT ?, ?, ?, ?, ?, u.sign_out_gen, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		SELECT ?, ?, ?, ?, ?, u.sign_out_gen, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM users u WHERE u.pool_id = ? AND u.sub = ? AND u.enabled = 1
 		RETURNING user_gen`
-	qTouchSession  = `UPDATE sessions SET last_used = ? WHERE id = ?`
+	qTouchSession  = `UPDATE sessions SET last_used = ?, access_ttl = max(access_ttl, ?) WHERE id = ?`
 	qRotateRefresh = `UPDATE sessions SET refresh_gen = refresh_gen + 1, rotated_at = ?, last_used = ?
 		WHERE id = ? AND refresh_gen = ? AND revoked_at IS NULL`
 )
@@ -46,7 +46,7 @@ func sessionDest(s *store.Session) []any {
 	return []any{&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
 		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
 		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
-		&s.DeviceKey, &s.Scopes, &s.Source}
+		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}}
 }
 
 // createArgs are qCreateSession's arguments: the session's values in
@@ -54,7 +54,7 @@ func sessionDest(s *store.Session) []any {
 func createArgs(s *store.Session) []any {
 	return []any{s.ID, s.PoolID, s.ClientID, s.UserSub, s.Username,
 		ms(s.AuthTime), ms(s.CreatedAt), ms(s.LastUsed), ms(s.ExpiresAt), s.RefreshGen,
-		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source,
+		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source, s.AccessTTL.Milliseconds(),
 		s.PoolID, s.UserSub}
 }
 
@@ -83,22 +83,21 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 }
 
 // PurgeSessions implements store.Sessions, deleting at most limit sessions
-// of each kind (expired, revoked, signed out) per call.
-func (s *Store) PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error) {
+// of each kind (expired, revoked, signed out) per call. Each query takes
+// its candidates from an index (ended before now) and keeps those whose
+// tokens may still be alive.
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time, limit int) (int64, error) {
 	var total int64
-	for _, q := range []struct {
-		op, sql string
-		arg     time.Time
-	}{
+	for _, q := range []struct{ op, sql string }{
 		{"purge expired sessions", `DELETE FROM sessions WHERE id IN
-			(SELECT id FROM sessions WHERE expires_at < ? LIMIT ?)`, expiredBefore},
+			(SELECT id FROM sessions WHERE expires_at < ?1 AND expires_at + access_ttl < ?1 LIMIT ?2)`},
 		{"purge revoked sessions", `DELETE FROM sessions WHERE id IN
-			(SELECT id FROM sessions WHERE revoked_at < ? LIMIT ?)`, endedBefore},
+			(SELECT id FROM sessions WHERE revoked_at < ?1 AND revoked_at + access_ttl < ?1 LIMIT ?2)`},
 		{"purge signed-out sessions", `DELETE FROM sessions WHERE id IN
 			(SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id AND s.user_sub = u.sub
-			 WHERE u.signed_out_at < ? AND s.user_gen < u.sign_out_gen LIMIT ?)`, endedBefore},
+			 WHERE u.signed_out_at < ?1 AND s.user_gen < u.sign_out_gen AND u.signed_out_at + s.access_ttl < ?1 LIMIT ?2)`},
 	} {
-		res, err := s.w.ExecContext(ctx, q.sql, ms(q.arg), limitArg(limit))
+		res, err := s.w.ExecContext(ctx, q.sql, ms(now), limitArg(limit))
 		if err != nil {
 			return total, wrap(q.op, err)
 		}
@@ -187,7 +186,7 @@ func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at 
 
 // TouchSession implements store.Sessions: it sets LastUsed to at. A missing
 // session is store.ErrNotFound.
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	res, err := s.touchSession.ExecContext(ctx, ms(at), id)
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, accessTTL time.Duration) error {
+	res, err := s.touchSession.ExecContext(ctx, ms(at), accessTTL.Milliseconds(), id)
 	return affectedOne("touch session", res, err)
 }

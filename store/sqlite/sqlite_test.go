@@ -261,7 +261,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("GetClient", err)
 					}
 				}
-				if err := s.TouchSession(ctx, id, now.Add(time.Second)); err != nil {
+				if err := s.TouchSession(ctx, id, now.Add(time.Second), time.Hour); err != nil {
 					fail("TouchSession", err)
 				}
 				if err := s.RotateRefresh(ctx, id, 0, now); err != nil {

@@ -94,15 +94,15 @@ func testSessionNeverBornDead(t *testing.T, s store.Store) {
 	wg.Wait()
 }
 
-// testPurgeSessions: the janitor's query deletes expired families,
-// families revoked long enough ago, and families ended by a global sign-out
-// long enough ago — and nothing else.
+// testPurgeSessions: the janitor's query deletes the families that can
+// mint no more tokens and whose tokens have all expired — expired, revoked
+// or signed out more than their AccessTTL ago — and nothing else.
 func testPurgeSessions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
 	mk := func(id string, c *store.Client, u *store.User, mod func(*store.Session)) {
 		ss := newSession(id, c, u, at(0))
-		ss.ExpiresAt = at(48 * time.Hour)
+		ss.ExpiresAt, ss.AccessTTL = at(48*time.Hour), time.Hour
 		if mod != nil {
 			mod(ss)
 		}
@@ -110,23 +110,27 @@ func testPurgeSessions(t *testing.T, s store.Store) {
 	}
 	mk("live", f.c1, f.alice, nil)
 	mk("expired", f.c1, f.alice, func(ss *store.Session) { ss.ExpiresAt = at(time.Hour) })
+	mk("expired-tokens-alive", f.c1, f.alice, func(ss *store.Session) { ss.ExpiresAt = at(9*time.Hour + 30*time.Minute) })
 	mk("revoked-long-ago", f.c1, f.alice, nil)
 	mk("revoked-recently", f.c2, f.alice, nil)
+	mk("revoked-long-lived-tokens", f.c2, f.alice, func(ss *store.Session) { ss.AccessTTL = 24 * time.Hour })
 	mk("bobby-before-signout", f.c1, f.bobby, nil)
 	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-long-ago", at(2*time.Hour), "revoked"))
-	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-recently", at(20*time.Hour), "revoked"))
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-recently", at(9*time.Hour+30*time.Minute), "revoked"))
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-long-lived-tokens", at(2*time.Hour), "revoked"))
 	_, err := s.BumpSignOutGen(ctx, f.pool.ID, f.bobby.Username, at(3*time.Hour))
 	mustOK(t, "BumpSignOutGen", err)
 	mk("bobby-after-signout", f.c2, f.bobby, nil)
 
-	// Now is 24 h in: expired before now, ended before now - 12 h.
-	n, err := s.PurgeSessions(ctx, at(24*time.Hour), at(12*time.Hour), 0)
+	// Now is 10 h in, and the tokens live an hour (one family's a day).
+	n, err := s.PurgeSessions(ctx, at(10*time.Hour), 0)
 	mustOK(t, "PurgeSessions", err)
 	if n != 3 {
 		t.Errorf("PurgeSessions deleted %d, want 3", n)
 	}
-	for id, gone := range map[string]bool{"live": false, "expired": true, "revoked-long-ago": true,
-		"revoked-recently": false, "bobby-before-signout": true, "bobby-after-signout": false} {
+	for id, gone := range map[string]bool{"live": false, "expired": true, "expired-tokens-alive": false,
+		"revoked-long-ago": true, "revoked-recently": false, "revoked-long-lived-tokens": false,
+		"bobby-before-signout": true, "bobby-after-signout": false} {
 		_, err := s.GetSession(ctx, id)
 		if gone && !errorsIsNotFound(err) {
 			t.Errorf("session %s survived the purge (%v)", id, err)
@@ -154,7 +158,7 @@ func testPurgesAreBounded(t *testing.T, s store.Store) {
 		name  string
 		purge func(limit int) (int64, error)
 	}{
-		{"PurgeSessions", func(l int) (int64, error) { return s.PurgeSessions(ctx, at(2*time.Hour), at(0), l) }},
+		{"PurgeSessions", func(l int) (int64, error) { return s.PurgeSessions(ctx, at(3*time.Hour), l) }},
 		{"PurgeChallenges", func(l int) (int64, error) { return s.PurgeChallenges(ctx, at(2*time.Hour), l) }},
 		{"PurgeWebSessions", func(l int) (int64, error) { return s.PurgeWebSessions(ctx, at(2*time.Hour), l) }},
 	} {

@@ -324,7 +324,7 @@ func testTimes(t *testing.T, s store.Store) {
 
 	// Time-only updates keep their precision too.
 	touched := at(time.Hour + 123*time.Millisecond + 456*time.Microsecond)
-	mustOK(t, "TouchSession", s.TouchSession(ctx, "times-1", touched))
+	mustOK(t, "TouchSession", s.TouchSession(ctx, "times-1", touched, 0))
 	got, err := s.GetSession(ctx, "times-1")
 	mustOK(t, "GetSession", err)
 	if !same(got.LastUsed, touched) || got.LastUsed.Location() != time.UTC {

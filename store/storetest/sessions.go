@@ -222,10 +222,16 @@ func testTouchSession(t *testing.T, s store.Store) {
 	mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
 	mustOK(t, "CreateSession", s.CreateSession(ctx, other))
 
-	for _, d := range []time.Duration{time.Hour, 2*time.Hour + 345*time.Millisecond} {
-		mustOK(t, "TouchSession", s.TouchSession(ctx, ss.ID, at(d)))
+	for _, tc := range []struct {
+		d, ttl, want time.Duration
+	}{
+		{time.Hour, 2 * time.Hour, 2 * time.Hour},                             // raised
+		{2*time.Hour + 345*time.Millisecond, 30 * time.Minute, 2 * time.Hour}, // never lowered
+	} {
+		d := tc.d
+		mustOK(t, "TouchSession", s.TouchSession(ctx, ss.ID, at(d), tc.ttl))
 		want := *ss
-		want.LastUsed = at(d)
+		want.LastUsed, want.AccessTTL = at(d), tc.want
 		got, err := s.GetSession(ctx, ss.ID)
 		mustOK(t, "GetSession", err)
 		check(t, "GetSession after TouchSession", &want, got)
@@ -234,5 +240,5 @@ func testTouchSession(t *testing.T, s store.Store) {
 	mustOK(t, "GetSession", err)
 	check(t, "the other session after TouchSession", other, got)
 
-	wantErr(t, "TouchSession of a missing session", s.TouchSession(ctx, "origin-jti-missing", at(time.Hour)), store.ErrNotFound)
+	wantErr(t, "TouchSession of a missing session", s.TouchSession(ctx, "origin-jti-missing", at(time.Hour), time.Hour), store.ErrNotFound)
 }

@@ -222,6 +222,7 @@ func newSession(id string, c *store.Client, u *store.User, created time.Time) *s
 		DeviceKey: "us-east-1_device-" + id,
 		Scopes:    "openid email aws.cognito.signin.user.admin",
 		Source:    "api",
+		AccessTTL: time.Hour,
 	}
 }
 
