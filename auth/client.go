@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -68,7 +70,7 @@ func New(cfg Config) (*Client, error) {
 	opts := cip.Options{
 		Region:      cfg.Region,
 		Credentials: aws.AnonymousCredentials{},
-		HTTPClient:  httpClient,
+		HTTPClient:  ownedBodyClient{httpClient},
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = cfg.MaxAttempts
 			o.MaxBackoff = 2 * time.Second
@@ -89,6 +91,39 @@ func New(cfg Config) (*Client, error) {
 		events: &hub{log: cfg.Logger},
 	}
 	return c, nil
+}
+
+// ownedBodyClient sends the SDK's requests with a body net/http owns: an
+// in-memory copy of the serialized request, which nothing else closes.
+//
+// smithy-go closes the body it passes to Do as soon as Do returns, that is when
+// the answer's headers have arrived, and once closed its WriteTo returns
+// io.EOF. net/http writes a body it does not know to be in memory straight to
+// the connection, then reads it once more to check for extra bytes (through
+// WriteTo). When the answer's headers arrived before that last read (the
+// writer goroutine was descheduled: a loaded machine), the read fails and
+// net/http closes the connection while the caller is still reading the answer:
+// "failed to decode response body ... use of closed network connection". A
+// *bytes.Reader body is one net/http knows; reading it again cannot fail.
+// GetBody stays unset, as before: http.Client then never follows a 307 or 308
+// redirect, which would send the body (passwords, tokens) on to another URL.
+type ownedBodyClient struct{ hc cip.HTTPClient }
+
+func (o ownedBodyClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return o.hc.Do(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	if cerr := req.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: reading the request body: %w", err)
+	}
+	r := req.WithContext(req.Context()) // a shallow copy: req stays the caller's
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return o.hc.Do(r)
 }
 
 // CognitoClient returns the underlying aws-sdk-go-v2 client, configured like the
