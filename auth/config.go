@@ -54,7 +54,8 @@ type Config struct {
 	// counting the first (DefaultMaxAttempts when zero).
 	MaxAttempts int
 	// HTTPClient replaces the HTTP client built from Timeouts (Timeouts.Operation
-	// still bounds each call).
+	// still bounds each call). The caller owns it: Client.Close does not close
+	// its connections.
 	HTTPClient *http.Client
 
 	// RefreshThreshold: FetchAuthSession refreshes the tokens when the access

@@ -120,12 +120,14 @@ const refreshMargin = 30 * time.Second
 //     kept) and EventSignedOut is emitted. If that fails: FailedSignOut.
 //
 // Nobody signed in: CompleteSignOut without any network call or event. A
-// sign-in waiting for a challenge answer is cancelled. SignOut never panics and
+// sign-in waiting for a challenge answer is cancelled, and so is a
+// SignInWithWebUI waiting for the browser (it returns an error matching
+// ErrSignInCancelled): SignOut does not wait for it. SignOut never panics and
 // returns within bounded time: each remote step is limited by
 // Timeouts.Operation and the hosted-UI step by its timeout.
 func (c *Client) SignOut(ctx context.Context, opts SignOutOptions) SignOutResult {
-	if ctx == nil {
-		ctx = context.Background()
+	if err := c.usable(); err != nil {
+		return FailedSignOut{Cause: err}
 	}
 	if opts.LocalOnly && opts.Global {
 		return FailedSignOut{Cause: invalidParam("SignOutOptions: LocalOnly and Global exclude each other")}
@@ -133,10 +135,13 @@ func (c *Client) SignOut(ctx context.Context, opts SignOutOptions) SignOutResult
 	if opts.HostedUITimeout < 0 {
 		return FailedSignOut{Cause: invalidParam("SignOutOptions: HostedUITimeout must not be negative")}
 	}
-	if err := c.lock(ctx); err != nil {
+	stopWaiting := c.cancelWebSignIn()
+	ctx, end, err := c.begin(ctx)
+	stopWaiting()
+	if err != nil {
 		return FailedSignOut{Cause: err}
 	}
-	defer c.unlock()
+	defer end()
 
 	c.pending = nil // cancels a sign-in waiting for a challenge answer
 	rec, err := c.loadRecord()
@@ -262,6 +267,8 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 		return nil, false
 	case errors.Is(err, ErrUserCancelled):
 		return &HostedUIError{URL: signOutURL, Err: err}, true
+	case errors.Is(context.Cause(ctx), ErrClosed):
+		return &HostedUIError{URL: signOutURL, Err: signOutInterrupted(ctx)}, true
 	case bctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		cause := bctx.Err()
 		if cause == nil {
@@ -273,6 +280,15 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 		// cancellation): the caller can open the URL later.
 		return &HostedUIError{URL: signOutURL, Err: err}, false
 	}
+}
+
+// signOutInterrupted is the error of a hosted-UI step whose context ended
+// (ctx is done).
+func signOutInterrupted(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), ErrClosed) {
+		return fmt.Errorf("%w: the hosted-UI sign-out was interrupted", ErrClosed)
+	}
+	return fmt.Errorf("%w: the sign-out was cancelled (%w)", ErrUserCancelled, ctx.Err())
 }
 
 // openSafely calls b.OpenSignOut, returning at ctx's end even if the Browser
