@@ -58,7 +58,11 @@
 // not after a failed global sign-out), then clearing the local session (keeping
 // remembered-device data). LocalOnly skips the remote steps, for offline use.
 // Every remote step is bounded by Timeouts.Operation, so an offline sign-out
-// returns within seconds.
+// returns within seconds. Before the hosted-UI step opens the browser it checks
+// that the hosted UI answers (one HEAD request to <Domain>/logout, bounded by
+// Timeouts.Request); when it does not, the browser is not opened, the step is
+// reported as a HostedUIError with the URL to open later, and the sign-out goes
+// on: PartialSignOut, instead of waiting out the browser deadline.
 //
 // # Finishing a partial sign-out by hand
 //
