@@ -32,8 +32,11 @@ type Browser interface {
 // BrowserFunc adapts a function to Browser.
 type BrowserFunc func(ctx context.Context, signOutURL, redirectURI string) error
 
-// OpenSignOut calls f.
+// OpenSignOut calls f (with context.Background() for a nil ctx).
 func (f BrowserFunc) OpenSignOut(ctx context.Context, signOutURL, redirectURI string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return f(ctx, signOutURL, redirectURI)
 }
 

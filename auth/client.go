@@ -1,14 +1,19 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,7 +26,10 @@ import (
 // Client signs one user at a time in and out of one app client of a user pool.
 //
 // All its operations are serialized: each waits for the one before it (or for
-// its context to end). It is safe for concurrent use.
+// its context to end). It is safe for concurrent use. Create it with New: the
+// methods of a zero Client (or a nil *Client) fail at once with
+// ErrNotConfigured. Close ends its background work; afterwards its methods fail
+// with ErrClosed.
 type Client struct {
 	cfg   Config
 	key   credstore.Key
@@ -40,6 +48,25 @@ type Client struct {
 	webBrowser Browser
 
 	events *hub
+
+	// life is cancelled (cause ErrClosed) by Close; every operation's context
+	// is tied to it.
+	life    context.Context
+	endLife context.CancelCauseFunc
+	closed  atomic.Bool
+	// transport is the Transport New built (nil with Config.HTTPClient); Close
+	// closes its idle connections.
+	transport *http.Transport
+
+	// mu guards webCancel and signOutsWaiting, which SignOut uses without the
+	// operation lock.
+	mu sync.Mutex
+	// webCancel cancels the browser wait of the SignInWithWebUI in progress
+	// (nil when none is waiting for the browser).
+	webCancel context.CancelCauseFunc
+	// signOutsWaiting counts SignOut calls waiting for the operation lock; a
+	// SignInWithWebUI does not start waiting for the browser while one does.
+	signOutsWaiting int
 }
 
 // New validates cfg and returns a Client. It does no network I/O.
@@ -49,26 +76,25 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	httpClient := cfg.HTTPClient
+	var transport *http.Transport
 	if httpClient == nil {
 		dialer := &net.Dialer{Timeout: cfg.Timeouts.Connect, KeepAlive: 30 * time.Second}
-		httpClient = &http.Client{
-			Timeout: cfg.Timeouts.Request,
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           dialer.DialContext,
-				TLSHandshakeTimeout:   cfg.Timeouts.Connect,
-				ResponseHeaderTimeout: cfg.Timeouts.Request,
-				ForceAttemptHTTP2:     true,
-				MaxIdleConns:          10,
-				MaxIdleConnsPerHost:   10,
-				IdleConnTimeout:       90 * time.Second,
-			},
+		transport = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   cfg.Timeouts.Connect,
+			ResponseHeaderTimeout: cfg.Timeouts.Request,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          10,
+			MaxIdleConnsPerHost:   10,
+			IdleConnTimeout:       90 * time.Second,
 		}
+		httpClient = &http.Client{Timeout: cfg.Timeouts.Request, Transport: transport}
 	}
 	opts := cip.Options{
 		Region:      cfg.Region,
 		Credentials: aws.AnonymousCredentials{},
-		HTTPClient:  httpClient,
+		HTTPClient:  ownedBodyClient{httpClient},
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = cfg.MaxAttempts
 			o.MaxBackoff = 2 * time.Second
@@ -77,21 +103,90 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(cfg.Endpoint)
 	}
+	life, endLife := context.WithCancelCause(context.Background())
 	c := &Client{
-		cfg:    cfg,
-		key:    credstore.Key{UserPoolID: cfg.UserPoolID, ClientID: cfg.ClientID},
-		store:  cfg.Store,
-		cip:    cip.New(opts),
-		hc:     httpClient,
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		sem:    make(chan struct{}, 1),
-		events: &hub{log: cfg.Logger},
+		cfg:       cfg,
+		key:       credstore.Key{UserPoolID: cfg.UserPoolID, ClientID: cfg.ClientID},
+		store:     cfg.Store,
+		cip:       cip.New(opts),
+		hc:        httpClient,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		sem:       make(chan struct{}, 1),
+		events:    &hub{log: cfg.Logger},
+		life:      life,
+		endLife:   endLife,
+		transport: transport,
 	}
 	return c, nil
 }
 
-// CognitoClient returns the underlying aws-sdk-go-v2 client, configured like the
+// Close ends the Client's background work: it cancels the operation in
+// progress and those waiting for it (a SignInWithWebUI or hosted-UI sign-out
+// waiting for the browser stops waiting and closes its loopback listener; a
+// network call is abandoned), ends every subscription (no callback is called
+// after the one running, if any, returns; their goroutines exit), and closes
+// the idle connections of the HTTP client New built (not those of a
+// Config.HTTPClient, which the caller owns). It does not wait for the
+// cancelled operations, which return promptly with an error matching
+// ErrClosed; nor does it touch the credential store: a signed-in user stays
+// signed in for the next Client.
+//
+// After Close every method fails with ErrClosed (SignOut with a FailedSignOut
+// carrying it) and Subscribe registers nothing. Closing again returns
+// ErrClosed. The SDK has no background timers: tokens are refreshed by
+// FetchAuthSession when they are about to expire.
+func (c *Client) Close() error {
+	if c == nil || c.sem == nil {
+		return ErrNotConfigured
+	}
+	if !c.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	c.endLife(ErrClosed)
+	c.events.close()
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
+	c.log.Debug("auth: client closed")
+	return nil
+}
+
+// ownedBodyClient sends the SDK's requests with a body net/http owns: an
+// in-memory copy of the serialized request, which nothing else closes.
+//
+// smithy-go closes the body it passes to Do as soon as Do returns, that is when
+// the answer's headers have arrived, and once closed its WriteTo returns
+// io.EOF. net/http writes a body it does not know to be in memory straight to
+// the connection, then reads it once more to check for extra bytes (through
+// WriteTo). When the answer's headers arrived before that last read (the
+// writer goroutine was descheduled: a loaded machine), the read fails and
+// net/http closes the connection while the caller is still reading the answer:
+// "failed to decode response body ... use of closed network connection". A
+// *bytes.Reader body is one net/http knows; reading it again cannot fail.
+// GetBody stays unset, as before: http.Client then never follows a 307 or 308
+// redirect, which would send the body (passwords, tokens) on to another URL.
+type ownedBodyClient struct{ hc cip.HTTPClient }
+
+func (o ownedBodyClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return o.hc.Do(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	if cerr := req.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: reading the request body: %w", err)
+	}
+	r := req.WithContext(req.Context()) // a shallow copy: req stays the caller's
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return o.hc.Do(r)
+}
+
+// CognitoClient returns the underlying aws-sdk-go-v2 client (nil for a Client
+// not created with New), configured like the
 // Client (region, endpoint, anonymous credentials, timeouts, retryer). It is the
 // escape hatch for what the SDK does not wrap, such as retrying a remote
 // sign-out step with the tokens a PartialSignOut carries:
@@ -105,14 +200,75 @@ func New(cfg Config) (*Client, error) {
 //			...
 //		}
 //
-// The client has no per-call timeout of its own: bound ctx.
-func (c *Client) CognitoClient() *cip.Client { return c.cip }
+// The client has no per-call timeout of its own: bound ctx. It keeps working
+// after Close.
+func (c *Client) CognitoClient() *cip.Client {
+	if c == nil {
+		return nil
+	}
+	return c.cip
+}
 
-// UserPoolID returns the configured user pool id.
-func (c *Client) UserPoolID() string { return c.cfg.UserPoolID }
+// UserPoolID returns the configured user pool id ("" for a Client not created
+// with New).
+func (c *Client) UserPoolID() string {
+	if c == nil {
+		return ""
+	}
+	return c.cfg.UserPoolID
+}
 
-// ClientID returns the configured app client id.
-func (c *Client) ClientID() string { return c.cfg.ClientID }
+// ClientID returns the configured app client id ("" for a Client not created
+// with New).
+func (c *Client) ClientID() string {
+	if c == nil {
+		return ""
+	}
+	return c.cfg.ClientID
+}
+
+// usable reports why c cannot run an operation, if it cannot.
+func (c *Client) usable() error {
+	switch {
+	case c == nil || c.sem == nil:
+		return ErrNotConfigured
+	case c.closed.Load():
+		return ErrClosed
+	}
+	return nil
+}
+
+// begin starts an operation: it checks that c is usable, treats a nil ctx as
+// context.Background(), ties ctx to c's life (Close cancels it, with cause
+// ErrClosed) and takes the operation lock. The returned end releases both; it
+// must be called when the operation is over.
+func (c *Client) begin(ctx context.Context) (context.Context, func(), error) {
+	if err := c.usable(); err != nil {
+		return nil, nil, err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(c.life, func() { cancel(ErrClosed) })
+	release := func() {
+		stop()
+		cancel(nil)
+	}
+	if err := c.lock(ctx); err != nil {
+		release()
+		return nil, nil, err
+	}
+	if c.closed.Load() { // closed while this operation waited
+		c.unlock()
+		release()
+		return nil, nil, ErrClosed
+	}
+	return ctx, func() {
+		c.unlock()
+		release()
+	}, nil
+}
 
 // lock takes the operation lock, or fails when ctx ends first.
 func (c *Client) lock(ctx context.Context) error {
@@ -125,11 +281,37 @@ func (c *Client) lock(ctx context.Context) error {
 	case c.sem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("auth: waiting for another operation of this client: %w", ctx.Err())
+		return fmt.Errorf("auth: waiting for another operation of this client: %w", interruption(ctx))
 	}
 }
 
 func (c *Client) unlock() { <-c.sem }
+
+// interruption is why ctx ended: ErrClosed when Close ended it, else ctx.Err().
+func interruption(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), ErrClosed) {
+		return ErrClosed
+	}
+	return ctx.Err()
+}
+
+// cancelWebSignIn cancels the SignInWithWebUI waiting for the browser, if
+// any, and counts a SignOut waiting for the operation lock until the returned
+// function is called.
+func (c *Client) cancelWebSignIn() (done func()) {
+	c.mu.Lock()
+	c.signOutsWaiting++
+	if c.webCancel != nil {
+		c.webCancel(ErrSignInCancelled)
+		c.webCancel = nil
+	}
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.signOutsWaiting--
+		c.mu.Unlock()
+	}
+}
 
 // call runs one API call with the operation timeout and classifies its error.
 func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
@@ -137,6 +319,9 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 	defer cancel()
 	start := c.now()
 	err := classify(op, fn(ctx))
+	if ne, ok := err.(*NetworkError); ok && errors.Is(context.Cause(ctx), ErrClosed) {
+		ne.Err = fmt.Errorf("%w (%w)", ErrClosed, ne.Err)
+	}
 	if err != nil {
 		c.log.Debug("auth: API call failed", "op", op, "err", err.Error(), "elapsed", c.now().Sub(start))
 	} else {

@@ -54,7 +54,8 @@ type Config struct {
 	// counting the first (DefaultMaxAttempts when zero).
 	MaxAttempts int
 	// HTTPClient replaces the HTTP client built from Timeouts (Timeouts.Operation
-	// still bounds each call).
+	// still bounds each call). The caller owns it: Client.Close does not close
+	// its connections.
 	HTTPClient *http.Client
 
 	// RefreshThreshold: FetchAuthSession refreshes the tokens when the access
@@ -80,7 +81,8 @@ type Config struct {
 type Timeouts struct {
 	// Connect bounds establishing a connection (TCP and TLS).
 	Connect time.Duration
-	// Request bounds one HTTP attempt, from sending to the end of the response.
+	// Request bounds one HTTP attempt, from sending to the end of the response,
+	// and the check that the hosted UI answers before its sign-out step.
 	Request time.Duration
 	// Operation bounds one API call, retries included. An offline SignOut returns
 	// within about this bound per remote step.
@@ -112,7 +114,8 @@ type HostedUIConfig struct {
 	SignOutRedirectURI string
 	// SignOutTimeout is how long the sign-out waits for the browser to come back
 	// (DefaultHostedUITimeout when zero). Past it the sign-out fails as cancelled
-	// and the user stays signed in.
+	// and the user stays signed in. A hosted UI that does not answer at all is
+	// found out before the browser opens (see Client.SignOut): no wait then.
 	SignOutTimeout time.Duration
 }
 

@@ -58,7 +58,11 @@
 // not after a failed global sign-out), then clearing the local session (keeping
 // remembered-device data). LocalOnly skips the remote steps, for offline use.
 // Every remote step is bounded by Timeouts.Operation, so an offline sign-out
-// returns within seconds.
+// returns within seconds. Before the hosted-UI step opens the browser it checks
+// that the hosted UI answers (one HEAD request to <Domain>/logout, bounded by
+// Timeouts.Request); when it does not, the browser is not opened, the step is
+// reported as a HostedUIError with the URL to open later, and the sign-out goes
+// on: PartialSignOut, instead of waiting out the browser deadline.
 //
 // # Finishing a partial sign-out by hand
 //
@@ -89,7 +93,9 @@
 // Errors match with errors.Is and errors.As: ErrUserCancelled, ErrNotAttempted,
 // ErrInvalidState, ErrNotSignedIn, ErrSessionExpired, ErrNotImplemented,
 // ErrBrowserUnavailable, ErrInvalidParameter, ErrStateMismatch,
-// ErrInvalidCallback; *NetworkError for transport failures; *OAuthError for
+// ErrInvalidCallback, ErrSignInCancelled, ErrNotConfigured, ErrClosed;
+// *NetworkError for transport failures (a connection lost mid-answer included:
+// never a reason to end the session); *OAuthError for
 // the hosted UI's OAuth answers; *ServiceError (and the SDK's typed
 // exceptions, e.g. *types.NotAuthorizedException) for answers of the service,
 // with the Cognito error name in Code. Tokens never appear in Error() strings or in log records;
@@ -100,11 +106,32 @@
 //
 // Subscribe registers a callback for EventSignedIn, EventSignedOut,
 // EventSessionExpired and EventUserDeleted. Each subscriber gets events in order
-// on its own goroutine; a slow subscriber never blocks the Client.
+// on its own goroutine; a slow subscriber never blocks the Client. The function
+// Subscribe returns ends the subscription; Close ends them all.
 //
 // # Concurrency
 //
 // A Client is safe for concurrent use and runs its operations one at a time. A
 // second SignOut waits for the first, finds nobody signed in and returns
-// CompleteSignOut without an event.
+// CompleteSignOut without an event. SignOut does not wait for a
+// SignInWithWebUI whose browser is out: it cancels it (the sign-in returns an
+// error matching ErrSignInCancelled) and goes on.
+//
+// # Contexts
+//
+// Every function and method of the package that takes a context treats a nil
+// one as context.Background(). Cancelling a context ends what it bounds (a
+// wait for another operation, a network call, a wait for the browser).
+//
+// # Life cycle
+//
+// Create a Client with New. The methods of a zero Client (or a nil *Client)
+// never block and never panic: they fail at once with ErrNotConfigured (SignOut
+// with a FailedSignOut carrying it). Close ends a Client's background work: it
+// cancels the operation in progress and those waiting (a browser wait closes
+// its loopback listener), ends the subscriptions, and closes the idle
+// connections of the HTTP client New built. Afterwards every method fails with
+// ErrClosed. The SDK runs no timers of its own: tokens are refreshed when
+// FetchAuthSession finds them about to expire. Close leaves the credential
+// store alone: a signed-in user stays signed in for the next Client.
 package auth

@@ -34,6 +34,15 @@ var (
 	// ErrUnsupportedChallenge: the server asked for a sign-in challenge this SDK
 	// does not answer.
 	ErrUnsupportedChallenge = errors.New("auth: unsupported sign-in challenge")
+	// ErrNotConfigured: the Client was not created with New (a zero Client, or a
+	// nil *Client). Its methods fail at once with it.
+	ErrNotConfigured = errors.New("auth: Client not created with New")
+	// ErrClosed: the Client has been closed (Client.Close). Operations started
+	// after Close fail with it; those it cancelled return errors matching it.
+	ErrClosed = errors.New("auth: the Client is closed")
+	// ErrSignInCancelled: a SignOut cancelled the SignInWithWebUI that was
+	// waiting for the browser (the error matches context.Canceled too).
+	ErrSignInCancelled = errors.New("auth: the hosted-UI sign-in was cancelled by a sign-out")
 )
 
 // ServiceError is an error answered by the user-pool service: Code is the

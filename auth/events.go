@@ -40,9 +40,10 @@ type Event struct {
 // and goroutine, so a slow subscriber delays only itself, never an auth call nor
 // another subscriber, and sees events in the order they were emitted.
 type hub struct {
-	log  *slog.Logger
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	log    *slog.Logger
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
 }
 
 type subscriber struct {
@@ -58,13 +59,24 @@ type subscriber struct {
 // goroutine of its own. It returns a function that ends the subscription:
 // events still queued are dropped, and fn is not called after an in-flight call
 // returns. A slow fn never blocks the Client; events queue up for it instead.
+//
+// Close ends every subscription the same way. On a closed Client, a Client not
+// created with New, or with a nil fn, Subscribe registers nothing (fn is never
+// called) and returns a no-op function.
 func (c *Client) Subscribe(fn func(Event)) (unsubscribe func()) {
+	if c.usable() != nil || fn == nil {
+		return func() {}
+	}
 	return c.events.subscribe(fn)
 }
 
 func (h *hub) subscribe(fn func(Event)) func() {
 	s := &subscriber{fn: fn, wake: make(chan struct{}, 1), log: h.log}
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return func() {}
+	}
 	if h.subs == nil {
 		h.subs = make(map[*subscriber]struct{})
 	}
@@ -77,12 +89,20 @@ func (h *hub) subscribe(fn func(Event)) func() {
 			h.mu.Lock()
 			delete(h.subs, s)
 			h.mu.Unlock()
-			s.mu.Lock()
-			s.closed = true
-			s.queue = nil
-			s.mu.Unlock()
-			s.signal()
+			s.stop()
 		})
+	}
+}
+
+// close ends every subscription; later subscriptions register nothing.
+func (h *hub) close() {
+	h.mu.Lock()
+	subs := h.subs
+	h.subs = nil
+	h.closed = true
+	h.mu.Unlock()
+	for s := range subs {
+		s.stop()
 	}
 }
 
@@ -97,6 +117,16 @@ func (h *hub) emit(e Event) {
 		s.mu.Unlock()
 		s.signal()
 	}
+}
+
+// stop drops the queued events and makes the delivery goroutine exit once the
+// call in progress, if any, returns.
+func (s *subscriber) stop() {
+	s.mu.Lock()
+	s.closed = true
+	s.queue = nil
+	s.mu.Unlock()
+	s.signal()
 }
 
 func (s *subscriber) signal() {

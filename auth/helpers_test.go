@@ -43,6 +43,10 @@ type fault struct {
 	delay  time.Duration // wait before answering (or forwarding when code is "")
 	drop   bool          // close the connection without an answer
 	hang   bool          // never answer (until the client gives up)
+	// trickle forwards the call but sends the server's answer in two
+	// halves, this far apart: the client reads the body from the network,
+	// not from a buffer, while the time passes.
+	trickle time.Duration
 }
 
 // recordedCall is one call the proxy saw.
@@ -109,6 +113,9 @@ func newFaultProxy(t testing.TB, upstream string) *faultProxy {
 					conn.Close()
 				}
 				return
+			case f.trickle > 0:
+				rp.ServeHTTP(&tricklingWriter{ResponseWriter: w, pause: f.trickle}, r)
+				return
 			case f.code != "":
 				status := f.status
 				if status == 0 {
@@ -127,6 +134,60 @@ func newFaultProxy(t testing.TB, upstream string) *faultProxy {
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	return p
+}
+
+// tricklingWriter splits the first body write in two halves, the second sent
+// pause after the first.
+type tricklingWriter struct {
+	http.ResponseWriter
+	pause time.Duration
+	split bool
+}
+
+func (w *tricklingWriter) Write(b []byte) (int, error) {
+	if w.split || len(b) < 2 {
+		return w.ResponseWriter.Write(b)
+	}
+	w.split = true
+	half := len(b) / 2
+	n, err := w.ResponseWriter.Write(b[:half])
+	if err != nil {
+		return n, err
+	}
+	if err := http.NewResponseController(w.ResponseWriter).Flush(); err != nil {
+		return n, err
+	}
+	time.Sleep(w.pause)
+	m, err := w.ResponseWriter.Write(b[half:])
+	return n + m, err
+}
+
+func (w *tricklingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// pausingDialer dials TCP connections whose writer pauses after writing a
+// request body, as a loaded machine may deschedule net/http's writer goroutine
+// between the body and its last read of it. The body goes through ReadFrom,
+// net/http's path for request bodies it does not know to be in memory.
+func pausingDialer(pause time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: time.Second}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return pausingConn{TCPConn: c.(*net.TCPConn), pause: pause}, nil
+	}
+}
+
+type pausingConn struct {
+	*net.TCPConn
+	pause time.Duration
+}
+
+func (c pausingConn) ReadFrom(r io.Reader) (int64, error) {
+	n, err := c.TCPConn.ReadFrom(r)
+	time.Sleep(c.pause)
+	return n, err
 }
 
 func (p *faultProxy) fail(op string, f fault) {

@@ -2,8 +2,15 @@ package auth
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/smithy-go"
 )
 
 func jwtWith(payload string) string {
@@ -49,5 +56,25 @@ func TestDefinitiveRefreshErrors(t *testing.T) {
 	}
 	if definitive(&NetworkError{}) {
 		t.Error("network error is not definitive")
+	}
+}
+
+// A connection lost while the answer is read (a 200 whose body cannot be
+// read, the connection reset, EOF before any answer) is a network error: it
+// never ends the session.
+func TestLostConnectionIsNetworkError(t *testing.T) {
+	for _, cause := range []error{
+		&smithy.OperationError{ServiceID: "Cognito Identity Provider", OperationName: "GetTokensFromRefreshToken",
+			Err: &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w",
+				&net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed})}},
+		&smithy.OperationError{Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}},
+		&smithy.OperationError{Err: io.ErrUnexpectedEOF},
+		&smithy.OperationError{Err: io.EOF},
+	} {
+		err := classify("GetTokensFromRefreshToken", cause)
+		var ne *NetworkError
+		if !errors.As(err, &ne) || definitive(err) {
+			t.Errorf("%v: classified as %T (definitive %v), want a *NetworkError that is not definitive", cause, err, definitive(err))
+		}
 	}
 }

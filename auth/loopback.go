@@ -33,8 +33,11 @@ type SignInBrowser interface {
 // SignInBrowserFunc adapts a function to SignInBrowser.
 type SignInBrowserFunc func(ctx context.Context, authorizeURL, redirectURI string) (string, error)
 
-// OpenSignIn calls f.
+// OpenSignIn calls f (with context.Background() for a nil ctx).
 func (f SignInBrowserFunc) OpenSignIn(ctx context.Context, authorizeURL, redirectURI string) (string, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	return f(ctx, authorizeURL, redirectURI)
 }
 
@@ -136,6 +139,9 @@ func (p PrintURLBrowser) printer(what string) func(string) error {
 func waitOnLoopback(ctx context.Context, redirectURI, what string, open func(string) error, target string,
 	accept func(r *http.Request) (status int, page string, done bool),
 ) (string, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	u, err := url.Parse(redirectURI)
 	if err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) || u.Port() == "" || u.User != nil {
 		return "", fmt.Errorf("%w: a loopback browser needs an http://127.0.0.1:PORT/... %s redirect URI", ErrBrowserUnavailable, what)

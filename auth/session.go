@@ -61,10 +61,11 @@ type FetchAuthSessionOptions struct {
 // service error. Any other refresh failure (network, throttling, 5xx) changes
 // nothing: the stored session is returned together with the error.
 func (c *Client) FetchAuthSession(ctx context.Context, opts FetchAuthSessionOptions) (AuthSession, error) {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return AuthSession{}, err
 	}
-	defer c.unlock()
+	defer end()
 	rec, err := c.loadRecord()
 	if err != nil {
 		return AuthSession{}, err
@@ -174,10 +175,11 @@ type User struct {
 // CurrentUser returns the signed-in user from the stored session, without
 // network calls, or ErrNotSignedIn.
 func (c *Client) CurrentUser(ctx context.Context) (User, error) {
-	if err := c.lock(ctx); err != nil {
+	_, end, err := c.begin(ctx)
+	if err != nil {
 		return User{}, err
 	}
-	defer c.unlock()
+	defer end()
 	rec, err := c.loadRecord()
 	if err != nil {
 		return User{}, err
@@ -193,10 +195,11 @@ func (c *Client) CurrentUser(ctx context.Context) (User, error) {
 // user out locally, forgets their remembered device and emits EventUserDeleted.
 // The tokens are refreshed first when the access token has expired.
 func (c *Client) DeleteUser(ctx context.Context) error {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return err
 	}
-	defer c.unlock()
+	defer end()
 	rec, err := c.loadRecord()
 	if err != nil {
 		return err

@@ -91,10 +91,11 @@ type pendingSignIn struct {
 // emitted. When the service asks for a new password the result's NextStep is
 // SignInStepConfirmWithNewPassword: call ConfirmSignIn.
 func (c *Client) SignIn(ctx context.Context, username, password string, opts SignInOptions) (SignInResult, error) {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return SignInResult{}, err
 	}
-	defer c.unlock()
+	defer end()
 
 	if username == "" || password == "" {
 		return SignInResult{}, invalidParam("SignIn needs a username and a password")
@@ -250,10 +251,11 @@ func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID stri
 // fails with ErrInvalidState when no sign-in is in progress (none was started,
 // it completed, or SignOut cancelled it).
 func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, opts ConfirmSignInOptions) (SignInResult, error) {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return SignInResult{}, err
 	}
-	defer c.unlock()
+	defer end()
 	p := c.pending
 	if p == nil {
 		return SignInResult{}, invalidState("no sign-in is waiting for a challenge answer; call SignIn first")
@@ -394,10 +396,11 @@ type SignUpResult struct {
 
 // SignUp registers a new user. It does not sign anyone in.
 func (c *Client) SignUp(ctx context.Context, username, password string, opts SignUpOptions) (SignUpResult, error) {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return SignUpResult{}, err
 	}
-	defer c.unlock()
+	defer end()
 	if username == "" || password == "" {
 		return SignUpResult{}, invalidParam("SignUp needs a username and a password")
 	}
@@ -414,7 +417,7 @@ func (c *Client) SignUp(ctx context.Context, username, password string, opts Sig
 		in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(k), Value: aws.String(opts.UserAttributes[k])})
 	}
 	var out *cip.SignUpOutput
-	err := c.call(ctx, "SignUp", func(ctx context.Context) error {
+	err = c.call(ctx, "SignUp", func(ctx context.Context) error {
 		var err error
 		out, err = c.cip.SignUp(ctx, in)
 		return err
@@ -434,10 +437,11 @@ func (c *Client) SignUp(ctx context.Context, username, password string, opts Sig
 
 // ConfirmSignUp confirms a new user with the code the pool sent.
 func (c *Client) ConfirmSignUp(ctx context.Context, username, code string) error {
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return err
 	}
-	defer c.unlock()
+	defer end()
 	if username == "" || code == "" {
 		return invalidParam("ConfirmSignUp needs a username and a confirmation code")
 	}

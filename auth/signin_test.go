@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,6 +326,65 @@ func TestFetchAuthSession_NetworkFailure_KeepsSession(t *testing.T) {
 		t.Fatalf("after recovery: %v", err)
 	}
 	ev.waitFor(t, 1)
+}
+
+// Rule: a call's answer is read whole even when net/http's writer goroutine
+// is slow to finish with the request (a loaded machine). The SDK used to hand
+// net/http the request body that smithy-go closes as soon as the answer's
+// headers arrive; net/http's last read of that body then failed (smithy-go's
+// WriteTo returns io.EOF once closed) and net/http closed the connection while
+// the answer's body was still arriving: "failed to decode response body ...
+// use of closed network connection". That made
+// TestFetchAuthSession_NetworkFailure_KeepsSession flaky under load. Here the
+// writer pauses 50 ms after each request body and the answer comes in two
+// halves 300 ms apart, which opens that window on every call: before the fix
+// the first refresh failed. The durations only size the window; the test
+// cannot fail from slowness.
+func TestCalls_SlowRequestWriterDoesNotBreakTheAnswer(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, func(c *auth.Config) {
+		c.MaxAttempts = 1 // a retry would hide the failure
+		c.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: pausingDialer(50 * time.Millisecond)}}
+	})
+	e.signIn(t, c)
+	e.proxy.fail("GetTokensFromRefreshToken", fault{trickle: 300 * time.Millisecond})
+	for i := range 5 {
+		s, err := c.FetchAuthSession(bg(), auth.FetchAuthSessionOptions{ForceRefresh: true})
+		if err != nil || !s.SignedIn {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+	}
+	if n := e.proxy.count("GetTokensFromRefreshToken"); n != 5 {
+		t.Fatalf("%d refresh calls reached the proxy, want 5", n)
+	}
+}
+
+// Rule: a request body (passwords, tokens) is never sent on to where a 307 or
+// 308 answer points; the call fails instead.
+func TestCalls_RedirectDoesNotResendTheBody(t *testing.T) {
+	var got atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+			got.Add(1)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer elsewhere.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		http.Redirect(w, r, elsewhere.URL, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	c, err := auth.New(auth.Config{UserPoolID: "us-east-1_AbC123", ClientID: "abc123", Endpoint: redirecting.URL, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SignIn(bg(), testUser, testPassword, auth.SignInOptions{AuthFlow: auth.AuthFlowUserPassword}); err == nil {
+		t.Fatal("SignIn succeeded through a redirect")
+	}
+	if n := got.Load(); n != 0 {
+		t.Fatalf("the request body was sent on to the redirect target %d times", n)
+	}
 }
 
 func TestDeleteUser(t *testing.T) {

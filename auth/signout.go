@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -108,10 +110,14 @@ const refreshMargin = 30 * time.Second
 // SignOut signs the current user out, in Amplify's order:
 //
 //  1. Hosted-UI sign-out, when the user signed in through the hosted UI in a
-//     non-private session: the browser opens <domain>/logout and SignOut waits
-//     for the redirect, at most HostedUI.SignOutTimeout. Cancelled or timed out:
-//     FailedSignOut, still signed in. Browser could not start: HostedUIError,
-//     and sign-out goes on.
+//     non-private session. First the hosted UI must answer: one HEAD request
+//     to <domain>/logout (redirects not followed, bounded by
+//     Timeouts.Request); any HTTP answer will do. Unreachable (no connection,
+//     no answer in time): HostedUIError{URL, Err} with a *NetworkError, the
+//     browser is not opened, and sign-out goes on. Otherwise the browser
+//     opens <domain>/logout and SignOut waits for the redirect, at most
+//     HostedUI.SignOutTimeout. Cancelled or timed out: FailedSignOut, still
+//     signed in. Browser could not start: HostedUIError, and sign-out goes on.
 //  2. GlobalSignOut, when opts.Global, refreshing first if the access token has
 //     expired. On failure the revocation of step 3 is not attempted.
 //  3. RevokeToken for the refresh token, when the access token carries
@@ -120,12 +126,14 @@ const refreshMargin = 30 * time.Second
 //     kept) and EventSignedOut is emitted. If that fails: FailedSignOut.
 //
 // Nobody signed in: CompleteSignOut without any network call or event. A
-// sign-in waiting for a challenge answer is cancelled. SignOut never panics and
+// sign-in waiting for a challenge answer is cancelled, and so is a
+// SignInWithWebUI waiting for the browser (it returns an error matching
+// ErrSignInCancelled): SignOut does not wait for it. SignOut never panics and
 // returns within bounded time: each remote step is limited by
-// Timeouts.Operation and the hosted-UI step by its timeout.
+// Timeouts.Operation and the hosted-UI step by its probe and its timeout.
 func (c *Client) SignOut(ctx context.Context, opts SignOutOptions) SignOutResult {
-	if ctx == nil {
-		ctx = context.Background()
+	if err := c.usable(); err != nil {
+		return FailedSignOut{Cause: err}
 	}
 	if opts.LocalOnly && opts.Global {
 		return FailedSignOut{Cause: invalidParam("SignOutOptions: LocalOnly and Global exclude each other")}
@@ -133,10 +141,13 @@ func (c *Client) SignOut(ctx context.Context, opts SignOutOptions) SignOutResult
 	if opts.HostedUITimeout < 0 {
 		return FailedSignOut{Cause: invalidParam("SignOutOptions: HostedUITimeout must not be negative")}
 	}
-	if err := c.lock(ctx); err != nil {
+	stopWaiting := c.cancelWebSignIn()
+	ctx, end, err := c.begin(ctx)
+	stopWaiting()
+	if err != nil {
 		return FailedSignOut{Cause: err}
 	}
-	defer c.unlock()
+	defer end()
 
 	c.pending = nil // cancels a sign-in waiting for a challenge answer
 	rec, err := c.loadRecord()
@@ -250,6 +261,15 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 	if b == nil {
 		return &HostedUIError{URL: signOutURL, Err: fmt.Errorf("%w: no Browser configured", ErrBrowserUnavailable)}, false
 	}
+	// Sending the user to a hosted UI that does not answer would only wait out
+	// the browser deadline, signed in.
+	if err := c.probeHostedUI(ctx, signOutURL); err != nil {
+		if ctx.Err() != nil { // the caller gave up, or Close: not the hosted UI's doing
+			return &HostedUIError{URL: signOutURL, Err: signOutInterrupted(ctx)}, true
+		}
+		c.log.Warn("auth: the hosted UI is unreachable; its sign-out is skipped", "err", err.Error())
+		return &HostedUIError{URL: signOutURL, Err: fmt.Errorf("the hosted UI is unreachable, the browser was not opened: %w", err)}, false
+	}
 	timeout := h.SignOutTimeout
 	if opts.HostedUITimeout > 0 {
 		timeout = opts.HostedUITimeout
@@ -262,6 +282,8 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 		return nil, false
 	case errors.Is(err, ErrUserCancelled):
 		return &HostedUIError{URL: signOutURL, Err: err}, true
+	case errors.Is(context.Cause(ctx), ErrClosed):
+		return &HostedUIError{URL: signOutURL, Err: signOutInterrupted(ctx)}, true
 	case bctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		cause := bctx.Err()
 		if cause == nil {
@@ -273,6 +295,43 @@ func (c *Client) hostedUISignOut(ctx context.Context, opts SignOutOptions) (herr
 		// cancellation): the caller can open the URL later.
 		return &HostedUIError{URL: signOutURL, Err: err}, false
 	}
+}
+
+// signOutInterrupted is the error of a hosted-UI step whose context ended
+// (ctx is done).
+func signOutInterrupted(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), ErrClosed) {
+		return fmt.Errorf("%w: the hosted-UI sign-out was interrupted", ErrClosed)
+	}
+	return fmt.Errorf("%w: the sign-out was cancelled (%w)", ErrUserCancelled, ctx.Err())
+}
+
+// probeHostedUI checks that the hosted UI answers at signOutURL before the
+// browser is sent there: one HEAD request without cookies, redirects not
+// followed (the redirect target may be a loopback listener not started yet),
+// bounded by Timeouts.Request. Any HTTP answer counts, whatever its status. A
+// failure to get one is returned as a *NetworkError.
+func (c *Client) probeHostedUI(ctx context.Context, signOutURL string) error {
+	const op = "hosted-UI /logout"
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeouts.Request)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, signOutURL, nil)
+	if err != nil {
+		return &NetworkError{Operation: op, Err: err}
+	}
+	hc := &http.Client{Transport: c.hc.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	start := c.now()
+	res, err := hc.Do(req)
+	if err != nil {
+		c.log.Debug("auth: hosted UI did not answer", "err", redact(err.Error()), "elapsed", c.now().Sub(start))
+		return &NetworkError{Operation: op, Err: err}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
+	_ = res.Body.Close()
+	c.log.Debug("auth: hosted UI answered", "status", res.StatusCode, "elapsed", c.now().Sub(start))
+	return nil
 }
 
 // openSafely calls b.OpenSignOut, returning at ctx's end even if the Browser

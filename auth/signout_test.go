@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -706,24 +707,40 @@ func markHostedUI(t *testing.T, e *env, private bool) {
 	}
 }
 
-// fakeHostedUI serves /logout like the hosted UI: 302 to logout_uri when it is
-// the registered one.
-func fakeHostedUI(t *testing.T, clientID, logoutURI string) (*httptest.Server, *int) {
+// hostedUIStub serves /logout like the hosted UI: 302 to logout_uri when it is
+// the registered one. It counts browser visits (GET) and the SDK's
+// reachability probes (HEAD) apart.
+type hostedUIStub struct {
+	*httptest.Server
+	mu             sync.Mutex
+	visits, probes int
+}
+
+func fakeHostedUI(t *testing.T, clientID, logoutURI string) *hostedUIStub {
 	t.Helper()
-	var mu sync.Mutex
-	hits := new(int)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := &hostedUIStub{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/logout" || r.URL.Query().Get("client_id") != clientID || r.URL.Query().Get("logout_uri") != logoutURI {
 			http.Error(w, "bad logout request", http.StatusBadRequest)
 			return
 		}
-		mu.Lock()
-		*hits++
-		mu.Unlock()
+		h.mu.Lock()
+		if r.Method == http.MethodHead {
+			h.probes++
+		} else {
+			h.visits++
+		}
+		h.mu.Unlock()
 		http.Redirect(w, r, logoutURI, http.StatusFound)
 	}))
-	t.Cleanup(srv.Close)
-	return srv, hits
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hostedUIStub) counts() (visits, probes int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.visits, h.probes
 }
 
 // Rule: step 1 — hosted-UI sign-out through a browser (LoopbackBrowser with a
@@ -732,7 +749,7 @@ func fakeHostedUI(t *testing.T, clientID, logoutURI string) (*httptest.Server, *
 func TestSignOut_HostedUI_LoopbackBrowser(t *testing.T) {
 	e := newEnv(t)
 	redirect := "http://127.0.0.1:" + strconv.Itoa(freeLoopbackPort(t)) + "/signed-out"
-	hosted, hits := fakeHostedUI(t, e.clientID, redirect)
+	hosted := fakeHostedUI(t, e.clientID, redirect)
 	var order []string
 	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
@@ -758,8 +775,8 @@ func TestSignOut_HostedUI_LoopbackBrowser(t *testing.T) {
 	if _, ok := r.(auth.CompleteSignOut); !ok {
 		t.Fatalf("SignOut = %#v (%v)", r, r.Err())
 	}
-	if *hits != 1 {
-		t.Fatalf("hosted UI /logout hit %d times", *hits)
+	if visits, probes := hosted.counts(); visits != 1 || probes != 1 {
+		t.Fatalf("hosted UI /logout: %d browser visits, %d probes; want 1 of each", visits, probes)
 	}
 	if !eq(order, []string{"browser", "GlobalSignOut", "RevokeToken"}) {
 		t.Fatalf("order = %v", order)
@@ -779,10 +796,11 @@ func TestSignOut_HostedUI_OnlyWhenSignedInThroughIt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			hosted := fakeHostedUI(t, e.clientID, "myapp://signout")
 			calls := 0
 			var gotURL, gotRedirect string
 			c := e.client(t, func(c *auth.Config) {
-				c.HostedUI = &auth.HostedUIConfig{Domain: "https://auth.example.test", SignOutRedirectURI: "myapp://signout"}
+				c.HostedUI = &auth.HostedUIConfig{Domain: hosted.URL, SignOutRedirectURI: "myapp://signout"}
 				c.Browser = auth.BrowserFunc(func(_ context.Context, u, redirect string) error {
 					calls++
 					gotURL, gotRedirect = u, redirect
@@ -799,8 +817,11 @@ func TestSignOut_HostedUI_OnlyWhenSignedInThroughIt(t *testing.T) {
 			if calls != tc.wantBrowserCalls {
 				t.Fatalf("browser opened %d times, want %d", calls, tc.wantBrowserCalls)
 			}
+			if _, probes := hosted.counts(); probes != tc.wantBrowserCalls {
+				t.Fatalf("hosted UI probed %d times, want %d (only when its step runs)", probes, tc.wantBrowserCalls)
+			}
 			if calls == 1 {
-				want := "https://auth.example.test/logout?client_id=" + e.clientID + "&logout_uri=myapp%3A%2F%2Fsignout"
+				want := hosted.URL + "/logout?client_id=" + e.clientID + "&logout_uri=myapp%3A%2F%2Fsignout"
 				if gotURL != want || gotRedirect != "myapp://signout" {
 					t.Fatalf("browser got %q, %q; want %q", gotURL, gotRedirect, want)
 				}
@@ -813,8 +834,9 @@ func TestSignOut_HostedUI_OnlyWhenSignedInThroughIt(t *testing.T) {
 // kept, still signed in, no remote step ran.
 func TestSignOut_HostedUI_UserCancels(t *testing.T) {
 	e := newEnv(t)
+	hosted := fakeHostedUI(t, e.clientID, "myapp://signout")
 	c := e.client(t, func(c *auth.Config) {
-		c.HostedUI = &auth.HostedUIConfig{Domain: "https://auth.example.test", SignOutRedirectURI: "myapp://signout"}
+		c.HostedUI = &auth.HostedUIConfig{Domain: hosted.URL, SignOutRedirectURI: "myapp://signout"}
 	})
 	ev := record(c)
 	s := e.signIn(t, c)
@@ -828,7 +850,7 @@ func TestSignOut_HostedUI_UserCancels(t *testing.T) {
 		t.Fatalf("SignOut = %#v, want Failed(user cancelled)", r)
 	}
 	var he *auth.HostedUIError
-	if !errors.As(f.Cause, &he) || !strings.HasPrefix(he.URL, "https://auth.example.test/logout?") {
+	if !errors.As(f.Cause, &he) || !strings.HasPrefix(he.URL, hosted.URL+"/logout?") {
 		t.Fatalf("cause = %v, want a HostedUIError with the URL", f.Cause)
 	}
 	if n := len(e.proxy.ops()); n != 0 {
@@ -847,8 +869,9 @@ func TestSignOut_HostedUI_UserCancels(t *testing.T) {
 // (user-cancelled) within the deadline, even with a browser that ignores ctx.
 func TestSignOut_HostedUI_Deadline(t *testing.T) {
 	e := newEnv(t)
+	hosted := fakeHostedUI(t, e.clientID, "myapp://signout")
 	c := e.client(t, func(c *auth.Config) {
-		c.HostedUI = &auth.HostedUIConfig{Domain: "https://auth.example.test", SignOutRedirectURI: "myapp://signout", SignOutTimeout: 200 * time.Millisecond}
+		c.HostedUI = &auth.HostedUIConfig{Domain: hosted.URL, SignOutRedirectURI: "myapp://signout", SignOutTimeout: 200 * time.Millisecond}
 	})
 	e.signIn(t, c)
 	markHostedUI(t, e, false)
@@ -893,8 +916,9 @@ func TestSignOut_HostedUI_BrowserUnavailable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			redirect := "http://127.0.0.1:" + strconv.Itoa(freeLoopbackPort(t)) + "/out"
+			hosted := fakeHostedUI(t, e.clientID, redirect)
 			c := e.client(t, func(c *auth.Config) {
-				c.HostedUI = &auth.HostedUIConfig{Domain: "https://auth.example.test", SignOutRedirectURI: redirect}
+				c.HostedUI = &auth.HostedUIConfig{Domain: hosted.URL, SignOutRedirectURI: redirect}
 			})
 			s := e.signIn(t, c)
 			markHostedUI(t, e, false)
@@ -904,7 +928,7 @@ func TestSignOut_HostedUI_BrowserUnavailable(t *testing.T) {
 			if !ok || p.HostedUIError == nil || p.RevokeTokenError != nil || p.GlobalSignOutError != nil {
 				t.Fatalf("SignOut = %#v (%v), want Partial with HostedUIError only", r, r.Err())
 			}
-			if !strings.HasPrefix(p.HostedUIError.URL, "https://auth.example.test/logout?client_id=") {
+			if !strings.HasPrefix(p.HostedUIError.URL, hosted.URL+"/logout?client_id=") {
 				t.Fatalf("HostedUIError.URL = %q", p.HostedUIError.URL)
 			}
 			if tc.browser != nil && !errors.Is(p.HostedUIError, auth.ErrBrowserUnavailable) && !strings.Contains(p.HostedUIError.Error(), "not found") {
@@ -918,6 +942,74 @@ func TestSignOut_HostedUI_BrowserUnavailable(t *testing.T) {
 			}
 			if err := e.refreshWorks(t, s.Username, s.RefreshToken); err == nil {
 				t.Fatal("refresh token not revoked")
+			}
+		})
+	}
+}
+
+// Rule: an unreachable hosted UI (nothing listening, or a host that never
+// answers) is found out before the browser opens: the hosted-UI step becomes
+// HostedUIError{URL to retry, *NetworkError}, the local session is cleared and
+// the remote steps go on in order (global sign-out, then revocation) → Partial.
+// It used to open the browser and wait out the whole browser deadline (two
+// minutes by default), then fail with the user still signed in.
+func TestSignOut_HostedUI_Unreachable_PartialWithoutBrowser(t *testing.T) {
+	for name, domain := range map[string]func(t testing.TB) string{
+		"connection refused": deadAddress,
+		"no answer":          blackhole,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			domain := domain(t)
+			const browserDeadline = 30 * time.Second
+			var opened atomic.Int32
+			c := e.client(t, func(c *auth.Config) {
+				c.HostedUI = &auth.HostedUIConfig{Domain: domain, SignOutRedirectURI: "myapp://signout", SignOutTimeout: browserDeadline}
+				// A browser that cannot load the page never comes back.
+				c.Browser = auth.BrowserFunc(func(ctx context.Context, _, _ string) error {
+					opened.Add(1)
+					<-ctx.Done()
+					return ctx.Err()
+				})
+			})
+			ev := record(c)
+			s := e.signIn(t, c)
+			markHostedUI(t, e, false)
+			e.proxy.reset()
+
+			start := time.Now()
+			r := c.SignOut(bg(), auth.SignOutOptions{Global: true})
+			took := time.Since(start)
+			p, ok := r.(auth.PartialSignOut)
+			if !ok || p.HostedUIError == nil || p.GlobalSignOutError != nil || p.RevokeTokenError != nil {
+				t.Fatalf("SignOut = %#v (%v), want Partial with HostedUIError only", r, r.Err())
+			}
+			if want := domain + "/logout?client_id=" + e.clientID + "&logout_uri=myapp%3A%2F%2Fsignout"; p.HostedUIError.URL != want {
+				t.Fatalf("HostedUIError.URL = %q, want %q", p.HostedUIError.URL, want)
+			}
+			var ne *auth.NetworkError
+			if !errors.As(p.HostedUIError, &ne) {
+				t.Fatalf("HostedUIError = %v, want a NetworkError inside", p.HostedUIError)
+			}
+			if n := opened.Load(); n != 0 {
+				t.Fatalf("the browser was opened %d times on an unreachable hosted UI", n)
+			}
+			if !eq(e.proxy.ops(), []string{"GlobalSignOut", "RevokeToken"}) {
+				t.Fatalf("calls = %v, want the global sign-out then the revocation", e.proxy.ops())
+			}
+			if e.session(t) != nil || !r.SignedOutLocally() {
+				t.Fatal("not signed out locally")
+			}
+			if err := e.refreshWorks(t, s.Username, s.RefreshToken); err == nil {
+				t.Fatal("refresh token still live")
+			}
+			if got := ev.waitFor(t, 2); got[1] != auth.EventSignedOut {
+				t.Fatalf("events = %v", got)
+			}
+			// The probe is bounded by Timeouts.Request (2 s here); the bound
+			// only has to tell it from the browser deadline.
+			if took >= browserDeadline/2 {
+				t.Fatalf("sign-out took %v; the browser deadline is %v", took, browserDeadline)
 			}
 		})
 	}

@@ -90,17 +90,19 @@ type WebUISignInOptions struct {
 //
 // Like SignIn it fails with ErrInvalidState when a user is already signed in,
 // and it runs alone: other operations of the Client wait for it (cancel ctx to
-// stop waiting for the browser). The user cancelling, the deadline passing or
-// ctx ending all give an error matching ErrUserCancelled; a browser that cannot
+// stop waiting for the browser), except SignOut, which cancels it while it
+// waits for the browser; it then returns an error matching ErrSignInCancelled
+// and context.Canceled, and the browser's answer, if one comes, is not used.
+// (It does not open the browser at all while a SignOut waits to run.) Close
+// cancels it too (ErrClosed). The user cancelling, the deadline passing or ctx
+// ending all give an error matching ErrUserCancelled; a browser that cannot
 // start gives one matching ErrBrowserUnavailable. Nothing is stored on failure.
 func (c *Client) SignInWithWebUI(ctx context.Context, opts WebUISignInOptions) (SignInResult, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := c.lock(ctx); err != nil {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
 		return SignInResult{}, err
 	}
-	defer c.unlock()
+	defer end()
 
 	h := c.cfg.HostedUI
 	switch {
@@ -163,9 +165,31 @@ func (c *Client) SignInWithWebUI(ctx context.Context, opts WebUISignInOptions) (
 	if opts.Timeout > 0 {
 		timeout = opts.Timeout
 	}
-	bctx, cancel := context.WithTimeout(ctx, timeout)
+	// While the browser is out, a SignOut may cancel the wait (cause
+	// ErrSignInCancelled); a SignOut already waiting for this operation stops
+	// it before the browser opens.
+	wctx, wcancel := context.WithCancelCause(ctx)
+	defer wcancel(nil)
+	c.mu.Lock()
+	if c.signOutsWaiting > 0 {
+		c.mu.Unlock()
+		return SignInResult{}, fmt.Errorf("auth: hosted-UI sign-in: %w (%w)", ErrSignInCancelled, context.Canceled)
+	}
+	c.webCancel = wcancel
+	c.mu.Unlock()
+	bctx, cancel := context.WithTimeout(wctx, timeout)
 	defer cancel()
 	callback, err := openSignInSafely(bctx, b, authorizeURL, h.SignInRedirectURI)
+	c.mu.Lock()
+	c.webCancel = nil
+	c.mu.Unlock()
+	switch cause := context.Cause(wctx); {
+	case errors.Is(cause, ErrSignInCancelled):
+		c.log.Info("auth: hosted-UI sign-in cancelled by a sign-out")
+		return SignInResult{}, fmt.Errorf("auth: hosted-UI sign-in: %w (%w)", ErrSignInCancelled, context.Canceled)
+	case errors.Is(cause, ErrClosed):
+		return SignInResult{}, fmt.Errorf("auth: hosted-UI sign-in: %w", ErrClosed)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUserCancelled):

@@ -491,6 +491,61 @@ func TestSignInWithWebUI_CancelDeadlineUnavailable(t *testing.T) {
 	}
 }
 
+// Rule: SignOut cancels a SignInWithWebUI waiting for the browser instead of
+// waiting for it (the sign-in holds the operation lock for as long as the
+// browser is out, five minutes by default): the sign-in returns an error
+// matching ErrSignInCancelled and context.Canceled, its loopback listener is
+// closed, nobody is signed in, and the sign-out goes on (nobody to sign out:
+// Complete). The client serves the next sign-in.
+func TestSignOut_CancelsPendingWebUISignIn(t *testing.T) {
+	w := newWebEnv(t)
+	c := w.client(t)
+	ev := record(c)
+	opened := make(chan struct{})
+	never := auth.LoopbackBrowser{Open: func(string) error { close(opened); return nil }} // never comes back
+	signIn := make(chan error, 1)
+	go func() {
+		_, err := c.SignInWithWebUI(bg(), auth.WebUISignInOptions{Browser: never, Timeout: time.Minute})
+		signIn <- err
+	}()
+	<-opened
+
+	signOut := make(chan auth.SignOutResult, 1)
+	go func() { signOut <- c.SignOut(bg(), auth.SignOutOptions{}) }()
+	// The sign-in's own deadline is a minute: returnBound (5 s) tells a
+	// cancelled wait from one that ran out, on a loaded machine too.
+	select {
+	case r := <-signOut:
+		if _, ok := r.(auth.CompleteSignOut); !ok {
+			t.Fatalf("SignOut = %#v (%v), want Complete", r, r.Err())
+		}
+	case <-time.After(returnBound):
+		t.Fatalf("SignOut still waiting after %v for the hosted-UI sign-in", returnBound)
+	}
+	select {
+	case err := <-signIn:
+		if !errors.Is(err, auth.ErrSignInCancelled) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("SignInWithWebUI = %v, want ErrSignInCancelled and context.Canceled", err)
+		}
+	case <-time.After(returnBound):
+		t.Fatal("SignInWithWebUI did not return")
+	}
+	if w.session(t) != nil {
+		t.Fatal("signed in after the cancelled sign-in")
+	}
+	addr := strings.TrimPrefix(strings.TrimSuffix(w.callback, "/callback"), "http://")
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Fatal("the loopback listener is still open")
+	}
+	if _, err := c.SignInWithWebUI(bg(), auth.WebUISignInOptions{Browser: newWebUser(t, w).browser()}); err != nil {
+		t.Fatalf("sign-in after the cancelled one: %v", err)
+	}
+	if got := ev.waitFor(t, 1); got[0] != auth.EventSignedIn { // no SignedOut: nobody was signed in
+		t.Fatalf("events = %v", got)
+	}
+}
+
 // Rule: SignInWithWebUI needs the hosted UI configured; it then opens no
 // browser. New validates the new HostedUI fields.
 func TestSignInWithWebUI_Config(t *testing.T) {

@@ -40,6 +40,7 @@ func serveCmd() *cobra.Command {
 		dbMaxConns                                     int
 		dbStatementTimeout                             time.Duration
 		protection                                     *protectionFlags
+		messages                                       *messageFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -72,6 +73,11 @@ func serveCmd() *cobra.Command {
 				ln.Close()
 				return err
 			}
+			if err := messages.apply(&cfg, len(creds) == 0); err != nil {
+				ln.Close()
+				return err
+			}
+			defer messages.drain(log, grace)
 			srv, err := server.Open(ctx, cfg)
 			if err != nil {
 				ln.Close()
@@ -111,6 +117,7 @@ func serveCmd() *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("admin-credentials", "admin-credentials-file")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	protection = addProtectionFlags(f)
+	messages = addMessageFlags(f)
 	return cmd
 }
 
