@@ -157,11 +157,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// showLogin renders the sign-in page with the form token minted for the
-// browser's login transaction (a new one, with its cookie, when the browser
-// has none) and this authorization request. Several tabs share the
-// transaction; each form is bound to its own request.
+// showLogin renders the sign-in page.
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, status int, username, msg string) error {
+	return h.showPage(w, r, req, "login", status, loginPage{Username: username, Error: msg})
+}
+
+// showPage renders one of the sign-in pages (login, forgot, confirmforgot)
+// with the form token minted for the browser's login transaction (a new
+// one, with its cookie, when the browser has none) and this authorization
+// request. Several tabs share the transaction; each form is bound to its
+// own request.
+func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, page string, status int, data loginPage) error {
 	tx := ""
 	if c, err := r.Cookie(csrfCookie); err == nil && txRE.MatchString(c.Value) {
 		tx = c.Value
@@ -179,8 +185,14 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, req *userpoo
 	if err != nil {
 		return err
 	}
-	h.render(w, "login", status, loginPage{ClientName: req.ClientName, CSRF: token, Username: username, Error: msg,
-		Action: h.poolPath(r, "login") + "?" + query})
+	action := map[string]string{"login": "login", "forgot": "forgotPassword", "confirmforgot": "confirmForgotPassword"}[page]
+	data.ClientName, data.CSRF = req.ClientName, token
+	data.Action = h.poolPath(r, action) + "?" + query
+	data.UsernameLabel = usernameLabel(req.SignInWith)
+	data.UsernameLabelLower = strings.ToLower(data.UsernameLabel)
+	data.ForgotURL = h.poolPath(r, "forgotPassword") + "?" + query
+	data.LoginURL = h.poolPath(r, "login") + "?" + query
+	h.render(w, page, status, data)
 	return nil
 }
 
@@ -211,6 +223,77 @@ func issuerOrigin(issuer string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// forgotForm is GET /forgotPassword: the page asking for the username to
+// send a password-reset code to.
+func (h *Handler) forgotForm(w http.ResponseWriter, r *http.Request) error {
+	req, err := h.checkAuthorize(r)
+	if err != nil {
+		return err
+	}
+	return h.showPage(w, r, req, "forgot", http.StatusOK, loginPage{})
+}
+
+// forgot is POST /forgotPassword: send the code, then ask for it and the
+// new password.
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) error {
+	req, username, ok, err := h.readPageForm(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	d, err := h.svc.HostedForgotPassword(r.Context(), req, username)
+	if err != nil {
+		status, msg, ferr := pageFailure(err)
+		if ferr != nil {
+			return ferr
+		}
+		return h.showPage(w, r, req, "forgot", status, loginPage{Username: username, Error: msg})
+	}
+	return h.showPage(w, r, req, "confirmforgot", http.StatusOK, loginPage{Username: username,
+		Notice: "We sent a code to " + d.Destination + ". Enter it with your new password."})
+}
+
+// confirmForgot is POST /confirmForgotPassword: set the new password with
+// the code, then back to the sign-in page.
+func (h *Handler) confirmForgot(w http.ResponseWriter, r *http.Request) error {
+	req, username, ok, err := h.readPageForm(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	err = h.svc.HostedConfirmForgotPassword(r.Context(), req, username, strings.TrimSpace(r.PostForm.Get("code")),
+		r.PostForm.Get("password"))
+	if err != nil {
+		status, msg, ferr := pageFailure(err)
+		if ferr != nil {
+			return ferr
+		}
+		return h.showPage(w, r, req, "confirmforgot", status, loginPage{Username: username, Error: msg})
+	}
+	return h.showPage(w, r, req, "login", http.StatusOK, loginPage{Username: username,
+		Notice: "Your password has been reset. Sign in with your new password."})
+}
+
+// readPageForm reads and checks a posted password-reset form. When the
+// form's token is not good it answers the page itself (ok false).
+func (h *Handler) readPageForm(w http.ResponseWriter, r *http.Request) (req *userpool.AuthorizeRequest, username string, ok bool, err error) {
+	req, err = h.checkAuthorize(r)
+	if err != nil {
+		return nil, "", false, err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, "", false, invalidRequest("The form could not be read.")
+	}
+	username = strings.TrimSpace(r.PostForm.Get("username"))
+	good, err := h.checkLoginForm(r, req)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if !good {
+		return nil, "", false, h.showPage(w, r, req, "forgot", http.StatusForbidden, loginPage{Username: username, Error: msgFormExpired})
+	}
+	return req, username, true, nil
 }
 
 // logout is GET /logout: end the web session, then go to the registered

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/cognate-dev/cognate/userpool"
 )
@@ -17,13 +18,37 @@ var templateFiles embed.FS
 // everything else.
 var pages = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
 
-// loginPage is what the sign-in page shows.
+// loginPage is what the sign-in page (and the password-reset pages) show.
 type loginPage struct {
-	ClientName string
-	Action     string // where the form posts: /<pool>/login?<authorization request>
-	CSRF       string
-	Username   string
-	Error      string
+	ClientName         string
+	Action             string // where the form posts: /<pool>/<page>?<authorization request>
+	CSRF               string
+	Username           string
+	UsernameLabel      string // "Username", "Email", ...
+	UsernameLabelLower string
+	Error              string
+	Notice             string
+	ForgotURL          string
+	LoginURL           string
+}
+
+// usernameLabel names what the pool's users sign in with.
+func usernameLabel(signInWith []string) string {
+	names := map[string]string{"username": "Username", "email": "Email", "phone_number": "Phone number",
+		"preferred_username": "Preferred username"}
+	var parts []string
+	for _, w := range signInWith {
+		if n, ok := names[w]; ok {
+			parts = append(parts, n)
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return "Username"
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + strings.ToLower(parts[len(parts)-1])
 }
 
 // errorPage is what the error page shows.
@@ -83,6 +108,33 @@ const (
 	msgNotConfirmed    = "User is not confirmed."
 	msgChangePassword  = "Your password must be changed before you can sign in here. Contact your administrator."
 )
+
+// pageFailure is the status and message a password-reset page shows for a
+// refused step; an internal failure is returned as such.
+func pageFailure(err error) (int, string, error) {
+	e := userpool.AsError(err)
+	switch {
+	case e == nil || e.Kind == userpool.KindInternal:
+		return 0, "", err
+	case e.Kind == userpool.KindLimitExceeded || e.Kind == userpool.KindThrottled:
+		return http.StatusTooManyRequests, msgTooManyAttempts, nil
+	case e.Kind == userpool.KindUserNotFound:
+		return http.StatusBadRequest, "We could not find that account.", nil
+	case e.Kind == userpool.KindCodeMismatch:
+		return http.StatusBadRequest, "The code is not right. Please check it and try again.", nil
+	case e.Kind == userpool.KindCodeExpired:
+		return http.StatusBadRequest, "The code has expired. Please ask for a new one.", nil
+	case e.Kind == userpool.KindWeakPassword:
+		return http.StatusBadRequest, e.Message, nil
+	case e.Cause == userpool.CauseNoRecoveryChannel:
+		return http.StatusBadRequest, "This account has no verified e-mail address or phone number to send a code to. Contact your administrator.", nil
+	case e.Kind == userpool.KindInvalid:
+		return http.StatusBadRequest, "Please fill in every field.", nil
+	case e.Kind == userpool.KindDeliveryFailed:
+		return http.StatusServiceUnavailable, "We could not send the code. Please try again later.", nil
+	}
+	return http.StatusBadRequest, "The password could not be reset.", nil
+}
 
 // loginFailure is the status and the message the sign-in page shows for a
 // refused sign-in.

@@ -109,9 +109,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sender := cfg.Sender
+	if sender == nil && cfg.DevOutbox != nil {
+		sender = cfg.DevOutbox
+	}
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
-		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits})
+		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender})
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/server"
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
@@ -56,7 +57,10 @@ type Server struct {
 	// Admin is an SDK client with anonymous credentials aimed at the server.
 	Admin *cip.Client
 	// Inner is the assembled server, for white-box access in tests.
-	Inner  *server.Server
+	Inner *server.Server
+	// Outbox holds every message the server sent (dev mode only: nil with
+	// AdminCredentials).
+	Outbox *message.Outbox
 	DBPath string
 
 	stopOnce sync.Once
@@ -98,7 +102,11 @@ func StartWith(t testing.TB, o Options) *Server {
 	if hash == (userpool.HashParams{}) {
 		hash = TestHashParams
 	}
-	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: region,
+	var outbox *message.Outbox
+	if len(o.AdminCredentials) == 0 {
+		outbox = message.NewOutbox(1000)
+	}
+	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: region, DevOutbox: outbox,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
 		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout})
 	if err != nil {
@@ -106,7 +114,7 @@ func StartWith(t testing.TB, o Options) *Server {
 		t.Fatalf("testserver: open: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{URL: url, Region: region, Inner: srv, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
+	s := &Server{URL: url, Region: region, Inner: srv, Outbox: outbox, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Serve(ctx, ln, 5*time.Second) }()
 	s.Admin = NewClient(url)
 	t.Cleanup(s.Stop)
