@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"time"
 
@@ -175,5 +176,23 @@ func operations() map[string]operation {
 			out[name] = op
 		}
 	}
+	return out
+}
+
+// Operation describes one operation the API serves.
+type Operation struct {
+	Name string
+	// Admin operations are signed with SigV4 (IAM credentials); the others
+	// are the public ones an app calls with a client id or a user's token.
+	Admin bool
+}
+
+// Operations lists the operations the API serves, sorted by name.
+func Operations() []Operation {
+	var out []Operation
+	for name, op := range operations() {
+		out = append(out, Operation{Name: name, Admin: op.admin})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
