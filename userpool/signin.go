@@ -151,6 +151,7 @@ func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string
 	}
 	ok, err := s.verify(ctx, password, hash)
 	if err != nil {
+		attempt.abandoned(ctx)
 		return nil, err
 	}
 	if u == nil || !ok {

@@ -148,6 +148,29 @@ func (a *signInAttempt) succeeded(ctx context.Context) {
 // user's count was taken when the attempt was claimed).
 func (a *signInAttempt) failed(ctx context.Context) { a.s.addressFailed(ctx) }
 
+// abandoned gives the attempt back when the password was never checked (the
+// hash gate was full, the context ended): a failure of the server, not of the
+// caller, must not bring a user closer to a lockout. A lockout this attempt
+// started is lifted only if the user is back under the free attempts.
+// Errors are logged: the request fails anyway.
+func (a *signInAttempt) abandoned(ctx context.Context) {
+	// The request's own context may be what ended: undo with a short one.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	l := a.s.limits
+	if err := a.s.throttles.UpdateThrottle(ctx, a.user, func(st *store.Throttle) error {
+		if st.Count > 0 {
+			st.Count--
+		}
+		if st.Count < l.FreeAttempts {
+			st.Until = time.Time{}
+		}
+		return nil
+	}); err != nil {
+		a.s.log.Warn("throttle: give back an attempt", "err", err)
+	}
+}
+
 // addressFailed counts a failed sign-in against the caller's address.
 // Errors are logged: the request fails anyway.
 func (s *Service) addressFailed(ctx context.Context) {

@@ -200,3 +200,41 @@ func TestHashGateRefusesWhenFull(t *testing.T) {
 		t.Fatalf("sign-in once the slot is free: %v", err)
 	}
 }
+
+// TestRefusedByTheHashGateCostsNoAttempt: a sign-in the server could not
+// check (every hash slot taken) does not bring the user closer to a
+// lockout, so a flood that fills the gate cannot lock real users out.
+func TestRefusedByTheHashGateCostsNoAttempt(t *testing.T) {
+	e := newEnv(t)
+	svc := userpool.New(userpool.Options{Store: e.st, PublicURL: "https://idp.example.com", Now: e.clock.Now,
+		Hash: userpool.HashParams{Time: 1, Memory: 64, Threads: 1}, HashConcurrency: 1, HashQueueTimeout: 10 * time.Millisecond})
+	signIn := func(pw string) error {
+		_, err := svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserPassword,
+			AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": pw}})
+		return err
+	}
+	// Four real failures: one short of the lockout.
+	for i := range 4 {
+		if err := signIn("wrong"); !isCause(err, userpool.CauseBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	release, held := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = svc.HoldHashSlotForTest(context.Background(), held, release)
+	}()
+	<-held
+	for i := range 10 {
+		if err := signIn(password); !userpool.IsKind(err, userpool.KindThrottled) {
+			t.Fatalf("sign-in %d with every hash slot taken: %v", i+1, err)
+		}
+	}
+	close(release)
+	<-done
+	// Still one free attempt: the right password gets in.
+	if err := signIn(password); err != nil {
+		t.Fatalf("the right password after the gate freed: %v", err)
+	}
+}

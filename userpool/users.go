@@ -169,6 +169,7 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 	proven := pr.user.PasswordHash
 	ok, err := s.verify(ctx, previous, proven)
 	if err != nil {
+		attempt.abandoned(ctx)
 		return err
 	}
 	if !ok {

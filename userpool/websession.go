@@ -148,6 +148,7 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	}
 	ok, err := s.verify(ctx, in.Password, hash)
 	if err != nil {
+		attempt.abandoned(ctx)
 		return "", nil, err
 	}
 	if u == nil || !ok {
