@@ -33,6 +33,20 @@ func (m msTime) ScanInt64(v pgtype.Int8) error {
 	return nil
 }
 
+// durationMs decodes a duration kept in milliseconds: a scan destination
+// for a BIGINT duration column (pgtype.Int64Scanner). NULL is zero.
+type durationMs struct{ d *time.Duration }
+
+// ScanInt64 implements pgtype.Int64Scanner.
+func (m durationMs) ScanInt64(v pgtype.Int8) error {
+	if !v.Valid {
+		*m.d = 0
+		return nil
+	}
+	*m.d = time.Duration(v.Int64) * time.Millisecond
+	return nil
+}
+
 // notNullBytes turns a nil slice into an empty one for NOT NULL BYTEA
 // columns (pgx sends a nil slice as NULL).
 func notNullBytes(b []byte) []byte {

@@ -163,7 +163,8 @@ func TestThrottleReleasesOnPanic(t *testing.T) {
 
 // TestPurgeKeepsRenewedRows: a purge that selected a row as expired, and
 // then finds it renewed by a write that committed meanwhile (a new one-time
-// code for the same user and purpose, a throttle updated again), keeps it.
+// code for the same user and purpose, a throttle updated again, a dead
+// session's access TTL raised by a TouchSession), keeps it.
 func TestPurgeKeepsRenewedRows(t *testing.T) {
 	ctx := context.Background()
 	dsn, _ := freshSchema(t)
@@ -173,23 +174,65 @@ func TestPurgeKeepsRenewedRows(t *testing.T) {
 		CreatedAt: t0, ExpiresAt: t0}))
 	must(t, s.UpdateThrottle(ctx, "k", func(st *store.Throttle) error { st.UpdatedAt = t0; return nil }))
 
+	// A dead session of each kind, whose tokens lived a minute, each of its
+	// own user and made just before its case: the earlier cases' sessions,
+	// renewed, are purgeable no more.
+	client, _ := seed(t, s, "us-east-1_renew2")
+	// session returns a setup that makes the user and calls end, which
+	// creates the session and ends it.
+	session := func(id, user string, end func(*store.Session)) func() {
+		return func() {
+			sub := client.PoolID + "-sub-" + user
+			must(t, s.CreateUser(ctx, &store.User{PoolID: client.PoolID, Username: user, Sub: sub, Status: "CONFIRMED",
+				Enabled: true, PasswordHash: "h", CreatedAt: t0}))
+			ss := &store.Session{ID: id, PoolID: client.PoolID, ClientID: client.ID, UserSub: sub, Username: user,
+				CreatedAt: t0, LastUsed: t0, ExpiresAt: t0.Add(48 * time.Hour), AccessTTL: time.Minute}
+			end(ss)
+		}
+	}
+	create := func(ss *store.Session) { must(t, s.CreateSession(ctx, ss)) }
+	purgeSessions := func() (int64, error) { return s.PurgeSessions(ctx, t0.Add(time.Hour), 0) }
+	sessionExists := func(id string) func() bool {
+		return func() bool { _, err := s.GetSession(ctx, id); return err == nil }
+	}
+	// A touch that raises the access TTL so that the session's tokens live
+	// until the renewal time.
+	touch := `UPDATE sessions SET access_ttl = $1 - created_at WHERE id = `
+
 	for _, c := range []struct {
 		name   string
+		setup  func() // or nil
 		renew  string
 		purge  func() (int64, error)
 		exists func() bool
 	}{
-		{"codes", `UPDATE codes SET expires_at = $1`,
+		{"codes", nil, `UPDATE codes SET expires_at = $1`,
 			func() (int64, error) { return s.PurgeCodes(ctx, t0.Add(time.Hour), 0) },
 			func() bool { _, err := s.GetCode(ctx, u.PoolID, u.Sub, "signup"); return err == nil }},
-		{"throttles", `UPDATE throttles SET updated_at = $1`,
+		{"throttles", nil, `UPDATE throttles SET updated_at = $1`,
 			func() (int64, error) { return s.PurgeThrottles(ctx, t0.Add(time.Hour), 0) },
 			func() bool {
 				var n int
 				must(t, s.pool.QueryRow(ctx, `SELECT count(*) FROM throttles`).Scan(&n))
 				return n == 1
 			}},
+		{"expired session", session("expired", "bob", func(ss *store.Session) {
+			ss.ExpiresAt = t0
+			create(ss)
+		}), touch + `'expired'`, purgeSessions, sessionExists("expired")},
+		{"revoked session", session("revoked", "carol", func(ss *store.Session) {
+			create(ss)
+			must(t, s.RevokeSession(ctx, ss.ID, t0, "revoke"))
+		}), touch + `'revoked'`, purgeSessions, sessionExists("revoked")},
+		{"signed-out session", session("signed-out", "dave", func(ss *store.Session) {
+			create(ss)
+			_, err := s.BumpSignOutGen(ctx, ss.PoolID, ss.Username, t0)
+			must(t, err)
+		}), touch + `'signed-out'`, purgeSessions, sessionExists("signed-out")},
 	} {
+		if c.setup != nil {
+			c.setup()
+		}
 		// The renewal holds the row's lock while the purge starts, so the
 		// purge selects the expired row and then waits for it.
 		tx, err := s.pool.Begin(ctx)

@@ -542,10 +542,11 @@ func TestHotPathPlans(t *testing.T) {
 		"PurgeAuthCodes":                   `SELECT id FROM auth_codes WHERE expires_at < 1`,
 		"PurgeAuthCodes (used codes)":      `SELECT id FROM used_auth_codes WHERE expires_at < 1`,
 		"web sessions of a pool (cascade)": `SELECT id FROM web_sessions WHERE pool_id = 'x'`,
-		"PurgeSessions (expired)":          `SELECT id FROM sessions WHERE expires_at < 1`,
-		"PurgeSessions (revoked)":          `SELECT id FROM sessions WHERE revoked_at < 1`,
+		"PurgeSessions (expired)":          `SELECT id FROM sessions WHERE expires_at < 1 AND expires_at + access_ttl < 1`,
+		"PurgeSessions (revoked)":          `SELECT id FROM sessions WHERE revoked_at < 1 AND revoked_at + access_ttl < 1`,
 		"PurgeSessions (signed out)": `SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id
-			AND s.user_sub = u.sub WHERE u.signed_out_at < 1 AND s.user_gen < u.sign_out_gen`,
+			AND s.user_sub = u.sub WHERE u.signed_out_at < 1 AND s.user_gen < u.sign_out_gen
+			AND u.signed_out_at + s.access_ttl < 1`,
 		"GetCode":                   `SELECT * FROM codes WHERE pool_id = 'x' AND user_sub = 'x' AND purpose = 'x'`,
 		"codes of a user (cascade)": `SELECT code FROM codes WHERE pool_id = 'x' AND user_sub = 'x'`,
 		"PurgeCodes":                `SELECT code FROM codes WHERE expires_at < 1`,
@@ -618,7 +619,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 				if _, err := s.GetClient(ctx, c.ID); err != nil {
 					fail("GetClient", err)
 				}
-				if err := s.TouchSession(ctx, id, now.Add(time.Second)); err != nil {
+				if err := s.TouchSession(ctx, id, now.Add(time.Second), time.Hour); err != nil {
 					fail("TouchSession", err)
 				}
 				if err := s.RotateRefresh(ctx, id, 0, now); err != nil {
@@ -767,7 +768,7 @@ func TestUnstorableKeys(t *testing.T) {
 			s.DeletePool(ctx, bad), s.DeleteClient(ctx, c.PoolID, bad), s.DeleteUser(ctx, bad, u.Username),
 			s.UpdateClient(ctx, &store.Client{ID: bad, PoolID: c.PoolID}),
 			s.UpdateUser(ctx, &store.User{PoolID: c.PoolID, Username: bad}),
-			s.RevokeSession(ctx, bad, t0, "revoke"), s.RotateRefresh(ctx, bad, 0, t0), s.TouchSession(ctx, bad, t0),
+			s.RevokeSession(ctx, bad, t0, "revoke"), s.RotateRefresh(ctx, bad, 0, t0), s.TouchSession(ctx, bad, t0, time.Hour),
 			s.DeleteWebSession(ctx, bad)} {
 			if !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("lookup #%d of %q: error %v, want store.ErrNotFound", i+1, bad, err)

@@ -13,7 +13,7 @@ import (
 )
 
 const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_time, created_at, last_used,
-	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source`
+	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl`
 
 // qGetSessionWithUser joins a session to its user through the unique
 // (pool_id, sub) index: one round trip instead of two.
@@ -34,13 +34,13 @@ func sessionDest(s *store.Session) []any {
 	return []any{&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
 		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
 		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
-		&s.DeviceKey, &s.Scopes, &s.Source}
+		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}}
 }
 
 // qCreateSession takes user_gen from the user's row in the insert itself,
 // and inserts nothing for a missing or disabled user.
 const qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
-	SELECT $1, $2, $3, $4, $5, u.sign_out_gen, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
+	SELECT $1, $2, $3, $4, $5, u.sign_out_gen, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
 	FROM users u WHERE u.pool_id = $2 AND u.sub = $4 AND u.enabled
 	RETURNING user_gen`
 
@@ -57,7 +57,8 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 	err := s.pool.QueryRow(ctx, qCreateSession,
 		ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username,
 		ms(ss.AuthTime), ms(ss.CreatedAt), ms(ss.LastUsed), ms(ss.ExpiresAt), ss.RefreshGen,
-		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source).Scan(&gen)
+		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source,
+		ss.AccessTTL.Milliseconds()).Scan(&gen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Nothing was inserted: the user is missing (or in another pool)
 		// or disabled.
@@ -78,25 +79,32 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 
 // PurgeSessions implements store.Sessions with three bounded DELETEs, each
 // in autocommit and each of at most limit sessions: expired ones, revoked
-// ones, and those a global sign-out ended. What makes a session purgeable
-// never reverts (expiry and user_gen are fixed, a revocation is final,
-// sign_out_gen only grows), so selecting the ids and deleting them in one
-// statement cannot delete a session that has become usable meanwhile.
-func (s *Store) PurgeSessions(ctx context.Context, expiredBefore, endedBefore time.Time, limit int) (int64, error) {
+// ones, and those a global sign-out ended, each once its tokens' longest
+// life (access_ttl) has passed since. What ends a session never reverts
+// (expiry and user_gen are fixed, a revocation is final, sign_out_gen only
+// grows), but a concurrent TouchSession may raise access_ttl, keeping the
+// session's tokens alive longer. So each DELETE repeats the access_ttl
+// condition: PostgreSQL re-checks the DELETE's own conditions, not the
+// sub-select's, on a row that changed under it, and keeps the touched
+// session. (The signed-out DELETE re-checks against the user row it
+// joined; a later sign-out of the same user ends nothing more.)
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time, limit int) (int64, error) {
 	var total int64
-	for _, q := range []struct {
-		op, sql string
-		arg     time.Time
-	}{
+	for _, q := range []struct{ op, sql string }{
 		{"purge expired sessions", `DELETE FROM sessions WHERE id IN
-			(SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)`, expiredBefore},
+			(SELECT id FROM sessions WHERE expires_at < $1 AND expires_at + access_ttl < $1 LIMIT $2)
+			AND expires_at + access_ttl < $1`},
 		{"purge revoked sessions", `DELETE FROM sessions WHERE id IN
-			(SELECT id FROM sessions WHERE revoked_at < $1 LIMIT $2)`, endedBefore},
-		{"purge signed-out sessions", `DELETE FROM sessions WHERE id IN
+			(SELECT id FROM sessions WHERE revoked_at < $1 AND revoked_at + access_ttl < $1 LIMIT $2)
+			AND revoked_at + access_ttl < $1`},
+		{"purge signed-out sessions", `DELETE FROM sessions USING users u WHERE sessions.id IN
 			(SELECT s.id FROM users u JOIN sessions s ON s.pool_id = u.pool_id AND s.user_sub = u.sub
-			 WHERE u.signed_out_at < $1 AND s.user_gen < u.sign_out_gen LIMIT $2)`, endedBefore},
+			 WHERE u.signed_out_at < $1 AND s.user_gen < u.sign_out_gen AND u.signed_out_at + s.access_ttl < $1
+			 LIMIT $2)
+			AND u.pool_id = sessions.pool_id AND u.sub = sessions.user_sub
+			AND sessions.user_gen < u.sign_out_gen AND u.signed_out_at + sessions.access_ttl < $1`},
 	} {
-		n, err := s.purge(ctx, q.op, q.sql, q.arg, limit)
+		n, err := s.purge(ctx, q.op, q.sql, now, limit)
 		if err != nil {
 			return total, err
 		}
@@ -192,11 +200,15 @@ func (s *Store) RotateRefresh(ctx context.Context, id string, fromGen int64, at 
 	}
 }
 
-// TouchSession implements store.Sessions: it sets LastUsed to at. A missing
-// session is store.ErrNotFound.
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+// TouchSession implements store.Sessions: it sets LastUsed to at and raises
+// AccessTTL to accessTTL when that is longer, in one UPDATE (concurrent
+// touches queue on the row lock, and each raises what the last committed).
+// A missing session is store.ErrNotFound.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, accessTTL time.Duration) error {
 	if unstorable(id) {
 		return notFound("touch session")
 	}
-	return s.execOne(ctx, "touch session", `UPDATE sessions SET last_used = $2 WHERE id = $1`, id, ms(at))
+	return s.execOne(ctx, "touch session",
+		`UPDATE sessions SET last_used = $2, access_ttl = GREATEST(access_ttl, $3) WHERE id = $1`,
+		id, ms(at), accessTTL.Milliseconds())
 }
