@@ -67,6 +67,8 @@ type Client struct {
 	// signOutsWaiting counts SignOut calls waiting for the operation lock; a
 	// SignInWithWebUI does not start waiting for the browser while one does.
 	signOutsWaiting int
+	// auto is the auto sign-in SignUp armed (nil when none); guarded by mu.
+	auto *autoSignIn
 }
 
 // New validates cfg and returns a Client. It does no network I/O.
@@ -134,8 +136,10 @@ func New(cfg Config) (*Client, error) {
 //
 // After Close every method fails with ErrClosed (SignOut with a FailedSignOut
 // carrying it) and Subscribe registers nothing. Closing again returns
-// ErrClosed. The SDK has no background timers: tokens are refreshed by
-// FetchAuthSession when they are about to expire.
+// ErrClosed. Close forgets an armed auto sign-in's password. The SDK has no
+// background timers (but the one that forgets that password after
+// AutoSignInWindow): tokens are refreshed by FetchAuthSession when they are
+// about to expire.
 func (c *Client) Close() error {
 	if c == nil || c.sem == nil {
 		return ErrNotConfigured
@@ -144,6 +148,7 @@ func (c *Client) Close() error {
 		return ErrClosed
 	}
 	c.endLife(ErrClosed)
+	c.dropAutoSignIn()
 	c.events.close()
 	if c.transport != nil {
 		c.transport.CloseIdleConnections()

@@ -40,6 +40,11 @@ var (
 	// ErrClosed: the Client has been closed (Client.Close). Operations started
 	// after Close fail with it; those it cancelled return errors matching it.
 	ErrClosed = errors.New("auth: the Client is closed")
+	// ErrNoAutoSignIn: AutoSignIn found nothing to sign in (Amplify's
+	// AutoSignInException): no auto sign-in was armed with
+	// SignUpOptions.AutoSignIn, the sign-up is not complete yet, or it was
+	// completed or cancelled.
+	ErrNoAutoSignIn = errors.New("auth: the auto sign-in flow has not started, been cancelled or been completed")
 	// ErrSignInCancelled: a SignOut cancelled the SignInWithWebUI that was
 	// waiting for the browser (the error matches context.Canceled too).
 	ErrSignInCancelled = errors.New("auth: the hosted-UI sign-in was cancelled by a sign-out")

@@ -78,3 +78,59 @@ func TestLostConnectionIsNetworkError(t *testing.T) {
 		}
 	}
 }
+
+// An armed auto sign-in's password is dropped as soon as it can no longer be
+// used: when its window passes, when a ConfirmSignUp is another user's, when
+// it is taken, and at Close. One still waiting for its ConfirmSignUp is not
+// taken.
+func TestAutoSignInForgetsThePassword(t *testing.T) {
+	c, err := New(Config{Region: "us-east-1", UserPoolID: "us-east-1_abc", ClientID: "client", Endpoint: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	armed := func() *autoSignIn {
+		a := &autoSignIn{username: "u@example.com", password: "Secret-Passw0rd!"}
+		c.armAutoSignIn(a)
+		return a
+	}
+	current := func() *autoSignIn {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.auto
+	}
+
+	a := armed()
+	if c.takeAutoSignIn() != nil || current() != a || a.password == "" {
+		t.Fatal("an auto sign-in waiting for ConfirmSignUp was taken or dropped")
+	}
+	c.expireAutoSignIn(a) // what its timer does after AutoSignInWindow
+	if current() != nil || a.password != "" {
+		t.Fatal("an expired auto sign-in kept its password")
+	}
+
+	a = armed()
+	if c.confirmAutoSignIn("other@example.com") || current() != nil || a.password != "" {
+		t.Fatal("a ConfirmSignUp of another user kept the auto sign-in")
+	}
+
+	a = armed()
+	if !c.confirmAutoSignIn("u@example.com") {
+		t.Fatal("the user's ConfirmSignUp did not complete the auto sign-in")
+	}
+	c.expireAutoSignIn(&autoSignIn{}) // a stale timer changes nothing
+	got := c.takeAutoSignIn()
+	if got == nil || got.password != "Secret-Passw0rd!" || got.username != "u@example.com" || current() != nil || a.password != "" {
+		t.Fatalf("take: %+v, left %+v", got, current())
+	}
+	if c.takeAutoSignIn() != nil {
+		t.Fatal("an auto sign-in ran twice")
+	}
+
+	a = armed()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if current() != nil || a.password != "" {
+		t.Fatal("Close kept the auto sign-in's password")
+	}
+}

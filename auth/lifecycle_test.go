@@ -115,7 +115,70 @@ func TestZeroClient_ReturnsPromptly(t *testing.T) {
 					})
 				},
 				"ConfirmSignUp": func(t *testing.T) {
-					check(t, "ConfirmSignUp", func() error { return notConfigured("ConfirmSignUp", c.ConfirmSignUp(ctx, "u", "1")) })
+					check(t, "ConfirmSignUp", func() error {
+						_, err := c.ConfirmSignUp(ctx, "u", "1", auth.ConfirmSignUpOptions{})
+						return notConfigured("ConfirmSignUp", err)
+					})
+				},
+				"ResendSignUpCode": func(t *testing.T) {
+					check(t, "ResendSignUpCode", func() error {
+						_, err := c.ResendSignUpCode(ctx, "u", auth.ResendSignUpCodeOptions{})
+						return notConfigured("ResendSignUpCode", err)
+					})
+				},
+				"AutoSignIn": func(t *testing.T) {
+					check(t, "AutoSignIn", func() error {
+						_, err := c.AutoSignIn(ctx)
+						return notConfigured("AutoSignIn", err)
+					})
+				},
+				"ResetPassword": func(t *testing.T) {
+					check(t, "ResetPassword", func() error {
+						_, err := c.ResetPassword(ctx, "u", auth.ResetPasswordOptions{})
+						return notConfigured("ResetPassword", err)
+					})
+				},
+				"ConfirmResetPassword": func(t *testing.T) {
+					check(t, "ConfirmResetPassword", func() error {
+						return notConfigured("ConfirmResetPassword", c.ConfirmResetPassword(ctx, "u", "p", "1", auth.ConfirmResetPasswordOptions{}))
+					})
+				},
+				"UpdatePassword": func(t *testing.T) {
+					check(t, "UpdatePassword", func() error { return notConfigured("UpdatePassword", c.UpdatePassword(ctx, "a", "b")) })
+				},
+				"FetchUserAttributes": func(t *testing.T) {
+					check(t, "FetchUserAttributes", func() error {
+						_, err := c.FetchUserAttributes(ctx)
+						return notConfigured("FetchUserAttributes", err)
+					})
+				},
+				"UpdateUserAttributes": func(t *testing.T) {
+					check(t, "UpdateUserAttributes", func() error {
+						_, err := c.UpdateUserAttributes(ctx, map[string]string{"name": "x"}, auth.UpdateUserAttributesOptions{})
+						return notConfigured("UpdateUserAttributes", err)
+					})
+				},
+				"UpdateUserAttribute": func(t *testing.T) {
+					check(t, "UpdateUserAttribute", func() error {
+						_, err := c.UpdateUserAttribute(ctx, "name", "x", auth.UpdateUserAttributesOptions{})
+						return notConfigured("UpdateUserAttribute", err)
+					})
+				},
+				"SendUserAttributeVerificationCode": func(t *testing.T) {
+					check(t, "SendUserAttributeVerificationCode", func() error {
+						_, err := c.SendUserAttributeVerificationCode(ctx, "email")
+						return notConfigured("SendUserAttributeVerificationCode", err)
+					})
+				},
+				"ConfirmUserAttribute": func(t *testing.T) {
+					check(t, "ConfirmUserAttribute", func() error {
+						return notConfigured("ConfirmUserAttribute", c.ConfirmUserAttribute(ctx, "email", "1"))
+					})
+				},
+				"DeleteUserAttributes": func(t *testing.T) {
+					check(t, "DeleteUserAttributes", func() error {
+						return notConfigured("DeleteUserAttributes", c.DeleteUserAttributes(ctx, []string{"name"}))
+					})
 				},
 				"FetchAuthSession": func(t *testing.T) {
 					check(t, "FetchAuthSession", func() error {
@@ -231,8 +294,35 @@ func TestNilContext_IsBackground(t *testing.T) {
 			return err
 		}},
 		{"ConfirmSignUp", func() error {
-			if err := c.ConfirmSignUp(nilCtx, "carol", "000000"); !auth.IsServiceError(err, "CodeMismatchException") {
+			if _, err := c.ConfirmSignUp(nilCtx, "carol", "000000", auth.ConfirmSignUpOptions{}); !auth.IsServiceError(err, "CodeMismatchException") {
 				return fmt.Errorf("want CodeMismatchException from the server, got %v", err)
+			}
+			return nil
+		}},
+		{"ResendSignUpCode", func() error {
+			// This pool verifies nothing automatically: the server sends no code.
+			if _, err := c.ResendSignUpCode(nilCtx, "carol", auth.ResendSignUpCodeOptions{}); !auth.IsServiceError(err, "InvalidParameterException") {
+				return fmt.Errorf("want InvalidParameterException from the server, got %v", err)
+			}
+			return nil
+		}},
+		{"AutoSignIn", func() error {
+			if _, err := c.AutoSignIn(nilCtx); !errors.Is(err, auth.ErrNoAutoSignIn) {
+				return fmt.Errorf("want ErrNoAutoSignIn (SignUp without AutoSignIn), got %v", err)
+			}
+			return nil
+		}},
+		{"ResetPassword", func() error {
+			// alice's e-mail is not verified: the server refuses to send a code.
+			if _, err := c.ResetPassword(nilCtx, testUser, auth.ResetPasswordOptions{}); !auth.IsServiceError(err, "InvalidParameterException") {
+				return fmt.Errorf("want InvalidParameterException from the server, got %v", err)
+			}
+			return nil
+		}},
+		{"ConfirmResetPassword", func() error {
+			err := c.ConfirmResetPassword(nilCtx, testUser, "New-Passw0rd!", "000000", auth.ConfirmResetPasswordOptions{})
+			if _, ok := auth.ServiceErrorCode(err); !ok {
+				return fmt.Errorf("want an answer from the server (no code was sent), got %v", err)
 			}
 			return nil
 		}},
@@ -266,6 +356,36 @@ func TestNilContext_IsBackground(t *testing.T) {
 		{"SignInWithWebUI", func() error {
 			if _, err := c.SignInWithWebUI(nilCtx, auth.WebUISignInOptions{}); !errors.Is(err, auth.ErrInvalidParameter) {
 				return fmt.Errorf("want ErrInvalidParameter (no hosted UI configured), got %v", err)
+			}
+			return nil
+		}},
+		{"UpdatePassword", func() error { return c.UpdatePassword(nilCtx, testPassword, testPassword) }},
+		{"FetchUserAttributes", func() error {
+			a, err := c.FetchUserAttributes(nilCtx)
+			if err == nil && a["email"] != testUser+"@example.com" {
+				return fmt.Errorf("attributes %v", a)
+			}
+			return err
+		}},
+		{"UpdateUserAttributes", func() error {
+			_, err := c.UpdateUserAttributes(nilCtx, map[string]string{"name": "Alice"}, auth.UpdateUserAttributesOptions{})
+			return err
+		}},
+		{"UpdateUserAttribute", func() error {
+			_, err := c.UpdateUserAttribute(nilCtx, "name", "Alice A.", auth.UpdateUserAttributesOptions{})
+			return err
+		}},
+		{"DeleteUserAttributes", func() error { return c.DeleteUserAttributes(nilCtx, []string{"name"}) }},
+		{"SendUserAttributeVerificationCode", func() error {
+			d, err := c.SendUserAttributeVerificationCode(nilCtx, "email")
+			if err == nil && d.AttributeName != "email" {
+				return fmt.Errorf("delivery %+v", d)
+			}
+			return err
+		}},
+		{"ConfirmUserAttribute", func() error {
+			if err := c.ConfirmUserAttribute(nilCtx, "email", "000000x"); !auth.IsServiceError(err, "CodeMismatchException") {
+				return fmt.Errorf("want CodeMismatchException from the server, got %v", err)
 			}
 			return nil
 		}},

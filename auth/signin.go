@@ -85,7 +85,16 @@ type pendingSignIn struct {
 
 // SignIn signs username in with password. It fails with ErrInvalidState when a
 // user is already signed in ("sign out first"). A sign-in waiting for a
-// challenge answer is replaced by this one.
+// challenge answer is replaced by this one, and so is an auto sign-in that
+// SignUp armed (as in Amplify, AutoSignIn then fails with ErrNoAutoSignIn).
+//
+// username is what the user signs in with: the user name, or, in a pool with
+// UsernameAttributes or AliasAttributes, an e-mail address or phone number
+// (in a pool whose user names are case-insensitive, in any letter case). The
+// stored session (AuthSession.Username, CurrentUser) carries the user's real
+// user name, which in a pool with UsernameAttributes is a generated id;
+// User.LoginID keeps what was typed. With SRP the proof is computed for the
+// real user name the service names in USER_ID_FOR_SRP.
 //
 // On success the session is saved to the credential store and EventSignedIn is
 // emitted. When the service asks for a new password the result's NextStep is
@@ -96,7 +105,12 @@ func (c *Client) SignIn(ctx context.Context, username, password string, opts Sig
 		return SignInResult{}, err
 	}
 	defer end()
+	c.dropAutoSignIn() // as in Amplify: a sign-in of one's own ends the auto sign-in
+	return c.signIn(ctx, username, password, opts)
+}
 
+// signIn is SignIn with the operation lock held.
+func (c *Client) signIn(ctx context.Context, username, password string, opts SignInOptions) (SignInResult, error) {
 	if username == "" || password == "" {
 		return SignInResult{}, invalidParam("SignIn needs a username and a password")
 	}
@@ -356,105 +370,4 @@ func (c *Client) newSession(res *types.AuthenticationResultType, loginID string,
 		return nil, errors.New("auth: the service returned no refresh token")
 	}
 	return s, nil
-}
-
-// SignUpOptions configures SignUp.
-type SignUpOptions struct {
-	// UserAttributes are the new user's attributes, e.g. {"email": "..."}.
-	UserAttributes map[string]string
-	// ClientMetadata is passed to the pool's Lambda triggers.
-	ClientMetadata map[string]string
-}
-
-// SignUpStep tells what SignUp needs next.
-type SignUpStep string
-
-const (
-	// SignUpStepDone: the user is confirmed and may sign in.
-	SignUpStepDone SignUpStep = "DONE"
-	// SignUpStepConfirmSignUp: the user must be confirmed (ConfirmSignUp with the
-	// code the pool sent, or by an administrator).
-	SignUpStepConfirmSignUp SignUpStep = "CONFIRM_SIGN_UP"
-)
-
-// CodeDelivery tells where a confirmation code was sent.
-type CodeDelivery struct {
-	Destination    string
-	DeliveryMedium string
-	AttributeName  string
-}
-
-// SignUpResult is the outcome of SignUp.
-type SignUpResult struct {
-	UserConfirmed bool
-	// UserSub is the new user's id.
-	UserSub  string
-	NextStep SignUpStep
-	// CodeDelivery is set when a confirmation code was sent.
-	CodeDelivery *CodeDelivery
-}
-
-// SignUp registers a new user. It does not sign anyone in.
-func (c *Client) SignUp(ctx context.Context, username, password string, opts SignUpOptions) (SignUpResult, error) {
-	ctx, end, err := c.begin(ctx)
-	if err != nil {
-		return SignUpResult{}, err
-	}
-	defer end()
-	if username == "" || password == "" {
-		return SignUpResult{}, invalidParam("SignUp needs a username and a password")
-	}
-	in := &cip.SignUpInput{
-		ClientId:       aws.String(c.cfg.ClientID),
-		Username:       aws.String(username),
-		Password:       aws.String(password),
-		ClientMetadata: opts.ClientMetadata,
-	}
-	if h := c.secretHash(username); h != "" {
-		in.SecretHash = aws.String(h)
-	}
-	for _, k := range sortedKeys(opts.UserAttributes) {
-		in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(k), Value: aws.String(opts.UserAttributes[k])})
-	}
-	var out *cip.SignUpOutput
-	err = c.call(ctx, "SignUp", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.SignUp(ctx, in)
-		return err
-	})
-	if err != nil {
-		return SignUpResult{}, err
-	}
-	r := SignUpResult{UserConfirmed: out.UserConfirmed, UserSub: aws.ToString(out.UserSub), NextStep: SignUpStepConfirmSignUp}
-	if r.UserConfirmed {
-		r.NextStep = SignUpStepDone
-	}
-	if d := out.CodeDeliveryDetails; d != nil {
-		r.CodeDelivery = &CodeDelivery{Destination: aws.ToString(d.Destination), DeliveryMedium: string(d.DeliveryMedium), AttributeName: aws.ToString(d.AttributeName)}
-	}
-	return r, nil
-}
-
-// ConfirmSignUp confirms a new user with the code the pool sent.
-func (c *Client) ConfirmSignUp(ctx context.Context, username, code string) error {
-	ctx, end, err := c.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	if username == "" || code == "" {
-		return invalidParam("ConfirmSignUp needs a username and a confirmation code")
-	}
-	in := &cip.ConfirmSignUpInput{
-		ClientId:         aws.String(c.cfg.ClientID),
-		Username:         aws.String(username),
-		ConfirmationCode: aws.String(code),
-	}
-	if h := c.secretHash(username); h != "" {
-		in.SecretHash = aws.String(h)
-	}
-	return c.call(ctx, "ConfirmSignUp", func(ctx context.Context) error {
-		_, err := c.cip.ConfirmSignUp(ctx, in)
-		return err
-	})
 }

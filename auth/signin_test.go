@@ -207,7 +207,7 @@ func TestSignUp_ConfirmSignUp(t *testing.T) {
 	if _, err := c.SignUp(bg(), "carol", "Carol-Passw0rd!", auth.SignUpOptions{}); !auth.IsServiceError(err, "UsernameExistsException") {
 		t.Fatalf("duplicate SignUp: %v", err)
 	}
-	if err := c.ConfirmSignUp(bg(), "carol", "000000"); !auth.IsServiceError(err, "CodeMismatchException") {
+	if _, err := c.ConfirmSignUp(bg(), "carol", "000000", auth.ConfirmSignUpOptions{}); !auth.IsServiceError(err, "CodeMismatchException") {
 		t.Fatalf("ConfirmSignUp with a wrong code: %v", err)
 	}
 	if _, err := c.SignIn(bg(), "carol", "Carol-Passw0rd!", auth.SignInOptions{}); !auth.IsServiceError(err, "UserNotConfirmedException") {
