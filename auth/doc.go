@@ -1,6 +1,6 @@
 // Package auth is a client SDK for Amazon Cognito user pools (and Cognate, which
-// speaks the same wire protocol) with the sign-in and, above all, sign-out
-// semantics of AWS Amplify's Auth category.
+// speaks the same wire protocol) with the sign-up, sign-in, account and, above
+// all, sign-out semantics of AWS Amplify's Auth category.
 //
 // It talks to the service only through aws-sdk-go-v2's cognitoidentityprovider
 // client, so the same code works against Cognate (set Config.Endpoint) and
@@ -24,6 +24,46 @@
 // GetTokensFromRefreshToken) when the access token is about to expire. When the service
 // refuses the refresh token the user is signed out locally and
 // EventSessionExpired is emitted; a network failure changes nothing.
+//
+// An e-mail address or phone number works as the sign-in name in pools with
+// UsernameAttributes or AliasAttributes, in any letter case where user names
+// are case-insensitive; with SRP the proof is computed for the real user name
+// the service returns (USER_ID_FOR_SRP), which is also the stored session's
+// Username (User.LoginID keeps what was typed).
+//
+// # Signing up and the account life cycle
+//
+// The calls of Amplify's account life cycle, with its semantics:
+//
+//	up, err := client.SignUp(ctx, email, password, auth.SignUpOptions{
+//		UserAttributes: map[string]string{"email": email},
+//		AutoSignIn:     true,
+//	})
+//	// up.NextStep == auth.SignUpStepConfirmSignUp; up.CodeDelivery says where the code went
+//	conf, err := client.ConfirmSignUp(ctx, email, code, auth.ConfirmSignUpOptions{})
+//	if conf.NextStep == auth.SignUpStepCompleteAutoSignIn {
+//		res, err = client.AutoSignIn(ctx) // signs in with SignUp's credentials, once
+//	}
+//
+// ResendSignUpCode sends a new sign-up code (the old one stops working).
+// AutoSignIn fails with ErrNoAutoSignIn when nothing is armed; the password it
+// needs stays in memory only, and only until it runs, another SignUp or SignIn,
+// a ConfirmSignUp of another user, Close, or AutoSignInWindow.
+//
+// ResetPassword sends a code for a forgotten password
+// (ResetPasswordStepConfirmWithCode); ConfirmResetPassword sets the new one
+// with it, and the service then ends every session of the user: their refresh
+// fails and FetchAuthSession signs them out with ErrSessionExpired.
+//
+// For the signed-in user, with the access token (refreshed first when it is
+// about to expire; ErrNotSignedIn when nobody is signed in): UpdatePassword,
+// FetchUserAttributes (a map: "sub", "email", "email_verified", ...),
+// UpdateUserAttributes and UpdateUserAttribute (per attribute IsUpdated, or
+// UpdateAttributeStepConfirmWithCode when a verification code was sent: the
+// change waits for ConfirmUserAttribute), SendUserAttributeVerificationCode,
+// ConfirmUserAttribute and DeleteUserAttributes. A wrong code is a
+// *ServiceError coded CodeMismatchException (errors.As with
+// *types.CodeMismatchException works too).
 //
 // # Signing in with the hosted UI
 //
@@ -93,7 +133,8 @@
 // Errors match with errors.Is and errors.As: ErrUserCancelled, ErrNotAttempted,
 // ErrInvalidState, ErrNotSignedIn, ErrSessionExpired, ErrNotImplemented,
 // ErrBrowserUnavailable, ErrInvalidParameter, ErrStateMismatch,
-// ErrInvalidCallback, ErrSignInCancelled, ErrNotConfigured, ErrClosed;
+// ErrInvalidCallback, ErrSignInCancelled, ErrNoAutoSignIn, ErrNotConfigured,
+// ErrClosed;
 // *NetworkError for transport failures (a connection lost mid-answer included:
 // never a reason to end the session); *OAuthError for
 // the hosted UI's OAuth answers; *ServiceError (and the SDK's typed
@@ -131,7 +172,9 @@
 // cancels the operation in progress and those waiting (a browser wait closes
 // its loopback listener), ends the subscriptions, and closes the idle
 // connections of the HTTP client New built. Afterwards every method fails with
-// ErrClosed. The SDK runs no timers of its own: tokens are refreshed when
-// FetchAuthSession finds them about to expire. Close leaves the credential
+// ErrClosed. The SDK runs no timers of its own but one, which forgets an
+// armed auto sign-in's password after AutoSignInWindow: tokens are refreshed
+// when FetchAuthSession (or a call needing the access token) finds them about
+// to expire. Close leaves the credential
 // store alone: a signed-in user stays signed in for the next Client.
 package auth
