@@ -354,5 +354,11 @@ type Store interface {
 	Codes
 	Throttles
 	Keys
+	// Ping makes one cheap round trip to the database and returns nil if
+	// it answered: for readiness checks. ctx bounds it (give it a
+	// deadline). On a closed store it returns an error.
+	Ping(ctx context.Context) error
+	// Close releases the store: every later call fails with an error. It
+	// is safe to call more than once.
 	Close() error
 }

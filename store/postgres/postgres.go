@@ -396,3 +396,12 @@ func list[T any](ctx context.Context, s *Store, op, q string, scan func(pgx.Rows
 	}
 	return out, nil
 }
+
+// Ping implements store.Store: it takes a pooled connection (opening one if
+// none is idle) and makes one round trip on it, both bounded by ctx.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}

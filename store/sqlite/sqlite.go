@@ -406,3 +406,13 @@ func limitArg(limit int) int {
 	}
 	return limit
 }
+
+// Ping implements store.Store: a SELECT 1 on a reader connection (a commit
+// queued on the writer does not delay it).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return wrap("ping", err)
+	}
+	return nil
+}

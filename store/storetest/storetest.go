@@ -41,6 +41,8 @@
 //     created while its user's generation moves is never born dead;
 //     AttemptCode never counts more than its limit; UpdateThrottle loses no
 //     update.
+//   - Ping and Close: Ping fails, without panicking, on a canceled context
+//     and once the store is closed; Close may be called more than once.
 //
 // Run does not close the stores it opens: open should register the Close
 // (t.Cleanup) and may check its error there.
@@ -147,6 +149,7 @@ var tests = []test{
 	{"ZeroTimes", testZeroTimes},
 	{"OpaqueBytes", testOpaqueBytes},
 	{"ReturnedRecordsAreCopies", testReturnedRecordsAreCopies},
+	{"Ping", testPing},
 }
 
 // base is the suite's reference instant: it has sub-millisecond digits and a
