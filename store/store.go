@@ -1,8 +1,10 @@
 // Package store defines Cognate's storage contracts: small interfaces per
 // aggregate (pools and clients, users, sessions, challenges, web sessions,
-// authorization codes, keys). The implementations (store/sqlite,
-// store/postgres) hold no business rules; every rule lives in package
-// userpool. Every backend must pass store/storetest.
+// authorization codes, one-time codes, throttles, keys) and the leases by
+// which servers sharing a store take turns at background jobs. The
+// implementations (store/sqlite, store/postgres) hold no business rules;
+// every rule lives in package userpool. Every backend must pass
+// store/storetest.
 //
 // Encoding contracts common to every method: times are kept to the
 // millisecond (finer digits may be dropped) and returned in UTC, and the zero
@@ -343,6 +345,35 @@ type Keys interface {
 	ListKeys(ctx context.Context, poolID string) ([]*Key, error) // oldest first
 }
 
+// Leases keeps named, time-limited leases, so that of several servers
+// sharing one store a single one at a time does a job, such as the janitor's
+// purges: each server names itself with a holder id of its own and acquires
+// the job's lease before each run. A lease is held by one holder until its
+// expiry, now+ttl as of its last acquisition, or until that holder releases
+// it. Times are the callers' clocks: the servers' clocks must agree to well
+// within a ttl. Leases belong to no pool and are never purged (there are as
+// many as there are job names).
+//
+// A lease is a row written by one conditional statement, never a lock held
+// by a connection: it needs no advisory lock, no LISTEN/NOTIFY and no
+// session state, and survives the connection that took it.
+type Leases interface {
+	// AcquireLease takes the lease called name for holder until now+ttl,
+	// and reports whether it did. It succeeds if the lease is free, expired
+	// (its expiry is at or before now) or held by holder already: a
+	// renewal, which moves the expiry to now+ttl (sooner, if ttl is
+	// shorter than before). It is atomic: of concurrent acquisitions of a
+	// free or expired lease exactly one gets true, the others false. An
+	// empty name or holder, the zero now or a ttl under a millisecond is
+	// refused with an error. On an error the caller must assume it does
+	// not hold the lease.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease frees the lease called name if holder holds it (expired
+	// or not), so that another holder may take it at once; otherwise it
+	// does nothing and returns nil.
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
 // Store is everything a backend provides.
 type Store interface {
 	Pools
@@ -354,6 +385,7 @@ type Store interface {
 	Codes
 	Throttles
 	Keys
+	Leases
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.

@@ -34,7 +34,12 @@
 // exactly one wins. CreateSession is one INSERT ... SELECT that reads the
 // user's sign_out_gen (and refuses a disabled user) in the statement that
 // inserts the session: a global sign-out committed before it began is
-// always seen, so no session is born dead.
+// always seen, so no session is born dead. AcquireLease is one INSERT ...
+// ON CONFLICT DO UPDATE whose WHERE (the lease is expired, or the caller's
+// already) PostgreSQL evaluates on the row as the winner of a race committed
+// it: of replicas racing for a free or expired lease exactly one takes it.
+// A lease is a row, not an advisory lock: it outlives the connection that
+// took it, until it expires or its holder releases it.
 //
 // UpdateThrottle is the one read-modify-write in Go: in one transaction it
 // inserts the key's row if missing (INSERT ... ON CONFLICT DO NOTHING), locks

@@ -41,6 +41,10 @@
 //     created while its user's generation moves is never born dead;
 //     AttemptCode never counts more than its limit; UpdateThrottle loses no
 //     update.
+//   - Leases: a lease is valid until its expiry (now+ttl of the last
+//     acquisition or renewal) exclusive, to the millisecond, and belongs to
+//     no pool; of holders racing for a free or expired lease exactly one
+//     gets it and the others get false, not an error.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
@@ -149,6 +153,8 @@ var tests = []test{
 	{"ZeroTimes", testZeroTimes},
 	{"OpaqueBytes", testOpaqueBytes},
 	{"ReturnedRecordsAreCopies", testReturnedRecordsAreCopies},
+	{"Leases", testLeases},
+	{"LeaseConcurrent", testLeaseConcurrent},
 	{"Ping", testPing},
 }
 
