@@ -163,7 +163,14 @@ type AuthCode struct {
 
 // Pools stores user pools and their app clients.
 type Pools interface {
-	CreatePool(ctx context.Context, p *Pool) error                           // ErrConflict if the id exists
+	// CreatePool stores a new pool together with its keys (none or
+	// several), in one transaction: a reader sees the pool with every key
+	// or nothing, so that it never takes a partial key set for the pool's.
+	// Every key's PoolID must be p.ID, else CreatePool fails with an error
+	// and stores nothing. ErrConflict if the pool's id exists, or a key's
+	// id is an existing key's (key ids are unique across pools) or another
+	// of keys': then nothing is stored either.
+	CreatePool(ctx context.Context, p *Pool, keys ...*Key) error
 	GetPool(ctx context.Context, id string) (*Pool, error)                   // ErrNotFound
 	UpdatePool(ctx context.Context, p *Pool) error                           // ErrNotFound
 	DeletePool(ctx context.Context, id string) error                         // cascades to everything in it; ErrNotFound
@@ -339,10 +346,13 @@ type Throttles interface {
 	PurgeThrottles(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// Keys stores pool keys.
+// Keys reads pool keys. A pool's keys are stored with it (Pools.CreatePool)
+// and go with it (DeletePool).
 type Keys interface {
-	PutKey(ctx context.Context, k *Key) error                    // ErrConflict if the id exists
-	ListKeys(ctx context.Context, poolID string) ([]*Key, error) // oldest first
+	// ListKeys returns the pool's keys, retired ones included, oldest (by
+	// CreatedAt, the zero time first, then by id) first; none for a
+	// missing pool.
+	ListKeys(ctx context.Context, poolID string) ([]*Key, error)
 }
 
 // Leases keeps named, time-limited leases, so that of several servers

@@ -10,10 +10,12 @@
 // overrides two of them: MaxConns, the size of the pool, and StatementTimeout,
 // sent as the statement_timeout parameter when each connection starts, so
 // that a statement stuck behind a lock fails instead of holding a pooled
-// connection forever. Every method but UpdateThrottle is a single statement
-// on a pooled connection, in autocommit (a few follow a refused write with a
-// lookup, to tell store.ErrNotFound from store.ErrConflict); UpdateThrottle
-// is one short transaction. None holds a transaction open across calls, and
+// connection forever. Every method but CreatePool and UpdateThrottle is a
+// single statement on a pooled connection, in autocommit (a few follow a
+// refused write with a lookup, to tell store.ErrNotFound from
+// store.ErrConflict); CreatePool (a pool and its keys, inserted together)
+// and UpdateThrottle are each one short transaction. None holds a
+// transaction open across calls, and
 // statements are prepared once per connection by pgx's statement cache. A
 // connection pooler in transaction mode needs default_query_exec_mode=exec
 // (or simple_protocol) in the connection string.
