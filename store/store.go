@@ -1,8 +1,10 @@
 // Package store defines Cognate's storage contracts: small interfaces per
 // aggregate (pools and clients, users, sessions, challenges, web sessions,
-// authorization codes, keys). The implementations (store/sqlite,
-// store/postgres) hold no business rules; every rule lives in package
-// userpool. Every backend must pass store/storetest.
+// authorization codes, one-time codes, throttles, keys) and the leases by
+// which servers sharing a store take turns at background jobs. The
+// implementations (store/sqlite, store/postgres) hold no business rules;
+// every rule lives in package userpool. Every backend must pass
+// store/storetest.
 //
 // Encoding contracts common to every method: times are kept to the
 // millisecond (finer digits may be dropped) and returned in UTC, and the zero
@@ -161,7 +163,14 @@ type AuthCode struct {
 
 // Pools stores user pools and their app clients.
 type Pools interface {
-	CreatePool(ctx context.Context, p *Pool) error                           // ErrConflict if the id exists
+	// CreatePool stores a new pool together with its keys (none or
+	// several), in one transaction: a reader sees the pool with every key
+	// or nothing, so that it never takes a partial key set for the pool's.
+	// Every key's PoolID must be p.ID, else CreatePool fails with an error
+	// and stores nothing. ErrConflict if the pool's id exists, or a key's
+	// id is an existing key's (key ids are unique across pools) or another
+	// of keys': then nothing is stored either.
+	CreatePool(ctx context.Context, p *Pool, keys ...*Key) error
 	GetPool(ctx context.Context, id string) (*Pool, error)                   // ErrNotFound
 	UpdatePool(ctx context.Context, p *Pool) error                           // ErrNotFound
 	DeletePool(ctx context.Context, id string) error                         // cascades to everything in it; ErrNotFound
@@ -337,10 +346,42 @@ type Throttles interface {
 	PurgeThrottles(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// Keys stores pool keys.
+// Keys reads pool keys. A pool's keys are stored with it (Pools.CreatePool)
+// and go with it (DeletePool).
 type Keys interface {
-	PutKey(ctx context.Context, k *Key) error                    // ErrConflict if the id exists
-	ListKeys(ctx context.Context, poolID string) ([]*Key, error) // oldest first
+	// ListKeys returns the pool's keys, retired ones included, oldest (by
+	// CreatedAt, the zero time first, then by id) first; none for a
+	// missing pool.
+	ListKeys(ctx context.Context, poolID string) ([]*Key, error)
+}
+
+// Leases keeps named, time-limited leases, so that of several servers
+// sharing one store a single one at a time does a job, such as the janitor's
+// purges: each server names itself with a holder id of its own and acquires
+// the job's lease before each run. A lease is held by one holder until its
+// expiry, now+ttl as of its last acquisition, or until that holder releases
+// it. Times are the callers' clocks: the servers' clocks must agree to well
+// within a ttl. Leases belong to no pool and are never purged (there are as
+// many as there are job names).
+//
+// A lease is a row written by one conditional statement, never a lock held
+// by a connection: it needs no advisory lock, no LISTEN/NOTIFY and no
+// session state, and survives the connection that took it.
+type Leases interface {
+	// AcquireLease takes the lease called name for holder until now+ttl,
+	// and reports whether it did. It succeeds if the lease is free, expired
+	// (its expiry is at or before now) or held by holder already: a
+	// renewal, which moves the expiry to now+ttl (sooner, if ttl is
+	// shorter than before). It is atomic: of concurrent acquisitions of a
+	// free or expired lease exactly one gets true, the others false. An
+	// empty name or holder, the zero now or a ttl under a millisecond is
+	// refused with an error. On an error the caller must assume it does
+	// not hold the lease.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease frees the lease called name if holder holds it (expired
+	// or not), so that another holder may take it at once; otherwise it
+	// does nothing and returns nil.
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // Store is everything a backend provides.
@@ -354,6 +395,7 @@ type Store interface {
 	Codes
 	Throttles
 	Keys
+	Leases
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.

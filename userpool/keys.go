@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/token"
@@ -26,6 +27,14 @@ func (s *Service) keySet(ctx context.Context, poolID string) (*token.KeySet, err
 	}
 	if len(keys) == 0 {
 		return nil, errNoKeys
+	}
+	// Defence in depth: the set is cached for the life of the process, so
+	// a set without an active key of each use (as a reader could once see
+	// while a replica was still storing a new pool's keys one by one) would
+	// break every token of the missing use until a restart. The store
+	// creates a pool with its keys atomically; never cache less anyway.
+	if use := missingKeyUse(keys); use != "" {
+		return nil, fmt.Errorf("key set of %s: no active %s key", poolID, use)
 	}
 	tk := make([]token.Key, 0, len(keys))
 	for _, k := range keys {
@@ -60,16 +69,37 @@ func (s *Service) JWKS(ctx context.Context, poolID string) ([]byte, error) {
 	return ks.JWKS(), nil
 }
 
-// createKeys makes the pool's access, id and refresh keys.
-func (s *Service) createKeys(ctx context.Context, poolID string) error {
-	for _, use := range []string{token.UseAccess, token.UseID, token.UseRefresh} {
-		k, err := token.NewKey(use)
-		if err != nil {
-			return fmt.Errorf("new %s key: %w", use, err)
+// keyUses are the uses of a pool's keys: it has an active key of each.
+var keyUses = []string{token.UseAccess, token.UseID, token.UseRefresh}
+
+// missingKeyUse returns a use of keyUses that no active key of keys has, or
+// "" when none is missing.
+func missingKeyUse(keys []*store.Key) string {
+	for _, use := range keyUses {
+		found := false
+		for _, k := range keys {
+			if k.Use == use && k.RetiredAt.IsZero() {
+				found = true
+				break
+			}
 		}
-		if err := s.keyStore.PutKey(ctx, &store.Key{ID: k.ID, PoolID: poolID, Use: use, Private: k.Private, CreatedAt: s.now()}); err != nil {
-			return fmt.Errorf("store %s key: %w", use, err)
+		if !found {
+			return use
 		}
 	}
-	return nil
+	return ""
+}
+
+// newKeys makes a new pool's access, id and refresh keys, created at now;
+// CreateUserPool stores them with the pool.
+func newKeys(poolID string, now time.Time) ([]*store.Key, error) {
+	keys := make([]*store.Key, 0, len(keyUses))
+	for _, use := range keyUses {
+		k, err := token.NewKey(use)
+		if err != nil {
+			return nil, fmt.Errorf("new %s key: %w", use, err)
+		}
+		keys = append(keys, &store.Key{ID: k.ID, PoolID: poolID, Use: use, Private: k.Private, CreatedAt: now})
+	}
+	return keys, nil
 }

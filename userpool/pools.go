@@ -51,7 +51,7 @@ func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 	return s.toPool(p)
 }
 
-// CreateUserPool creates a pool with its signing keys. cfg.SchemaAttributes
+// CreateUserPool creates a pool with its signing and sealing keys. cfg.SchemaAttributes
 // holds the attributes the caller declares (CreateUserPool's Schema); the
 // pool's schema is the standard attributes with those declarations.
 func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfig) (*Pool, error) {
@@ -72,12 +72,14 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	}
 	now := s.now().UTC()
 	p := &store.Pool{ID: newPoolID(s.region), Name: name, Settings: settings, CreatedAt: now, UpdatedAt: now}
-	if err := s.pools.CreatePool(ctx, p); err != nil {
-		return nil, internal("create pool", err)
-	}
-	if err := s.createKeys(ctx, p.ID); err != nil {
-		_ = s.pools.DeletePool(ctx, p.ID)
+	keys, err := newKeys(p.ID, now)
+	if err != nil {
 		return nil, internal("create pool keys", err)
+	}
+	// One transaction: no replica ever sees the pool without all its keys
+	// (and caches a partial key set).
+	if err := s.pools.CreatePool(ctx, p, keys...); err != nil {
+		return nil, internal("create pool", err)
 	}
 	s.log.Info("user pool created", "pool", p.ID, "name", name)
 	return s.toPool(p)

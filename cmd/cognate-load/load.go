@@ -27,6 +27,10 @@ type result struct {
 	errSamples  map[string]int
 	note        string
 	cpu         cpuDelta
+	// endpoints and perEndpoint: where the requests went, when there were
+	// several endpoints.
+	endpoints   []string
+	perEndpoint []endpointCount
 }
 
 func (r *result) total() int { return r.ok + r.errors }
@@ -89,6 +93,15 @@ func spec(op string, fx *fixture) (*opSpec, error) {
 		for _, t := range fx.revokeTokens {
 			s.bodies = append(s.bodies, enc(map[string]string{"ClientId": fx.clientID, "Token": t}))
 		}
+	case "globalsignout":
+		// One access token of a distinct user each: a GlobalSignOut ends
+		// every session of its user, so a second token of the same user
+		// would be refused.
+		s.target = "GlobalSignOut"
+		s.once = true
+		for _, t := range fx.gsoTokens {
+			s.bodies = append(s.bodies, enc(map[string]string{"AccessToken": t}))
+		}
 	default:
 		return nil, fmt.Errorf("unknown op %q", op)
 	}
@@ -98,24 +111,28 @@ func spec(op string, fx *fixture) (*opSpec, error) {
 	return s, nil
 }
 
-// drive runs op for c.duration (revoke: or until its tokens run out) from
-// c.concurrency workers, after a short unrecorded warm-up for the ops that
-// can repeat requests.
-func drive(ctx context.Context, cl *client, c config, fx *fixture, op string) (*result, error) {
+// drive runs op for c.duration (revoke, globalsignout: or until its tokens
+// run out) from c.concurrency workers spread over the endpoints, after a
+// short unrecorded warm-up for the ops that can repeat requests.
+func drive(ctx context.Context, cls []*client, c config, fx *fixture, op string) (*result, error) {
 	s, err := spec(op, fx)
 	if err != nil {
 		return nil, err
 	}
 	if !s.once {
-		w := loop(ctx, cl, s, c.concurrency, min(time.Second, c.duration/5))
+		w := loop(ctx, cls, c.spread, s, c.concurrency, min(time.Second, c.duration/5))
 		if w.errors > 0 {
 			fmt.Printf("%s: warm-up had %d errors in %d requests: %v\n", op, w.errors, w.total(), w.errSamples)
 		}
 	}
-	r := loop(ctx, cl, s, c.concurrency, c.duration)
+	r := loop(ctx, cls, c.spread, s, c.concurrency, c.duration)
 	r.op = op
 	if s.once {
-		fx.revoked = r.ok
+		if op == "revoke" {
+			fx.revoked = r.ok
+		} else {
+			fx.signedOut = r.ok
+		}
 		if r.total()+r.cut >= len(s.bodies) {
 			r.note = fmt.Sprintf("all %d pre-minted tokens used after %.2fs", len(s.bodies), r.elapsed.Seconds())
 		} else {
@@ -129,9 +146,12 @@ type workerStats struct {
 	ok, errors, cut int
 	lat             []time.Duration
 	samples         map[string]int
+	perEndpoint     []endpointCount
 }
 
-func loop(parent context.Context, cl *client, s *opSpec, workers int, d time.Duration) *result {
+// loop sends s's requests from workers goroutines for d (or, for "once"
+// specs, until the bodies run out), spread over the clients' endpoints.
+func loop(parent context.Context, cls []*client, m spread, s *opSpec, workers int, d time.Duration) *result {
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	var next atomic.Int64 // the next body for "once" specs
@@ -145,13 +165,16 @@ func loop(parent context.Context, cl *client, s *opSpec, workers int, d time.Dur
 			st := &stats[w]
 			st.lat = make([]time.Duration, 0, 1<<14)
 			st.samples = map[string]int{}
+			st.perEndpoint = make([]endpointCount, len(cls))
 			hdr := http.Header{
 				"Content-Type": {"application/x-amz-json-1.1"},
 				"X-Amz-Target": {targetPrefix + s.target},
 			}
 			var buf bytes.Buffer
 			i := w // cycle through the bodies from a per-worker offset
-			for ctx.Err() == nil {
+			for k := 0; ctx.Err() == nil; k++ {
+				e := endpointFor(m, w, k, len(cls))
+				cl, ec := cls[e], &st.perEndpoint[e]
 				var body []byte
 				if s.once {
 					j := int(next.Add(1) - 1)
@@ -181,15 +204,19 @@ func loop(parent context.Context, cl *client, s *opSpec, workers int, d time.Dur
 					st.cut++ // the deadline cancelled it
 				case err != nil:
 					st.errors++
+					ec.errors++
 					st.samples["transport: "+truncate(err.Error(), 120)]++
 				case resp.StatusCode != http.StatusOK:
 					st.errors++
+					ec.errors++
 					st.samples[fmt.Sprintf("HTTP %d: %s", resp.StatusCode, truncate(buf.String(), 160))]++
 				case !hasAll(buf.Bytes(), s.marks):
 					st.errors++
+					ec.errors++
 					st.samples["unexpected 200 body: "+truncate(buf.String(), 160)]++
 				default:
 					st.ok++
+					ec.ok++
 					st.lat = append(st.lat, lat)
 				}
 			}
@@ -197,8 +224,15 @@ func loop(parent context.Context, cl *client, s *opSpec, workers int, d time.Dur
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	r := &result{concurrency: workers, elapsed: elapsed, errSamples: map[string]int{}}
+	r := &result{concurrency: workers, elapsed: elapsed, errSamples: map[string]int{}, perEndpoint: make([]endpointCount, len(cls))}
+	for _, cl := range cls {
+		r.endpoints = append(r.endpoints, cl.endpoint())
+	}
 	for _, st := range stats {
+		for e, n := range st.perEndpoint {
+			r.perEndpoint[e].ok += n.ok
+			r.perEndpoint[e].errors += n.errors
+		}
 		r.ok += st.ok
 		r.errors += st.errors
 		r.cut += st.cut
@@ -227,11 +261,26 @@ func (r *result) print(w io.Writer) {
 	if r.note != "" {
 		fmt.Fprintf(w, "%s: %s\n", r.op, r.note)
 	}
+	if len(r.endpoints) > 1 {
+		fmt.Fprintf(w, "%s: per endpoint:", r.op)
+		for i, e := range r.endpoints {
+			n := r.perEndpoint[i]
+			fmt.Fprintf(w, " %s %d requests (%d errors)", e, n.ok+n.errors, n.errors)
+			if i < len(r.endpoints)-1 {
+				fmt.Fprint(w, ",")
+			}
+		}
+		fmt.Fprintln(w)
+	}
 	if r.cpu.ok {
 		fmt.Fprintf(w, "%s: %s\n", r.op, r.cpu)
 		if r.cpu.hasServer && r.total() > 0 {
-			fmt.Fprintf(w, "%s: CPU per request: server %.0fµs, load generator %.0fµs\n", r.op,
-				1e6*r.cpu.server/r.rate(), 1e6*r.cpu.self/r.rate())
+			db := ""
+			if r.cpu.hasDB {
+				db = fmt.Sprintf(", database backends %.0fµs", 1e6*r.cpu.db/r.rate())
+			}
+			fmt.Fprintf(w, "%s: CPU per request: server %.0fµs%s, load generator %.0fµs\n", r.op,
+				1e6*r.cpu.server/r.rate(), db, 1e6*r.cpu.self/r.rate())
 		}
 	}
 	keys := make([]string, 0, len(r.errSamples))
@@ -257,24 +306,43 @@ func printMarkdown(w io.Writer, results []*result, rsaRuns []*rsaResult) {
 	for _, r := range rsaRuns {
 		bound = max(bound, r.signRate/2)
 	}
+	db := false
+	for _, r := range results {
+		db = db || r.cpu.hasDB
+	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| op | requests/s | p50 | p99 | errors | CPU: server / load gen / other (cores) | server CPU per request | notes |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |")
+	if db {
+		fmt.Fprintln(w, "| op | requests/s | p50 | p99 | errors | CPU: server / database / load gen / other (cores) | server CPU per request | database CPU per request | notes |")
+		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |")
+	} else {
+		fmt.Fprintln(w, "| op | requests/s | p50 | p99 | errors | CPU: server / load gen / other (cores) | server CPU per request | notes |")
+		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |")
+	}
 	for _, r := range results {
 		note := r.note
 		if r.op == "refresh" && bound > 0 {
 			note = fmt.Sprintf("%.0f%% of the signing bound (%.0f/s)", 100*r.rate()/bound, bound)
 		}
-		use, per := "n/a", "n/a"
+		use, per, dbPer := "n/a", "n/a", "n/a"
 		if r.cpu.ok && r.cpu.hasServer {
-			use = fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.server, r.cpu.self, max(0, r.cpu.machine-r.cpu.self-r.cpu.server))
+			use = fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.server, r.cpu.self, r.cpu.other())
+			if db {
+				use = fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", r.cpu.server, r.cpu.db, r.cpu.self, r.cpu.other())
+			}
 			if r.total() > 0 {
 				per = fmt.Sprintf("%.0fµs", 1e6*r.cpu.server/r.rate())
+				dbPer = fmt.Sprintf("%.0fµs", 1e6*r.cpu.db/r.rate())
 			}
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d / %d | %s | %s | %s |\n", r.op, r.rate(), ms(r.percentile(50)), ms(r.percentile(99)),
-			r.errors, r.total(), use, per, note)
+		if db {
+			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d / %d | %s | %s | %s | %s |\n", r.op, r.rate(), ms(r.percentile(50)), ms(r.percentile(99)),
+				r.errors, r.total(), use, per, dbPer, note)
+		} else {
+			fmt.Fprintf(w, "| %s | %.0f | %s | %s | %d / %d | %s | %s | %s |\n", r.op, r.rate(), ms(r.percentile(50)), ms(r.percentile(99)),
+				r.errors, r.total(), use, per, note)
+		}
 	}
+	printEndpointMarkdown(w, results)
 	if len(rsaRuns) == 0 {
 		return
 	}
@@ -291,5 +359,30 @@ func printMarkdown(w io.Writer, results []*result, rsaRuns []*rsaResult) {
 		}
 		fmt.Fprintf(w, "| %s the load, %s | %d | %.0f | %.0f | %.0f | %s | %s |\n", r.when, r.duration, r.workers, r.signRate,
 			r.verifyRate, r.signRate/2, use, per)
+	}
+}
+
+// printEndpointMarkdown tabulates each op's requests per endpoint, when
+// there were several.
+func printEndpointMarkdown(w io.Writer, results []*result) {
+	if len(results) == 0 || len(results[0].endpoints) < 2 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "| op |")
+	for _, e := range results[0].endpoints {
+		fmt.Fprintf(w, " %s |", e)
+	}
+	fmt.Fprint(w, "\n| --- |")
+	for range results[0].endpoints {
+		fmt.Fprint(w, " ---: |")
+	}
+	fmt.Fprintln(w)
+	for _, r := range results {
+		fmt.Fprintf(w, "| %s |", r.op)
+		for _, n := range r.perEndpoint {
+			fmt.Fprintf(w, " %d (%d errors) |", n.ok+n.errors, n.errors)
+		}
+		fmt.Fprintln(w)
 	}
 }

@@ -51,7 +51,7 @@ func TestLoopCountsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	r := loop(context.Background(), cl, s, 4, 300*time.Millisecond)
+	r := loop(context.Background(), []*client{cl}, spreadRoundRobin, s, 4, 300*time.Millisecond)
 	if el := time.Since(start); el > 5*time.Second {
 		t.Fatalf("loop ran %s", el)
 	}
@@ -101,7 +101,7 @@ func TestLoopOnceUsesEachBodyOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := loop(context.Background(), newClient(srv.URL, 8), s, 8, 10*time.Second)
+	r := loop(context.Background(), []*client{newClient(srv.URL, 8)}, spreadRoundRobin, s, 8, 10*time.Second)
 	close(seen)
 	if r.ok != 50 || r.errors != 0 {
 		t.Fatalf("ok %d errors %d", r.ok, r.errors)

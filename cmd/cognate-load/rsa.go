@@ -53,12 +53,12 @@ func measureRSA(ctx context.Context, d time.Duration) (*rsaResult, error) {
 		h := sha256.Sum256(msg)
 		return rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, h[:], sig)
 	}
-	a := sampleCPU(0)
+	a := sampleCPU(cpuWatch{})
 	signRate, err := rate(ctx, workers, d, sign)
 	if err != nil {
 		return nil, err
 	}
-	signCPU := cpuUse(a, sampleCPU(0), 0)
+	signCPU := cpuUse(a, sampleCPU(cpuWatch{}))
 	verifyRate, err := rate(ctx, workers, d, verify)
 	if err != nil {
 		return nil, err

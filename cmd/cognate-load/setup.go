@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +33,9 @@ func newClient(endpoint string, conns int) *client {
 	}
 	return &client{url: strings.TrimRight(endpoint, "/") + "/", http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
+
+// endpoint is the server URL without the trailing slash.
+func (c *client) endpoint() string { return strings.TrimSuffix(c.url, "/") }
 
 // apiError is a non-200 answer.
 type apiError struct {
@@ -81,6 +81,33 @@ func (c *client) call(ctx context.Context, op string, in, out any) error {
 	return nil
 }
 
+// post sends body as operation op and returns the answer's status and body
+// and the time from sending to the last byte of the answer.
+func (c *client) post(ctx context.Context, op string, body []byte) (int, []byte, time.Duration, error) {
+	req, err := c.newRequest(ctx, op, body)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	t0 := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, time.Since(t0), fmt.Errorf("%s: %w", op, err)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lat := time.Since(t0)
+	if err != nil {
+		return 0, nil, lat, fmt.Errorf("%s: read answer: %w", op, err)
+	}
+	return resp.StatusCode, data, lat, nil
+}
+
+// isRefusal reports whether an answer refuses a token: HTTP 400 with
+// NotAuthorizedException.
+func isRefusal(status int, body []byte) bool {
+	return status == http.StatusBadRequest && bytes.Contains(body, []byte("NotAuthorizedException"))
+}
+
 func (c *client) newRequest(ctx context.Context, op string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
@@ -105,6 +132,8 @@ type fixture struct {
 	sessions     []session // for refresh and getuser
 	revokeTokens []string  // one distinct session each, revoked once
 	revoked      int       // how many of revokeTokens the revoke run answered 200 for, in order
+	gsoTokens    []string  // access tokens, one per distinct user, for globalsignout
+	signedOut    int       // how many of gsoTokens the globalsignout run answered 200 for, in order
 }
 
 type authResult struct {
@@ -117,26 +146,9 @@ type authResult struct {
 }
 
 func setup(ctx context.Context, cl *client, c config) (*fixture, error) {
-	fx := &fixture{}
-	var pool struct{ UserPool struct{ Id string } }
-	if err := cl.call(ctx, "CreateUserPool", map[string]any{
-		"PoolName": fmt.Sprintf("cognate-load-%d", time.Now().UnixNano()),
-	}, &pool); err != nil {
-		return nil, err
-	}
-	fx.poolID = pool.UserPool.Id
-	var app struct{ UserPoolClient struct{ ClientId string } }
-	if err := cl.call(ctx, "CreateUserPoolClient", map[string]any{
-		"UserPoolId":            fx.poolID,
-		"ClientName":            "cognate-load",
-		"ExplicitAuthFlows":     []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
-		"EnableTokenRevocation": true,
-	}, &app); err != nil {
+	fx, err := createPool(ctx, cl)
+	if err != nil {
 		return fx, err
-	}
-	fx.clientID = app.UserPoolClient.ClientId
-	if fx.poolID == "" || fx.clientID == "" {
-		return fx, fmt.Errorf("empty pool or client id in the answers (pool %q, client %q)", fx.poolID, fx.clientID)
 	}
 	for i := range c.users {
 		name := fmt.Sprintf("load-user-%03d", i)
@@ -156,46 +168,68 @@ func setup(ctx context.Context, cl *client, c config) (*fixture, error) {
 		fx.usernames = append(fx.usernames, name)
 	}
 
-	// Sign-ins cost a password hash each (argon2id): run a few in parallel.
-	total := c.users*c.signins + c.revokeToks
-	results := make([]session, total)
-	var next, done atomic.Int64
-	var firstErr error
-	var errOnce sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range max(2, runtime.NumCPU()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= total || ctx.Err() != nil {
-					return
-				}
-				s, err := signIn(ctx, cl, fx.clientID, fx.usernames[i%len(fx.usernames)])
-				if err != nil {
-					errOnce.Do(func() { firstErr = err })
-					next.Store(int64(total))
-					return
-				}
-				results[i] = s
-				if n := done.Add(1); n%1000 == 0 {
-					fmt.Printf("setup: %d/%d sign-ins (%.0f/s)\n", n, total, float64(n)/time.Since(start).Seconds())
-				}
-			}
-		}()
+	// Sign-ins: SRP by default (no argon2id on the server), a few in parallel.
+	m := &minter{cl: cl, mode: c.mint, poolID: fx.poolID, clientID: fx.clientID}
+	names := make([]string, c.users*c.signins+c.revokeToks)
+	for i := range names {
+		names[i] = fx.usernames[i%len(fx.usernames)]
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return fx, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+	results, err := mintSessions(ctx, m, names, c.mintConc, "setup")
+	if err != nil {
 		return fx, err
 	}
 	fx.sessions = results[:c.users*c.signins]
 	for _, s := range results[c.users*c.signins:] {
 		fx.revokeTokens = append(fx.revokeTokens, s.refreshToken)
+	}
+
+	// GlobalSignOut ends all of a user's sessions: its pool is one session
+	// of each of c.gsoUsers distinct users.
+	if c.gsoUsers > 0 {
+		t0 := time.Now()
+		gso := make([]string, c.gsoUsers)
+		for i := range gso {
+			gso[i] = fmt.Sprintf("load-gso-%05d", i)
+		}
+		if err := createUsers(ctx, cl, fx.poolID, fx.clientID, gso, c.mintConc, "setup globalsignout"); err != nil {
+			return fx, err
+		}
+		ss, err := mintSessions(ctx, m, gso, c.mintConc, "setup globalsignout")
+		if err != nil {
+			return fx, err
+		}
+		for _, s := range ss {
+			fx.gsoTokens = append(fx.gsoTokens, s.accessToken)
+		}
+		fmt.Printf("setup: %d users with one session each for globalsignout (%.1fs)\n", len(gso), time.Since(t0).Seconds())
+	}
+	return fx, nil
+}
+
+// createPool makes the run's pool and its app client (password, SRP and
+// refresh flows; revocation on). The fixture it returns names whatever it
+// made, also on failure, for teardown.
+func createPool(ctx context.Context, cl *client) (*fixture, error) {
+	fx := &fixture{}
+	var pool struct{ UserPool struct{ Id string } }
+	if err := cl.call(ctx, "CreateUserPool", map[string]any{
+		"PoolName": fmt.Sprintf("cognate-load-%d", time.Now().UnixNano()),
+	}, &pool); err != nil {
+		return nil, err
+	}
+	fx.poolID = pool.UserPool.Id
+	var app struct{ UserPoolClient struct{ ClientId string } }
+	if err := cl.call(ctx, "CreateUserPoolClient", map[string]any{
+		"UserPoolId":            fx.poolID,
+		"ClientName":            "cognate-load",
+		"ExplicitAuthFlows":     []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		"EnableTokenRevocation": true,
+	}, &app); err != nil {
+		return fx, err
+	}
+	fx.clientID = app.UserPoolClient.ClientId
+	if fx.poolID == "" || fx.clientID == "" {
+		return fx, fmt.Errorf("empty pool or client id in the answers (pool %q, client %q)", fx.poolID, fx.clientID)
 	}
 	return fx, nil
 }
@@ -233,6 +267,24 @@ func checkRevoked(ctx context.Context, cl *client, fx *fixture) error {
 		}
 	}
 	fmt.Printf("revoke: checked that %d revoked refresh tokens are refused\n", n)
+	return nil
+}
+
+// checkSignedOut proves that the globalsignout run did sign out: GetUser
+// with a few of the used access tokens must now be refused.
+func checkSignedOut(ctx context.Context, cl *client, fx *fixture) error {
+	n := min(3, fx.signedOut)
+	for i := range n {
+		err := cl.call(ctx, "GetUser", map[string]any{"AccessToken": fx.gsoTokens[i]}, nil)
+		var ae *apiError
+		if err == nil {
+			return fmt.Errorf("access token %d was signed out (200) but GetUser still accepts it", i)
+		}
+		if !asAPIError(err, &ae) || !strings.Contains(ae.body, "NotAuthorizedException") {
+			return fmt.Errorf("GetUser with signed-out token %d: want NotAuthorizedException, got %v", i, err)
+		}
+	}
+	fmt.Printf("globalsignout: checked that %d signed-out access tokens are refused by GetUser\n", n)
 	return nil
 }
 

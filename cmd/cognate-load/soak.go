@@ -488,10 +488,10 @@ func runSoak(c config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fmt.Printf("cognate-load: endpoint %s, op %s, duration %s, rate %s, concurrency %d (sign-ins %d), users %d, GOMAXPROCS %d, NumCPU %d, %s\n",
-		c.endpoint, c.op, c.duration, rateString(c), c.concurrency, c.signinConc, c.users, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
+		c.endpoints[0], c.op, c.duration, rateString(c), c.concurrency, c.signinConc, c.users, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
 	fmt.Printf("mix: %s\n", m)
 
-	cl := newClient(c.endpoint, c.concurrency)
+	cl := newClient(c.endpoints[0], c.concurrency)
 	sc := c
 	sc.signins, sc.revokeToks = 1, 0 // one session per user: where the mix keeps the pool
 	t0 := time.Now()

@@ -1,5 +1,6 @@
 // Package testserver runs a real Cognate server on a loopback port with a
-// temporary SQLite file, for tests of this repository.
+// temporary SQLite file, or on PostgreSQL (Options.DB, PostgresDSN, or
+// COGNATE_E2E_DB=postgres for every server), for tests of this repository.
 package testserver
 
 import (
@@ -48,6 +49,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Region is the server's region; default us-east-1.
 	Region string
+	// DB is a PostgreSQL DSN (postgres://...) to run on instead of the
+	// SQLite file in Dir, e.g. PostgresDSN(t). When empty and
+	// COGNATE_E2E_DB=postgres, StartWith uses PostgresDSN(t).
+	DB string
+	// DBMaxConns and DBStatementTimeout tune the PostgreSQL store (zero:
+	// the server's defaults).
+	DBMaxConns         int
+	DBStatementTimeout time.Duration
 }
 
 // Server is a running test server.
@@ -61,7 +70,10 @@ type Server struct {
 	// Outbox holds every message the server sent (dev mode only: nil with
 	// AdminCredentials).
 	Outbox *message.Outbox
+	// DBPath is the SQLite file; empty on PostgreSQL.
 	DBPath string
+	// DB is the PostgreSQL DSN the server runs on; empty on SQLite.
+	DB string
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -78,6 +90,9 @@ func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
 // StartWith is Start with options.
 func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
+	if o.DB == "" && OnPostgres() {
+		o.DB = PostgresDSN(t)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("testserver: listen: %v", err)
@@ -106,23 +121,37 @@ func StartWith(t testing.TB, o Options) *Server {
 	if len(o.AdminCredentials) == 0 {
 		outbox = message.NewOutbox(1000)
 	}
-	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, PublicURL: url, Region: region, DevOutbox: outbox,
+	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, DB: o.DB, PublicURL: url, Region: region, DevOutbox: outbox,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
-		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout})
+		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout,
+		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{URL: url, Region: region, Inner: srv, Outbox: outbox, DBPath: filepath.Join(dir, "cognate.db"), cancel: cancel, done: make(chan error, 1)}
+	s := &Server{URL: url, Region: region, Inner: srv, Outbox: outbox, DB: o.DB, cancel: cancel, done: make(chan error, 1)}
+	if o.DB == "" {
+		s.DBPath = filepath.Join(dir, "cognate.db")
+	}
 	go func() { s.done <- srv.Serve(ctx, ln, 5*time.Second) }()
 	s.Admin = NewClient(url)
 	t.Cleanup(s.Stop)
 	return s
 }
 
+// Remote is a Server for a Cognate already running at url in dev mode (e.g.
+// the cognate binary): NewPool, NewUser and Admin work on it; Inner and
+// Outbox are nil and Stop does nothing.
+func Remote(url string) *Server {
+	return &Server{URL: url, Region: "us-east-1", Admin: NewClient(url)}
+}
+
 // Stop shuts the server down (idempotent); later calls fail to connect.
 func (s *Server) Stop() {
+	if s.cancel == nil { // Remote
+		return
+	}
 	s.stopOnce.Do(func() {
 		s.cancel()
 		if err := <-s.done; err != nil && !errors.Is(err, http.ErrServerClosed) {

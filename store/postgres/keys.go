@@ -10,13 +10,9 @@ import (
 
 const keyCols = `id, pool_id, key_use, private, created_at, retired_at`
 
-// PutKey implements store.Keys. Key ids are unique across pools. A missing
-// pool is store.ErrNotFound.
-func (s *Store) PutKey(ctx context.Context, k *store.Key) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.PoolID, k.Use, notNullBytes(k.Private), ms(k.CreatedAt), ms(k.RetiredAt))
-	return wrap("put key", err)
-}
+// qInsertKey stores a key; CreatePool queues it for each of the pool's keys,
+// in the pool's transaction. Key ids are unique across pools.
+const qInsertKey = `INSERT INTO keys (` + keyCols + `) VALUES ($1, $2, $3, $4, $5, $6)`
 
 // ListKeys implements store.Keys: the pool's keys, retired ones included,
 // oldest (by CreatedAt, the zero time first, as in SQLite) first.

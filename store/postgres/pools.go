@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,11 +19,41 @@ func scanPool(row pgx.Row) (*store.Pool, error) {
 	return p, nil
 }
 
-// CreatePool implements store.Pools.
-func (s *Store) CreatePool(ctx context.Context, p *store.Pool) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO pools (`+poolCols+`) VALUES ($1, $2, $3, $4, $5)`,
+// CreatePool implements store.Pools: the pool and its keys are inserted in
+// one transaction, which readers see whole or not at all, the inserts sent
+// in one batch (BEGIN, the batch and COMMIT: three round trips, whatever the
+// number of keys). A key of another pool is refused before anything is
+// sent.
+func (s *Store) CreatePool(ctx context.Context, p *store.Pool, keys ...*store.Key) error {
+	if err := checkPoolKeys(p, keys); err != nil {
+		return fmt.Errorf("postgres: create pool: %w", err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO pools (`+poolCols+`) VALUES ($1, $2, $3, $4, $5)`,
 		p.ID, p.Name, p.Settings, ms(p.CreatedAt), ms(p.UpdatedAt))
+	for _, k := range keys {
+		b.Queue(qInsertKey, k.ID, k.PoolID, k.Use, notNullBytes(k.Private), ms(k.CreatedAt), ms(k.RetiredAt))
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Close returns the first statement's error; the statements after
+		// it fail too (the transaction is aborted), and BeginFunc rolls
+		// back.
+		return tx.SendBatch(ctx, b).Close()
+	})
 	return wrap("create pool", err)
+}
+
+// checkPoolKeys refuses keys that are not the pool's.
+func checkPoolKeys(p *store.Pool, keys []*store.Key) error {
+	for i, k := range keys {
+		if k == nil {
+			return fmt.Errorf("key %d is nil", i)
+		}
+		if k.PoolID != p.ID {
+			return fmt.Errorf("key %d is of pool %q, not of the pool created", i, k.PoolID)
+		}
+	}
+	return nil
 }
 
 // GetPool implements store.Pools.

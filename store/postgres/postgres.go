@@ -10,10 +10,12 @@
 // overrides two of them: MaxConns, the size of the pool, and StatementTimeout,
 // sent as the statement_timeout parameter when each connection starts, so
 // that a statement stuck behind a lock fails instead of holding a pooled
-// connection forever. Every method but UpdateThrottle is a single statement
-// on a pooled connection, in autocommit (a few follow a refused write with a
-// lookup, to tell store.ErrNotFound from store.ErrConflict); UpdateThrottle
-// is one short transaction. None holds a transaction open across calls, and
+// connection forever. Every method but CreatePool and UpdateThrottle is a
+// single statement on a pooled connection, in autocommit (a few follow a
+// refused write with a lookup, to tell store.ErrNotFound from
+// store.ErrConflict); CreatePool (a pool and its keys, inserted together)
+// and UpdateThrottle are each one short transaction. None holds a
+// transaction open across calls, and
 // statements are prepared once per connection by pgx's statement cache. A
 // connection pooler in transaction mode needs default_query_exec_mode=exec
 // (or simple_protocol) in the connection string.
@@ -34,7 +36,12 @@
 // exactly one wins. CreateSession is one INSERT ... SELECT that reads the
 // user's sign_out_gen (and refuses a disabled user) in the statement that
 // inserts the session: a global sign-out committed before it began is
-// always seen, so no session is born dead.
+// always seen, so no session is born dead. AcquireLease is one INSERT ...
+// ON CONFLICT DO UPDATE whose WHERE (the lease is expired, or the caller's
+// already) PostgreSQL evaluates on the row as the winner of a race committed
+// it: of replicas racing for a free or expired lease exactly one takes it.
+// A lease is a row, not an advisory lock: it outlives the connection that
+// took it, until it expires or its holder releases it.
 //
 // UpdateThrottle is the one read-modify-write in Go: in one transaction it
 // inserts the key's row if missing (INSERT ... ON CONFLICT DO NOTHING), locks

@@ -145,8 +145,8 @@ func must(t testing.TB, err error) {
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// seed creates a pool with a client and a user.
-func seed(t testing.TB, s store.Store, poolID string) (*store.Client, *store.User) {
+// seed creates a pool, with keys if any, a client and a user.
+func seed(t testing.TB, s store.Store, poolID string, keys ...*store.Key) (*store.Client, *store.User) {
 	t.Helper()
 	ctx := context.Background()
 	c := &store.Client{ID: poolID + "-client", PoolID: poolID, Name: "app", CreatedAt: t0}
@@ -154,7 +154,7 @@ func seed(t testing.TB, s store.Store, poolID string) (*store.Client, *store.Use
 		Enabled: true, Attributes: map[string]string{"email": "alice@example.com"},
 		Aliases: map[string]string{"email": "alice@example.com"}, PasswordHash: "h", CreatedAt: t0}
 	for _, err := range []error{
-		s.CreatePool(ctx, &store.Pool{ID: poolID, Name: "pool", Settings: []byte(`{}`), CreatedAt: t0}),
+		s.CreatePool(ctx, &store.Pool{ID: poolID, Name: "pool", Settings: []byte(`{}`), CreatedAt: t0}, keys...),
 		s.CreateClient(ctx, c),
 		s.CreateUser(ctx, u),
 	} {
@@ -237,7 +237,8 @@ func TestReopen(t *testing.T) {
 	dsn, _ := freshSchema(t)
 	s, err := Open(ctx, dsn, Options{})
 	must(t, err)
-	c, u := seed(t, s, "us-east-1_reopen")
+	c, u := seed(t, s, "us-east-1_reopen",
+		&store.Key{ID: "kid", PoolID: "us-east-1_reopen", Use: "access", Private: []byte{1, 0, 3}, CreatedAt: t0})
 	sess := &store.Session{ID: "jti-1", PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
@@ -246,7 +247,6 @@ func TestReopen(t *testing.T) {
 	must(t, err)
 	must(t, s.PutCode(ctx, &store.Code{PoolID: u.PoolID, UserSub: u.Sub, Purpose: "signup", Code: "123456",
 		Data: []byte{0, 1}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
-	must(t, s.PutKey(ctx, &store.Key{ID: "kid", PoolID: c.PoolID, Use: "access", Private: []byte{1, 0, 3}, CreatedAt: t0}))
 	must(t, s.Close())
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
@@ -358,7 +358,6 @@ func TestReferentialIntegrity(t *testing.T) {
 		"session in a missing pool": s.CreateSession(ctx, &store.Session{ID: "s4", PoolID: "us-east-1_none",
 			ClientID: c.ID, UserSub: u.Sub}),
 		"challenge in a missing pool": s.PutChallenge(ctx, &store.Challenge{ID: "ch", PoolID: "us-east-1_none"}),
-		"key in a missing pool":       s.PutKey(ctx, &store.Key{ID: "k", PoolID: "us-east-1_none", Private: []byte{1}}),
 	} {
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: error = %v, want store.ErrNotFound", name, err)

@@ -8,16 +8,12 @@ import (
 
 const keyCols = `id, pool_id, key_use, private, created_at, retired_at`
 
-// PutKey implements store.Keys. Key ids are unique across pools. A missing
-// pool is store.ErrNotFound.
-func (s *Store) PutKey(ctx context.Context, k *store.Key) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.PoolID, k.Use, notNullBlob(k.Private), ms(k.CreatedAt), ms(k.RetiredAt))
-	return wrap("put key", err)
-}
+// qInsertKey stores a key; CreatePool runs it for each of the pool's keys,
+// in the pool's transaction. Key ids are unique across pools.
+const qInsertKey = `INSERT INTO keys (` + keyCols + `) VALUES (?, ?, ?, ?, ?, ?)`
 
 // ListKeys implements store.Keys: the pool's keys, retired ones included,
-// oldest (by CreatedAt) first.
+// oldest first: by CreatedAt (the zero time, NULL, first), then by id.
 func (s *Store) ListKeys(ctx context.Context, poolID string) ([]*store.Key, error) {
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+keyCols+` FROM keys WHERE pool_id = ? ORDER BY created_at, id`, poolID)

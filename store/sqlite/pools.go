@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -16,11 +18,39 @@ func scanPool(sc scanner) (*store.Pool, error) {
 	return p, nil
 }
 
-// CreatePool implements store.Pools.
-func (s *Store) CreatePool(ctx context.Context, p *store.Pool) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO pools (`+poolCols+`) VALUES (?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.Settings, ms(p.CreatedAt), ms(p.UpdatedAt))
-	return wrap("create pool", err)
+// CreatePool implements store.Pools: the pool and its keys are inserted in
+// one (immediate) transaction, which readers see whole or not at all. A key
+// of another pool is refused before anything is written.
+func (s *Store) CreatePool(ctx context.Context, p *store.Pool, keys ...*store.Key) error {
+	if err := checkPoolKeys(p, keys); err != nil {
+		return fmt.Errorf("sqlite: create pool: %w", err)
+	}
+	return s.inTx(ctx, "create pool", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pools (`+poolCols+`) VALUES (?, ?, ?, ?, ?)`,
+			p.ID, p.Name, p.Settings, ms(p.CreatedAt), ms(p.UpdatedAt)); err != nil {
+			return wrap("create pool", err)
+		}
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, qInsertKey,
+				k.ID, k.PoolID, k.Use, notNullBlob(k.Private), ms(k.CreatedAt), ms(k.RetiredAt)); err != nil {
+				return wrap("create pool: key", err)
+			}
+		}
+		return nil
+	})
+}
+
+// checkPoolKeys refuses keys that are not the pool's.
+func checkPoolKeys(p *store.Pool, keys []*store.Key) error {
+	for i, k := range keys {
+		if k == nil {
+			return fmt.Errorf("key %d is nil", i)
+		}
+		if k.PoolID != p.ID {
+			return fmt.Errorf("key %d is of pool %q, not of the pool created", i, k.PoolID)
+		}
+	}
+	return nil
 }
 
 // GetPool implements store.Pools.

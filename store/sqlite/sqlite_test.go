@@ -41,15 +41,15 @@ func TestConformance(t *testing.T) {
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// seed creates a pool with a client and a user.
-func seed(t testing.TB, s store.Store, poolID string) (*store.Client, *store.User) {
+// seed creates a pool, with keys if any, a client and a user.
+func seed(t testing.TB, s store.Store, poolID string, keys ...*store.Key) (*store.Client, *store.User) {
 	t.Helper()
 	ctx := context.Background()
 	c := &store.Client{ID: poolID + "-client", PoolID: poolID, Name: "app", CreatedAt: t0}
 	u := &store.User{PoolID: poolID, Username: "alice", Sub: poolID + "-sub-alice", Status: "CONFIRMED",
 		Enabled: true, Attributes: map[string]string{"email": "alice@example.com"}, PasswordHash: "h", CreatedAt: t0}
 	for _, err := range []error{
-		s.CreatePool(ctx, &store.Pool{ID: poolID, Name: "pool", Settings: []byte(`{}`), CreatedAt: t0}),
+		s.CreatePool(ctx, &store.Pool{ID: poolID, Name: "pool", Settings: []byte(`{}`), CreatedAt: t0}, keys...),
 		s.CreateClient(ctx, c),
 		s.CreateUser(ctx, u),
 	} {
@@ -67,14 +67,14 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, u := seed(t, s, "us-east-1_reopen")
+	c, u := seed(t, s, "us-east-1_reopen",
+		&store.Key{ID: "kid", PoolID: "us-east-1_reopen", Use: "access", Private: []byte{1, 2, 3}, CreatedAt: t0})
 	sess := &store.Session{ID: "jti-1", PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
 	must(t, s.RevokeSession(ctx, sess.ID, t0.Add(time.Minute), "revoke"))
 	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0)
 	must(t, err)
-	must(t, s.PutKey(ctx, &store.Key{ID: "kid", PoolID: c.PoolID, Use: "access", Private: []byte{1, 2, 3}, CreatedAt: t0}))
 	must(t, s.PutChallenge(ctx, &store.Challenge{ID: "ch", PoolID: c.PoolID, Data: []byte("x")}))
 	must(t, s.Close())
 	if err := s.Close(); err != nil {
@@ -192,7 +192,6 @@ func TestReferentialIntegrity(t *testing.T) {
 		"session in a missing pool": s.CreateSession(ctx, &store.Session{ID: "s4", PoolID: "us-east-1_none",
 			ClientID: c.ID, UserSub: u.Sub}),
 		"challenge in a missing pool": s.PutChallenge(ctx, &store.Challenge{ID: "ch", PoolID: "us-east-1_none"}),
-		"key in a missing pool":       s.PutKey(ctx, &store.Key{ID: "k", PoolID: "us-east-1_none", Private: []byte{1}}),
 	} {
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: error = %v, want store.ErrNotFound", name, err)
@@ -208,9 +207,8 @@ func TestReferentialIntegrity(t *testing.T) {
 func TestZeroTimesRefused(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, filepath.Join(t.TempDir(), "cognate.db"))
-	c, u := seed(t, s, "us-east-1_zero")
+	c, u := seed(t, s, "us-east-1_zero", &store.Key{ID: "k", PoolID: "us-east-1_zero", Private: []byte{1}})
 	must(t, s.CreateSession(ctx, &store.Session{ID: "s", PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub}))
-	must(t, s.PutKey(ctx, &store.Key{ID: "k", PoolID: c.PoolID, Private: []byte{1}}))
 	if err := s.RevokeSession(ctx, "s", time.Time{}, "revoke"); err == nil {
 		t.Error("RevokeSession with the zero time succeeded (it would leave the session live)")
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,55 +96,208 @@ func testTakeChallengeConcurrent(t *testing.T, s store.Store) {
 
 func testKeys(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	f := setup(t, s, "us-east-1_p")
-	g := setup(t, s, "us-east-1_q")
-
-	keys, err := s.ListKeys(ctx, f.pool.ID)
+	bare := newPool("us-east-1_bare")
+	mustOK(t, "CreatePool without keys", s.CreatePool(ctx, bare))
+	keys, err := s.ListKeys(ctx, bare.ID)
 	mustOK(t, "ListKeys of a pool without keys", err)
 	checkIDs(t, "ListKeys of a pool without keys", nil, ids(keys, keyID))
+	keys, err = s.ListKeys(ctx, "us-east-1_missing")
+	mustOK(t, "ListKeys of a missing pool", err)
+	checkIDs(t, "ListKeys of a missing pool", nil, ids(keys, keyID))
 
-	// Inserted out of order; created times decide.
-	k2 := newKey(f.pool.ID, "kid-b", at(2*time.Hour))
-	k1 := newKey(f.pool.ID, "kid-c", at(1*time.Hour))
-	k3 := newKey(f.pool.ID, "kid-a", at(3*time.Hour+time.Millisecond))
+	// Given out of order; created times decide.
+	p, q := newPool("us-east-1_p"), newPool("us-east-1_q")
+	k2 := newKey(p.ID, "kid-b", at(2*time.Hour))
+	k1 := newKey(p.ID, "kid-c", at(1*time.Hour))
+	k3 := newKey(p.ID, "kid-a", at(3*time.Hour+time.Millisecond))
 	k1.Use = "id"
 	k3.Use = "refresh"
 	k3.Private = bytes.Repeat([]byte{0, 1, 2, 0xfe, 0xff}, 13) // 65 raw bytes
-	retired := newKey(f.pool.ID, "kid-old", at(-time.Hour))
+	retired := newKey(p.ID, "kid-old", at(-time.Hour))
 	retired.RetiredAt = at(30 * time.Minute)
-	gk := newKey(g.pool.ID, "kid-q", at(0))
+	qk := newKey(q.ID, "kid-q", at(0))
 	want := map[string]*store.Key{}
-	for _, k := range []*store.Key{k2, k1, k3, retired, gk} {
+	for _, k := range []*store.Key{k2, k1, k3, retired, qk} {
 		want[k.ID] = k
-		mustOK(t, "PutKey", s.PutKey(ctx, k))
 	}
+	mustOK(t, "CreatePool with keys", s.CreatePool(ctx, p, k2, k1, k3, retired))
+	mustOK(t, "CreatePool with a key", s.CreatePool(ctx, q, qk))
+	got, err := s.GetPool(ctx, p.ID)
+	mustOK(t, "GetPool of a pool created with keys", err)
+	check(t, "GetPool of a pool created with keys", p, got)
 
-	keys, err = s.ListKeys(ctx, f.pool.ID)
+	keys, err = s.ListKeys(ctx, p.ID)
 	mustOK(t, "ListKeys", err)
 	checkIDs(t, "ListKeys (oldest first)", []string{"kid-old", "kid-c", "kid-b", "kid-a"}, ids(keys, keyID))
 	for _, k := range keys {
 		check(t, "ListKeys record "+k.ID, want[k.ID], k)
 	}
-	keys, err = s.ListKeys(ctx, g.pool.ID)
+	keys, err = s.ListKeys(ctx, q.ID)
 	mustOK(t, "ListKeys", err)
 	checkIDs(t, "ListKeys of the other pool", []string{"kid-q"}, ids(keys, keyID))
-
-	dup := newKey(f.pool.ID, k1.ID, at(5*time.Hour))
-	wantErr(t, "PutKey with an existing id", s.PutKey(ctx, dup), store.ErrConflict)
-	dupElsewhere := newKey(g.pool.ID, k1.ID, at(5*time.Hour))
-	wantErr(t, "PutKey with an id existing in another pool", s.PutKey(ctx, dupElsewhere), store.ErrConflict)
-	keys, err = s.ListKeys(ctx, f.pool.ID)
-	mustOK(t, "ListKeys", err)
-	if len(keys) != 4 {
-		t.Errorf("ListKeys after refused PutKeys: %d keys, want 4", len(keys))
-	}
 	for _, k := range keys {
-		check(t, "ListKeys record after refused PutKeys "+k.ID, want[k.ID], k)
+		check(t, "ListKeys record "+k.ID, want[k.ID], k)
+	}
+}
+
+// testCreatePoolAtomic: a CreatePool that fails, whichever record is at
+// fault, stores neither the pool nor any of its keys, and leaves what
+// existed as it was.
+func testCreatePoolAtomic(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	p := newPool("us-east-1_p")
+	pk := []*store.Key{newKey(p.ID, "p-access", at(0)), newKey(p.ID, "p-id", at(0)), newKey(p.ID, "p-refresh", at(0))}
+	pk[1].Use, pk[2].Use = "id", "refresh"
+	mustOK(t, "CreatePool", s.CreatePool(ctx, p, pk...))
+
+	// checkAbsent checks that a refused CreatePool stored nothing: no
+	// pool, no key, and every key id still free.
+	checkAbsent := func(what string, q *store.Pool, keys ...*store.Key) {
+		t.Helper()
+		if _, err := s.GetPool(ctx, q.ID); !errorsIsNotFound(err) {
+			t.Errorf("%s: GetPool of the refused pool: error %v, want store.ErrNotFound", what, err)
+		}
+		got, err := s.ListKeys(ctx, q.ID)
+		mustOK(t, what+": ListKeys", err)
+		checkIDs(t, what+": ListKeys of the refused pool", nil, ids(got, keyID))
+	}
+	// checkFree checks that key ids are unused, by creating a pool with
+	// keys of those ids (and deleting it again).
+	checkFree := func(what string, keyIDs ...string) {
+		t.Helper()
+		probe := newPool("us-east-1_probe")
+		var keys []*store.Key
+		for _, id := range keyIDs {
+			keys = append(keys, newKey(probe.ID, id, at(0)))
+		}
+		if err := s.CreatePool(ctx, probe, keys...); err != nil {
+			t.Errorf("%s: key ids %q are not free: %v", what, keyIDs, err)
+			return
+		}
+		mustOK(t, what+": DeletePool of the probe", s.DeletePool(ctx, probe.ID))
+	}
+	checkP := func(what string) {
+		t.Helper()
+		got, err := s.GetPool(ctx, p.ID)
+		mustOK(t, what+": GetPool of the existing pool", err)
+		check(t, what+": the existing pool", p, got)
+		keys, err := s.ListKeys(ctx, p.ID)
+		mustOK(t, what+": ListKeys of the existing pool", err)
+		checkIDs(t, what+": the existing pool's keys", []string{"p-access", "p-id", "p-refresh"}, ids(keys, keyID))
+		for i, k := range keys {
+			check(t, what+": the existing pool's key "+k.ID, pk[i], k)
+		}
+	}
+
+	// The pool's id exists: its new keys are not stored either.
+	dup := newPool(p.ID)
+	dup.Name = "impostor"
+	err := s.CreatePool(ctx, dup, newKey(p.ID, "dup-access", at(time.Hour)), newKey(p.ID, "dup-id", at(time.Hour)))
+	wantErr(t, "CreatePool with an existing pool id", err, store.ErrConflict)
+	checkP("after a CreatePool with an existing pool id")
+	checkFree("after a CreatePool with an existing pool id", "dup-access", "dup-id")
+
+	// The last key's id exists in another pool: the pool and the keys
+	// before it are not stored.
+	q := newPool("us-east-1_q")
+	err = s.CreatePool(ctx, q, newKey(q.ID, "q-access", at(0)), newKey(q.ID, "q-id", at(0)), newKey(q.ID, "p-refresh", at(0)))
+	wantErr(t, "CreatePool with a key id existing in another pool", err, store.ErrConflict)
+	checkAbsent("after a CreatePool with a key id existing in another pool", q)
+	checkFree("after a CreatePool with a key id existing in another pool", "q-access", "q-id")
+	checkP("after a CreatePool with a key id existing in another pool")
+
+	// Two of its keys share an id.
+	err = s.CreatePool(ctx, q, newKey(q.ID, "q-access", at(0)), newKey(q.ID, "q-twin", at(0)), newKey(q.ID, "q-twin", at(time.Second)))
+	wantErr(t, "CreatePool with two keys of one id", err, store.ErrConflict)
+	checkAbsent("after a CreatePool with two keys of one id", q)
+	checkFree("after a CreatePool with two keys of one id", "q-access", "q-twin")
+
+	// A key of another pool (existing or not) is refused with an error.
+	for _, other := range []string{p.ID, "us-east-1_elsewhere", ""} {
+		err = s.CreatePool(ctx, q, newKey(q.ID, "q-access", at(0)), newKey(other, "q-stray", at(0)))
+		if err == nil {
+			t.Errorf("CreatePool with a key of pool %q succeeded", other)
+		}
+		checkAbsent(fmt.Sprintf("after a CreatePool with a key of pool %q", other), q)
+		checkFree(fmt.Sprintf("after a CreatePool with a key of pool %q", other), "q-access", "q-stray")
+	}
+	checkP("after the refused CreatePools")
+
+	// Nothing lingers: the refused pool can be created now.
+	mustOK(t, "CreatePool after the refusals", s.CreatePool(ctx, q, newKey(q.ID, "q-access", at(0))))
+}
+
+// testPoolKeysNeverPartial: readers never see a pool without all of its keys
+// while pools are being created (a replica that saw a pool with part of its
+// key set could cache the part). The readers probe the pool each writer is
+// creating at the moment.
+func testPoolKeysNeverPartial(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const writers, readers, perWriter = 3, 4, 25
+	poolOf := func(w, j int) string { return fmt.Sprintf("us-east-1_w%dn%03d", w, j) }
+	var creating [writers]atomic.Int32 // the pool each writer is creating
+	var done atomic.Bool
+	var seen, partial atomic.Int32
+
+	var writing, reading sync.WaitGroup
+	for w := range writers {
+		writing.Go(func() {
+			for j := range perWriter {
+				creating[w].Store(int32(j))
+				id := poolOf(w, j)
+				keys := []*store.Key{newKey(id, id+"/access", at(0)), newKey(id, id+"/id", at(0)), newKey(id, id+"/refresh", at(0))}
+				keys[1].Use, keys[2].Use = "id", "refresh"
+				if err := s.CreatePool(ctx, newPool(id), keys...); err != nil {
+					t.Errorf("CreatePool %s: %v", id, err)
+					return
+				}
+			}
+		})
+	}
+	for r := range readers {
+		reading.Go(func() {
+			for n := r; !done.Load(); n++ {
+				w := n % writers
+				id := poolOf(w, int(creating[w].Load()))
+				if _, err := s.GetPool(ctx, id); err != nil {
+					if !errorsIsNotFound(err) {
+						t.Errorf("GetPool %s: %v", id, err)
+						return
+					}
+					continue
+				}
+				seen.Add(1)
+				keys, err := s.ListKeys(ctx, id)
+				if err != nil {
+					t.Errorf("ListKeys %s: %v", id, err)
+					return
+				}
+				if len(keys) != 3 && partial.Add(1) <= 3 {
+					t.Errorf("pool %s was visible with %d of its 3 keys", id, len(keys))
+				}
+			}
+		})
+	}
+	writing.Wait()
+	done.Store(true)
+	reading.Wait()
+	if n := partial.Load(); n > 0 {
+		t.Errorf("%d times of %d, a reader found a pool without all of its keys", n, seen.Load())
+	}
+	t.Logf("readers found %d pools as they were being created", seen.Load())
+	for w := range writers {
+		for j := range perWriter {
+			keys, err := s.ListKeys(ctx, poolOf(w, j))
+			mustOK(t, "ListKeys", err)
+			if len(keys) != 3 {
+				t.Errorf("pool %s has %d keys after its creation, want 3", poolOf(w, j), len(keys))
+			}
+		}
 	}
 }
 
 // populate gives a fixture sessions (alice: two through c1, one through c2;
-// bobby: one through c1 and one through c2), a challenge and a key, and
+// bobby: one through c1 and one through c2) and a challenge, and
 // returns the session ids by owner and client.
 func populate(t *testing.T, s store.Store, f fixture) (sessions map[string]*store.Session) {
 	t.Helper()
@@ -159,7 +314,6 @@ func populate(t *testing.T, s store.Store, f fixture) (sessions map[string]*stor
 		mustOK(t, "CreateSession", s.CreateSession(ctx, ss))
 	}
 	mustOK(t, "PutChallenge", s.PutChallenge(ctx, newChallenge(f.c1, p+"/challenge", "alice")))
-	mustOK(t, "PutKey", s.PutKey(ctx, newKey(p, p+"/key", at(0))))
 	return sessions
 }
 
@@ -335,7 +489,8 @@ func testTimes(t *testing.T, s store.Store) {
 func testZeroTimes(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	p := &store.Pool{ID: "us-east-1_zero", Name: "zero"}
-	mustOK(t, "CreatePool", s.CreatePool(ctx, p))
+	k := &store.Key{ID: "zero-key", PoolID: p.ID, Use: "access", Private: []byte{0}}
+	mustOK(t, "CreatePool", s.CreatePool(ctx, p, k))
 	gp, err := s.GetPool(ctx, p.ID)
 	mustOK(t, "GetPool", err)
 	check(t, "pool with zero times", p, gp)
@@ -370,8 +525,6 @@ func testZeroTimes(t *testing.T, s store.Store) {
 	mustOK(t, "TakeChallenge", err)
 	check(t, "challenge with zero times", ch, gch)
 
-	k := &store.Key{ID: "zero-key", PoolID: p.ID, Use: "access", Private: []byte{0}}
-	mustOK(t, "PutKey", s.PutKey(ctx, k))
 	keys, err := s.ListKeys(ctx, p.ID)
 	mustOK(t, "ListKeys", err)
 	if len(keys) != 1 {
@@ -410,7 +563,9 @@ func testOpaqueBytes(t *testing.T, s store.Store) {
 		i++
 		p := newPool(fmt.Sprintf("us-east-1_bytes%d", i))
 		p.Settings = doc
-		mustOK(t, "CreatePool "+name, s.CreatePool(ctx, p))
+		k := newKey(p.ID, fmt.Sprintf("bytes-key-%d", i), at(0))
+		k.Private = doc
+		mustOK(t, "CreatePool "+name, s.CreatePool(ctx, p, k))
 		gp, err := s.GetPool(ctx, p.ID)
 		mustOK(t, "GetPool "+name, err)
 		check(t, "Pool.Settings "+name, p, gp)
@@ -429,9 +584,6 @@ func testOpaqueBytes(t *testing.T, s store.Store) {
 		mustOK(t, "TakeChallenge "+name, err)
 		check(t, "Challenge.Data "+name, ch, gch)
 
-		k := newKey(p.ID, fmt.Sprintf("bytes-key-%d", i), at(0))
-		k.Private = doc
-		mustOK(t, "PutKey "+name, s.PutKey(ctx, k))
 		keys, err := s.ListKeys(ctx, p.ID)
 		mustOK(t, "ListKeys "+name, err)
 		if len(keys) != 1 {

@@ -41,6 +41,14 @@
 //     created while its user's generation moves is never born dead;
 //     AttemptCode never counts more than its limit; UpdateThrottle loses no
 //     update.
+//   - A pool and the keys it is created with are one: a refused CreatePool
+//     (the pool's id taken, a key's id taken or repeated, a key of another
+//     pool) stores none of them, and no reader sees the pool without all of
+//     them.
+//   - Leases: a lease is valid until its expiry (now+ttl of the last
+//     acquisition or renewal) exclusive, to the millisecond, and belongs to
+//     no pool; of holders racing for a free or expired lease exactly one
+//     gets it and the others get false, not an error.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
@@ -142,6 +150,8 @@ var tests = []test{
 	{"UsedAuthCodes", testUsedAuthCodes},
 	{"AuthCodeCascades", testAuthCodeCascades},
 	{"Keys", testKeys},
+	{"CreatePoolAtomic", testCreatePoolAtomic},
+	{"PoolKeysNeverPartial", testPoolKeysNeverPartial},
 	{"DeletePoolCascades", testDeletePoolCascades},
 	{"DeleteUserRemovesSessions", testDeleteUserRemovesSessions},
 	{"DeleteClientRemovesSessions", testDeleteClientRemovesSessions},
@@ -149,6 +159,8 @@ var tests = []test{
 	{"ZeroTimes", testZeroTimes},
 	{"OpaqueBytes", testOpaqueBytes},
 	{"ReturnedRecordsAreCopies", testReturnedRecordsAreCopies},
+	{"Leases", testLeases},
+	{"LeaseConcurrent", testLeaseConcurrent},
 	{"Ping", testPing},
 }
 
@@ -253,15 +265,16 @@ func newKey(poolID, id string, created time.Time) *store.Key {
 	}
 }
 
-// fixture is a pool with two clients and two users.
+// fixture is a pool (with a key) with two clients and two users.
 type fixture struct {
 	pool         *store.Pool
 	c1, c2       *store.Client
 	alice, bobby *store.User
 }
 
-// setup creates a fixture in pool poolID; client ids and subs derive from
-// poolID so that several fixtures can live in one store.
+// setup creates a fixture in pool poolID, the pool with one key (id
+// poolID+"/key"); client ids and subs derive from poolID so that several
+// fixtures can live in one store.
 func setup(t *testing.T, s store.Store, poolID string) fixture {
 	t.Helper()
 	f := fixture{
@@ -272,7 +285,7 @@ func setup(t *testing.T, s store.Store, poolID string) fixture {
 		bobby: newUser(poolID, "bobby"),
 	}
 	ctx := t.Context()
-	mustOK(t, "CreatePool", s.CreatePool(ctx, f.pool))
+	mustOK(t, "CreatePool", s.CreatePool(ctx, f.pool, newKey(poolID, poolID+"/key", at(0))))
 	mustOK(t, "CreateClient", s.CreateClient(ctx, f.c1))
 	mustOK(t, "CreateClient", s.CreateClient(ctx, f.c2))
 	mustOK(t, "CreateUser", s.CreateUser(ctx, f.alice))
