@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
 	"github.com/cognate-dev/cognate/httpapi/oauth"
@@ -76,6 +77,7 @@ type Server struct {
 	log     *slog.Logger
 
 	janitorEvery time.Duration
+	health       *health
 
 	closeOnce sync.Once
 	closeErr  error
@@ -119,17 +121,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]bool{"ok": true})
-	})
+	probes := &health{ping: st.Ping, backend: backendName(cfg.DB), now: time.Now}
+	mux.HandleFunc("GET /health", probes.serveHealth)
+	mux.HandleFunc("GET /ready", probes.serveReady)
 	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
 	if cfg.DevOutbox != nil {
 		h := cfg.DevOutbox.Handler()
 		mux.Handle("GET /_dev/outbox", h)
 		mux.Handle("GET /_dev/outbox.html", h)
 	}
-	s := &Server{Service: svc, store: st, lock: lock, log: cfg.Logger, janitorEvery: cfg.JanitorEvery}
+	s := &Server{Service: svc, store: st, lock: lock, log: cfg.Logger, janitorEvery: cfg.JanitorEvery, health: probes}
 	if s.janitorEvery <= 0 {
 		s.janitorEvery = time.Minute
 	}
@@ -137,11 +138,23 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// backendName names the database a DSN opens, for /health.
+func backendName(dsn string) string {
+	if isPostgres(dsn) {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // openStore opens the PostgreSQL store, or the SQLite file under the lock of
 // its directory (released if the open fails).
 func openStore(ctx context.Context, cfg Config) (store.Store, *dirLock, error) {
 	dsn := cfg.DB
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgres(dsn) {
 		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout})
 		if err != nil {
 			return nil, nil, fmt.Errorf("server: open store: %w", err)
@@ -186,6 +199,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return fmt.Errorf("server: serve: %w", err)
 	case <-ctx.Done():
 	}
+	s.health.draining.Store(true) // /ready fails first, so balancers stop sending
 	s.log.Info("shutting down", "grace", grace)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -196,25 +210,55 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return err
 }
 
+// janitorLease names the lease that makes one replica at a time the
+// janitor.
+const janitorLease = "janitor"
+
 // janitor purges dead token families and expired records (see
-// userpool.Service.Purge) every interval until ctx is done.
+// userpool.Service.Purge) every interval until ctx is done. Replicas on one
+// database take turns through a lease in it: the holder renews it each run,
+// for three intervals, so another replica takes over once a holder has
+// missed a few runs (stopped, crashed, or cut off from the database).
 func (s *Server) janitor(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	holder := uuid.NewString()
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.store.ReleaseLease(rctx, janitorLease, holder); err != nil {
+			s.log.Warn("janitor: release the lease", "err", err)
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c, err := s.Service.Purge(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Warn("janitor", "err", err)
-			}
-			if c.Total() > 0 {
-				s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
-					"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
-			}
+			s.janitorRun(ctx, holder, 3*every)
 		}
+	}
+}
+
+// janitorRun purges once if this replica holds (or can take) the lease.
+func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duration) {
+	held, err := s.store.AcquireLease(ctx, janitorLease, holder, time.Now(), ttl)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("janitor: lease", "err", err)
+		}
+		return
+	}
+	if !held {
+		return // another replica is the janitor
+	}
+	c, err := s.Service.Purge(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor", "err", err)
+	}
+	if c.Total() > 0 {
+		s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
+			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
 	}
 }
 
