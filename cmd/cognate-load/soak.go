@@ -493,7 +493,7 @@ func runSoak(c config) error {
 
 	cl := newClient(c.endpoints[0], c.concurrency)
 	sc := c
-	sc.signins, sc.revokeToks = 1, 0 // one session per user: where the mix keeps the pool
+	sc.signins, sc.revokeToks, sc.gsoUsers = 1, 0, 0 // one session per user: where the mix keeps the pool
 	t0 := time.Now()
 	fx, err := setup(ctx, cl, sc)
 	defer func() {
