@@ -39,6 +39,7 @@ func serveCmd() *cobra.Command {
 		grace                                          time.Duration
 		dbMaxConns                                     int
 		dbStatementTimeout                             time.Duration
+		requestTimeout                                 time.Duration
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
 	)
@@ -68,7 +69,8 @@ func serveCmd() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
-				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout}
+				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout,
+				RequestTimeout: requestTimeout}
 			if err := protection.apply(&cfg); err != nil {
 				ln.Close()
 				return err
@@ -115,6 +117,8 @@ func serveCmd() *cobra.Command {
 		"file of ACCESS_KEY_ID:SECRET entries (lines or commas; # comments) required (SigV4) on admin operations; "+
 			"must be mode 0600 or 0400")
 	cmd.MarkFlagsMutuallyExclusive("admin-credentials", "admin-credentials-file")
+	f.DurationVar(&requestTimeout, "request-timeout", server.DefaultRequestTimeout,
+		"the longest a request may work, database waits included; past it the request fails with InternalErrorException")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	protection = addProtectionFlags(f)
 	messages = addMessageFlags(f)

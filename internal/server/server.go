@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,6 +62,11 @@ type Config struct {
 	HashQueueTimeout time.Duration
 	// SignInLimits configure sign-in throttling; zero fields take the defaults.
 	SignInLimits userpool.SignInLimits
+	// RequestTimeout bounds the work of one request, database waits
+	// included, so that a database that stops answering fails requests
+	// (InternalErrorException) instead of holding them; default
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// JanitorEvery is how often dead sessions and expired records are
 	// purged; default one minute.
 	JanitorEvery time.Duration
@@ -77,6 +83,7 @@ type Server struct {
 	log     *slog.Logger
 
 	janitorEvery time.Duration
+	janitorRuns  atomic.Int64 // purges this replica ran as the lease holder
 	health       *health
 
 	closeOnce sync.Once
@@ -134,7 +141,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if s.janitorEvery <= 0 {
 		s.janitorEvery = time.Minute
 	}
-	s.handler = recoverPanics(cfg.Logger, mux)
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, mux))
 	return s, nil
 }
 
@@ -192,10 +203,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go s.janitor(ctx, s.janitorEvery)
+	jctx, stopJanitor := context.WithCancel(ctx)
+	janitorDone := make(chan struct{})
+	go func() {
+		defer close(janitorDone)
+		s.janitor(jctx, s.janitorEvery)
+	}()
+	// The janitor gives its lease back before the store closes, so that
+	// another replica takes over at once rather than when the lease expires.
+	closeStore := func() error {
+		stopJanitor()
+		<-janitorDone
+		return s.Close()
+	}
 	select {
 	case err := <-errc:
-		_ = s.Close()
+		_ = closeStore()
 		return fmt.Errorf("server: serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -204,7 +227,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(sctx)
-	if cerr := s.Close(); err == nil {
+	if cerr := closeStore(); err == nil {
 		err = cerr
 	}
 	return err
@@ -242,7 +265,9 @@ func (s *Server) janitor(ctx context.Context, every time.Duration) {
 
 // janitorRun purges once if this replica holds (or can take) the lease.
 func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duration) {
-	held, err := s.store.AcquireLease(ctx, janitorLease, holder, time.Now(), ttl)
+	actx, cancel := context.WithTimeout(ctx, ttl)
+	held, err := s.store.AcquireLease(actx, janitorLease, holder, time.Now(), ttl)
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("janitor: lease", "err", err)
@@ -252,8 +277,12 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	if !held {
 		return // another replica is the janitor
 	}
-	c, err := s.Service.Purge(ctx)
-	if err != nil && ctx.Err() == nil {
+	s.janitorRuns.Add(1)
+	// A run may not outlive its lease: past it, another replica may start.
+	rctx, cancel := context.WithTimeout(ctx, ttl)
+	defer cancel()
+	c, err := s.Service.Purge(rctx)
+	if err != nil && ctx.Err() == nil { // not when the server is stopping
 		s.log.Warn("janitor", "err", err)
 	}
 	if c.Total() > 0 {
@@ -274,6 +303,20 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// DefaultRequestTimeout is Config.RequestTimeout's default.
+const DefaultRequestTimeout = 15 * time.Second
+
+// withDeadline gives every request's context a deadline. What the handler
+// waits on (the database, a hash slot) observes it and fails; nothing is
+// acknowledged that did not commit before it.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // recoverPanics is the backstop for routes outside the wire protocols

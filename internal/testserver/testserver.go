@@ -57,6 +57,8 @@ type Options struct {
 	// the server's defaults).
 	DBMaxConns         int
 	DBStatementTimeout time.Duration
+	// RequestTimeout bounds each request (zero: the server's default).
+	RequestTimeout time.Duration
 }
 
 // Server is a running test server.
@@ -124,7 +126,7 @@ func StartWith(t testing.TB, o Options) *Server {
 	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, DB: o.DB, PublicURL: url, Region: region, DevOutbox: outbox,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
 		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout,
-		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout})
+		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout, RequestTimeout: o.RequestTimeout})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)

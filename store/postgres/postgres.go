@@ -114,6 +114,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -204,8 +205,35 @@ func poolConfig(dsn string, opts Options) (*pgxpool.Config, error) {
 		ms := (opts.StatementTimeout + time.Millisecond - 1) / time.Millisecond
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(int64(ms), 10)
 	}
+	if _, set := connectTimeoutIn(dsn); !set {
+		// A database host that accepts the connection and never answers
+		// must not hold a request (or the janitor) forever.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
 	cfg.AfterConnect = afterConnect
 	return cfg, nil
+}
+
+// DefaultConnectTimeout bounds opening a connection when the connection
+// string sets no connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
+
+// connectTimeoutIn reports the connect_timeout a URL or keyword/value
+// connection string sets, if any.
+func connectTimeoutIn(dsn string) (string, bool) {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		v, ok := u.Query()["connect_timeout"]
+		if ok && len(v) > 0 {
+			return v[0], true
+		}
+		return "", false
+	}
+	for _, f := range strings.Fields(dsn) {
+		if v, ok := strings.CutPrefix(f, "connect_timeout="); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // afterConnect turns synchronous_commit on for the new connection if it is

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -786,5 +787,60 @@ func TestUnstorableKeys(t *testing.T) {
 		if err := s.CreatePool(ctx, &store.Pool{ID: bad, Name: "odd"}); err == nil {
 			t.Errorf("CreatePool(%q) succeeded", bad)
 		}
+	}
+}
+
+// TestConnectTimeout: a database host that accepts connections and never
+// answers fails Open after DefaultConnectTimeout, unless the connection
+// string sets its own connect_timeout.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	dsn := "postgres://nobody@" + ln.Addr().String() + "/db?sslmode=disable"
+	cfg, err := poolConfig(dsn, Options{})
+	must(t, err)
+	if cfg.ConnConfig.ConnectTimeout != DefaultConnectTimeout {
+		t.Fatalf("ConnectTimeout = %v, want %v", cfg.ConnConfig.ConnectTimeout, DefaultConnectTimeout)
+	}
+	cfg, err = poolConfig(dsn+"&connect_timeout=1", Options{})
+	must(t, err)
+	if cfg.ConnConfig.ConnectTimeout != time.Second {
+		t.Fatalf("ConnectTimeout from the URL = %v, want 1s", cfg.ConnConfig.ConnectTimeout)
+	}
+	cfg, err = poolConfig("host=127.0.0.1 connect_timeout=2 sslmode=disable", Options{})
+	must(t, err)
+	if cfg.ConnConfig.ConnectTimeout != 2*time.Second {
+		t.Fatalf("ConnectTimeout from keyword/value = %v, want 2s", cfg.ConnConfig.ConnectTimeout)
+	}
+	start := time.Now()
+	_, err = Open(context.Background(), dsn+"&connect_timeout=1", Options{})
+	if err == nil {
+		t.Fatal("Open against a host that never answers succeeded")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("Open against a host that never answers took %v", d)
 	}
 }
