@@ -130,7 +130,7 @@ func mintSessions(ctx context.Context, m *minter, names []string, workers int, l
 	var wg sync.WaitGroup
 	var progressMu sync.Mutex
 	start := time.Now()
-	lastPrint := start
+	lastPrint, lastN := start, int64(0)
 	for range max(1, min(workers, total)) {
 		wg.Add(1)
 		go func() {
@@ -163,8 +163,9 @@ func mintSessions(ctx context.Context, m *minter, names []string, workers int, l
 				n := done.Add(1)
 				progressMu.Lock()
 				if now := time.Now(); n%1000 == 0 || now.Sub(lastPrint) >= 10*time.Second {
-					lastPrint = now
-					fmt.Printf("%s: %d/%d sign-ins (%s, %.0f/s)\n", label, n, total, m.mode, float64(n)/now.Sub(start).Seconds())
+					fmt.Printf("%s: %d/%d sign-ins (%s, %.0f/s, %.0f/s since the last line)\n", label, n, total, m.mode,
+						float64(n)/now.Sub(start).Seconds(), float64(n-lastN)/now.Sub(lastPrint).Seconds())
+					lastPrint, lastN = now, n
 				}
 				progressMu.Unlock()
 			}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces BENCHMARKS.md: builds the server and the load generator, starts
 # the server on a loopback port with a temporary data directory, drives
-# REFRESH_TOKEN_AUTH, GetUser and RevokeToken (with the raw RSA rates measured
-# in the same process before and after), then stops the server.
+# REFRESH_TOKEN_AUTH, GetUser, RevokeToken and GlobalSignOut (with the raw RSA
+# rates measured in the same process before and after), then stops the server.
+# run-pg.sh does the same on PostgreSQL, with one or two replicas.
 #
 #   cmd/cognate-load/run.sh                       # 10 s per op, 32 workers
 #   DURATION=5s CONCURRENCY=64 cmd/cognate-load/run.sh -revoke-tokens 1000
