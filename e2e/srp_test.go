@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/base64"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,4 +113,63 @@ func TestSRPSignIn(t *testing.T) {
 	_, err = s2.Admin.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: aws.String(client2),
 		ChallengeName: types.ChallengeNameTypePasswordVerifier, ChallengeResponses: srpAnswer(t, cl, pool2, password, ch, clock.Now())})
 	wantAPIError[*types.NotAuthorizedException](t, err, "Invalid session for the user, session is expired.")
+}
+
+// TestManyDevicesSignInAtOnce: a user signing in on 16 devices at the same
+// moment — by password and by SRP, after two wrong passwords — is never
+// refused: only failures count toward a lockout.
+func TestManyDevicesSignInAtOnce(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	poolID, clientID, _ := s.NewPool(t)
+	s.NewUser(t, poolID, "dora", password)
+	for range 2 {
+		if _, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+			AuthParameters: map[string]string{"USERNAME": "dora", "PASSWORD": "wrong-Passw0rd!"}}); err == nil {
+			t.Fatal("a wrong password was accepted")
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				_, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+					AuthParameters: map[string]string{"USERNAME": "dora", "PASSWORD": password}})
+				errs <- err
+				return
+			}
+			cl, err := srp.NewClient()
+			if err != nil {
+				errs <- err
+				return
+			}
+			ch, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserSrpAuth, ClientId: &clientID,
+				AuthParameters: map[string]string{"USERNAME": "dora", "SRP_A": cl.A()}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			p := ch.ChallengeParameters
+			key, err := cl.Key(srp.PoolName(poolID), p["USER_ID_FOR_SRP"], password, p["SRP_B"], p["SALT"])
+			if err != nil {
+				errs <- err
+				return
+			}
+			block, _ := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+			ts := srp.FormatTimestamp(time.Now())
+			_, err = c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+				ChallengeName: types.ChallengeNameTypePasswordVerifier, ChallengeResponses: map[string]string{
+					"USERNAME": p["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts,
+					"PASSWORD_CLAIM_SIGNATURE": srp.Signature(key, srp.PoolName(poolID), p["USER_ID_FOR_SRP"], block, ts)}})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("one of 16 concurrent right sign-ins: %v", err)
+		}
+	}
 }

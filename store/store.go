@@ -326,7 +326,10 @@ type Codes interface {
 // Throttle is the state of one sign-in throttle key (a user, an address):
 // what it means is the domain's business.
 type Throttle struct {
-	Count     int
+	Count int
+	// Pending counts checks claimed and not yet reported (a user's sign-in
+	// attempts in flight).
+	Pending   int
 	Until     time.Time
 	Since     time.Time
 	UpdatedAt time.Time

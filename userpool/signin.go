@@ -94,43 +94,52 @@ func (s *Service) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 	return nil, violation(Violation{Member: "authFlow", Rule: RuleEnum, Value: in.AuthFlow, Shown: true})
 }
 
-// beginSignIn starts checking a password proof for username: it counts the
-// attempt in the throttle — whether or not the user exists, so that a
-// lockout says nothing about existence — and loads the user. An unknown
-// user is hidden when the client asks for it (PreventUserExistenceErrors):
-// then the user is nil and there is no error, and the caller must refuse
-// the proof as it refuses a wrong one, at the same cost.
+// beginSignIn starts checking a password proof for username: it claims a
+// slot in the throttle — whether or not the user exists, so that a lockout
+// says nothing about existence — and loads the user. An unknown user is
+// hidden when the client asks for it (PreventUserExistenceErrors): then the
+// user is nil and there is no error, and the caller must refuse the proof
+// as it refuses a wrong one, at the same cost; the unknown name's failure
+// is counted already.
 func (s *Service) beginSignIn(ctx context.Context, c *Client, username string) (*Pool, *store.User, *signInAttempt, error) {
-	p, err := s.pool(ctx, c.PoolID)
+	p, u, key, unknown, err := s.signInUser(ctx, c, username)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if username == "" {
-		return nil, nil, nil, invalidf("Missing required parameter USERNAME")
-	}
-	u, err := s.findUser(ctx, p, username)
-	unknown := IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid)
-	if err != nil && !unknown {
+	attempt, err := s.claimSignIn(ctx, p.ID, key)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	// A user is throttled under the username (whichever alias names them);
-	// an unknown name under itself, the same way.
-	key := usernameKey(p, username)
-	if u != nil {
-		key = u.Username
-	}
-	attempt, cerr := s.claimSignIn(ctx, p.ID, key)
-	if cerr != nil {
-		return nil, nil, nil, cerr
-	}
-	if unknown {
+	if u == nil {
 		attempt.failed(ctx)
-		if c.Config.PreventUserExistenceErrors == "ENABLED" {
-			return p, nil, attempt, nil
+		if c.Config.PreventUserExistenceErrors != "ENABLED" {
+			return nil, nil, nil, unknown
 		}
-		return nil, nil, nil, err
 	}
 	return p, u, attempt, nil
+}
+
+// signInUser loads the pool and the user a sign-in names, and the name the
+// throttle counts the user under: a user under the username (whichever
+// alias names them), an unknown name under itself, the same way. An
+// unknown user is nil, with the lookup's error in unknown (no user, or a
+// name no user can have) and a nil err.
+func (s *Service) signInUser(ctx context.Context, c *Client, username string) (p *Pool, u *store.User, key string, unknown, err error) {
+	p, err = s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if username == "" {
+		return nil, nil, "", nil, invalidf("Missing required parameter USERNAME")
+	}
+	u, err = s.findUser(ctx, p, username)
+	if IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid) {
+		return p, nil, usernameKey(p, username), err, nil
+	}
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	return p, u, u.Username, nil, nil
 }
 
 func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string]string) (*AuthResponse, error) {

@@ -40,12 +40,19 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	if params["SRP_A"] == "" {
 		return nil, invalidf("Missing required parameter SRP_A")
 	}
-	p, u, _, err := s.beginSignIn(ctx, c, username)
+	// This step checks no password: it claims no throttle slot (the proof,
+	// respondPasswordVerifier, does), but refuses what cannot succeed.
+	p, u, throttleKey, unknown, err := s.signInUser(ctx, c, username)
 	if err != nil {
 		return nil, err
 	}
-	// The attempt counted now is forgiven when the proof is right
-	// (respondPasswordVerifier).
+	if err := s.checkSignIn(ctx, p.ID, throttleKey); err != nil {
+		return nil, err
+	}
+	if u == nil && c.Config.PreventUserExistenceErrors != "ENABLED" {
+		s.addressFailed(ctx)
+		return nil, unknown
+	}
 	fake := u == nil
 	if fake {
 		// PreventUserExistenceErrors: answer as for a real user — the same
@@ -131,19 +138,23 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if err != nil {
 		return nil, err
 	}
-	// The same reads and the same signature check for a hidden unknown
-	// user as for a real one: only the outcome differs.
+	// The same claim, reads and signature check for a hidden unknown user
+	// (named in the challenge as the throttle knows it) as for a real one:
+	// only the outcome differs.
+	attempt, err := s.claimSignIn(ctx, p.ID, ch.Username)
+	if err != nil {
+		return nil, err
+	}
 	u, err := s.findUser(ctx, p, ch.Username)
 	if err != nil && !IsKind(err, KindUserNotFound) {
+		attempt.abandoned(ctx)
 		return nil, err
 	}
 	ok := srp.VerifySignature(st.Key, srp.PoolName(c.PoolID), ch.Username, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"])
 	if st.Fake || u == nil || !ok {
-		if !st.Fake {
-			s.addressFailed(ctx)
-		}
-		return nil, refused(CauseBadCredentials) // the attempt counted at InitiateAuth stands
+		attempt.failed(ctx)
+		return nil, refused(CauseBadCredentials)
 	}
-	s.forgiveSignIn(ctx, p.ID, u.Username)
+	attempt.succeeded(ctx)
 	return s.afterPassword(ctx, p, c, u)
 }

@@ -2,11 +2,13 @@ package userpool_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cognate-dev/cognate/srp"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
@@ -107,6 +109,112 @@ func TestConcurrentGuessesCannotPassTheLimit(t *testing.T) {
 	if checked > 5 {
 		t.Fatalf("%d of 32 concurrent guesses were checked, want at most 5", checked)
 	}
+}
+
+// TestConcurrentRightPasswordsAllSucceed: only failures count, so a user
+// signing in on many devices at the same moment is never locked out, even
+// after a few failures: checks beyond the user's slots wait for one.
+func TestConcurrentRightPasswordsAllSucceed(t *testing.T) {
+	e := newEnv(t)
+	for _, failuresFirst := range []int{0, 4} {
+		for range failuresFirst {
+			if err := e.passwordSignIn("", "alice", "wrong"); !isCause(err, userpool.CauseBadCredentials) {
+				t.Fatalf("a failure: %v", err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for i := range 16 {
+			wg.Go(func() { errs <- e.passwordSignIn(fmt.Sprintf("203.0.113.%d", i), "alice", password) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("after %d failures, one of 16 concurrent right sign-ins: %v", failuresFirst, err)
+			}
+		}
+	}
+}
+
+// TestSRPProofsAreThrottled: SRP's first step checks no password and
+// claims nothing, so starting many SRP sign-ins costs nothing; its proofs
+// are counted like passwords, and concurrent wrong proofs get at most the
+// free checks.
+func TestSRPProofsAreThrottled(t *testing.T) {
+	e := newEnv(t)
+	var challenges []*srpAttempt
+	for range 12 {
+		challenges = append(challenges, e.srpStart(t, "alice"))
+	}
+	var mu sync.Mutex
+	checked := 0
+	var wg sync.WaitGroup
+	for _, ch := range challenges {
+		wg.Go(func() {
+			err := e.srpProve(ch, "wrong")
+			switch {
+			case isCause(err, userpool.CauseBadCredentials):
+				mu.Lock()
+				checked++
+				mu.Unlock()
+			case !isCause(err, userpool.CauseAttemptsExceeded):
+				t.Errorf("a wrong proof: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if checked != 5 {
+		t.Fatalf("%d of 12 concurrent wrong proofs were checked, want 5", checked)
+	}
+	// Locked out: SRP's first step says so at once.
+	_, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserSRP,
+		AuthParameters: map[string]string{"USERNAME": "alice", "SRP_A": newSRPClient(t).A()}})
+	if !isCause(err, userpool.CauseAttemptsExceeded) {
+		t.Fatalf("SRP's first step during a lockout: %v", err)
+	}
+}
+
+// srpAttempt is an SRP sign-in after its first step.
+type srpAttempt struct {
+	client *srp.Client
+	ch     *userpool.AuthResponse
+}
+
+func newSRPClient(t *testing.T) *srp.Client {
+	t.Helper()
+	cl, err := srp.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// srpStart runs USER_SRP_AUTH's first step for name.
+func (e *env) srpStart(t *testing.T, name string) *srpAttempt {
+	t.Helper()
+	cl := newSRPClient(t)
+	ch, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserSRP,
+		AuthParameters: map[string]string{"USERNAME": name, "SRP_A": cl.A()}})
+	if err != nil {
+		t.Fatalf("SRP's first step: %v", err)
+	}
+	return &srpAttempt{client: cl, ch: ch}
+}
+
+// srpProve answers the PASSWORD_VERIFIER challenge with pw.
+func (e *env) srpProve(a *srpAttempt, pw string) error {
+	p := a.ch.ChallengeParameters
+	key, err := a.client.Key(srp.PoolName(e.pool), p["USER_ID_FOR_SRP"], pw, p["SRP_B"], p["SALT"])
+	if err != nil {
+		return err
+	}
+	block, _ := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	ts := srp.FormatTimestamp(e.clock.Now())
+	_, err = e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: e.app.ID, ChallengeName: userpool.ChallengePasswordVerifier,
+		Responses: map[string]string{"USERNAME": p["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts,
+			"PASSWORD_CLAIM_SIGNATURE": srp.Signature(key, srp.PoolName(e.pool), p["USER_ID_FOR_SRP"], block, ts)}})
+	return err
 }
 
 // TestUnknownUsersLockOutToo: with PreventUserExistenceErrors an unknown

@@ -45,8 +45,8 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(*store.T
 		if _, err := tx.Exec(ctx, `INSERT INTO throttles (key) VALUES ($1) ON CONFLICT (key) DO NOTHING`, k); err != nil {
 			return wrap(op, err)
 		}
-		err := tx.QueryRow(ctx, `SELECT count, until, since, updated_at FROM throttles WHERE key = $1 FOR UPDATE`, k).
-			Scan(&st.Count, msTime{&st.Until}, msTime{&st.Since}, msTime{&st.UpdatedAt})
+		err := tx.QueryRow(ctx, `SELECT count, pending, until, since, updated_at FROM throttles WHERE key = $1 FOR UPDATE`, k).
+			Scan(&st.Count, &st.Pending, msTime{&st.Until}, msTime{&st.Since}, msTime{&st.UpdatedAt})
 		if err == nil {
 			break
 		}
@@ -57,8 +57,8 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(*store.T
 	if err := fn(&st); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE throttles SET count = $2, until = $3, since = $4, updated_at = $5 WHERE key = $1`,
-		k, st.Count, ms(st.Until), ms(st.Since), ms(st.UpdatedAt)); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE throttles SET count = $2, pending = $3, until = $4, since = $5, updated_at = $6 WHERE key = $1`,
+		k, st.Count, st.Pending, ms(st.Until), ms(st.Since), ms(st.UpdatedAt)); err != nil {
 		return wrap(op, err)
 	}
 	if err := tx.Commit(ctx); err != nil {

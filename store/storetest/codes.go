@@ -125,7 +125,7 @@ func testThrottles(t *testing.T, s store.Store) {
 	var seen store.Throttle
 	mustOK(t, "UpdateThrottle", s.UpdateThrottle(ctx, "user:alice", func(st *store.Throttle) error {
 		seen = *st
-		st.Count, st.Until, st.Since, st.UpdatedAt = 1, at(time.Second), at(0), at(0)
+		st.Count, st.Pending, st.Until, st.Since, st.UpdatedAt = 1, 3, at(time.Second), at(0), at(0)
 		return nil
 	}))
 	if seen != (store.Throttle{}) {
@@ -135,7 +135,7 @@ func testThrottles(t *testing.T, s store.Store) {
 		seen = *st
 		return nil
 	}))
-	want := store.Throttle{Count: 1, Until: at(time.Second), Since: at(0), UpdatedAt: at(0)}
+	want := store.Throttle{Count: 1, Pending: 3, Until: at(time.Second), Since: at(0), UpdatedAt: at(0)}
 	check(t, "the stored state", &want, &seen)
 	// An error stores nothing.
 	boom := errors.New("boom")
@@ -179,18 +179,19 @@ func testThrottlesConcurrent(t *testing.T, s store.Store) {
 	race(n, func(int) {
 		if err := s.UpdateThrottle(ctx, "user:bob", func(st *store.Throttle) error {
 			st.Count++
+			st.Pending += 2
 			st.UpdatedAt = at(0)
 			return nil
 		}); err != nil {
 			t.Errorf("UpdateThrottle: %v", err)
 		}
 	})
-	var got int
+	var got, pending int
 	mustOK(t, "UpdateThrottle", s.UpdateThrottle(ctx, "user:bob", func(st *store.Throttle) error {
-		got = st.Count
+		got, pending = st.Count, st.Pending
 		return nil
 	}))
-	if got != n {
-		t.Errorf("%d concurrent increments left Count %d", n, got)
+	if got != n || pending != 2*n {
+		t.Errorf("%d concurrent increments left Count %d and Pending %d, want %d and %d", n, got, pending, n, 2*n)
 	}
 }
