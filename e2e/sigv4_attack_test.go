@@ -295,7 +295,7 @@ func TestAdminAuthFailureLoggedWithoutSecrets(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for line == "" && time.Now().Before(deadline) {
 		for _, l := range strings.Split(p.log(), "\n") {
-			if strings.Contains(l, "level=WARN") && strings.Contains(l, "admin") {
+			if strings.Contains(l, "level=WARN") && strings.Contains(l, "admin authentication failed") {
 				line = l
 			}
 		}
