@@ -561,7 +561,7 @@ func TestSignOut_NeverPanics(t *testing.T) {
 	if _, ok := r.(auth.FailedSignOut); !ok {
 		t.Fatalf("SignOut = %#v, want Failed", r)
 	}
-	//nolint:staticcheck // a nil context must not panic either
+	//lint:ignore SA1012 a nil context must not panic either
 	if r := c.SignOut(nil, auth.SignOutOptions{LocalOnly: true}); r == nil {
 		t.Fatal("nil result")
 	}

@@ -355,10 +355,7 @@ func TestSchemaBuild(t *testing.T) {
 					t.Errorf("%s\n got %s\nwant %s", name, got, want)
 				}
 			}
-			var custom []SchemaAttribute
-			for _, a := range got[20:] {
-				custom = append(custom, a)
-			}
+			custom := append([]SchemaAttribute(nil), got[20:]...)
 			if g := schemaJSON(t, custom); g != tc.custom {
 				t.Errorf("custom attributes\n got %s\nwant %s", g, tc.custom)
 			}
