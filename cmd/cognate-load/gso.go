@@ -49,7 +49,7 @@ func runGSOLatency(c config) error {
 		strings.Join(c.endpoints, " "), c.sessions, c.gsoCalls, c.mint, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
 	cls := newClients(c.endpoints, c.mintConc+2)
 	cl := cls[0]
-	fx, err := createPool(ctx, cl)
+	fx, err := createPool(ctx, cl, 0)
 	defer func() {
 		if c.keep {
 			return

@@ -78,12 +78,15 @@ type config struct {
 	maxErrRate  float64
 	keep        bool
 	markdown    bool
-	serverPID   int   // the first of serverPIDs (soak reads its RSS)
-	serverPIDs  []int // -server-pid: every server process, for CPU accounting
-	dbProcs     string
-	mint        mintMode
-	mintConc    int
-	gsoUsers    int
+	// accessValidity, when set, is the app client's access (and ID) token
+	// validity: short ones let the janitor purge dead sessions within a soak.
+	accessValidity time.Duration
+	serverPID      int   // the first of serverPIDs (soak reads its RSS)
+	serverPIDs     []int // -server-pid: every server process, for CPU accounting
+	dbProcs        string
+	mint           mintMode
+	mintConc       int
+	gsoUsers       int
 	// gso-latency
 	sessions int
 	gsoCalls int
@@ -140,6 +143,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.signinConc, "signin-concurrency", 8, "soak: sign-ins in flight at most (the server counts sign-ins in flight against its limit of 20 failures per client address)")
 	fs.Float64Var(&c.maxShortfall, "max-shortfall", 0.01, "soak: exit non-zero when more than this fraction of the requests due could not be sent")
 	fs.BoolVar(&c.markdown, "markdown", true, "print a Markdown summary table at the end")
+	fs.DurationVar(&c.accessValidity, "access-validity", 0, "the app client's access and ID token validity, whole minutes from 5m (0: the server's default, 60m); "+
+		"the janitor deletes a dead session once its tokens have expired, so a short one shows the database staying flat within a soak")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

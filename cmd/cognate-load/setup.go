@@ -146,7 +146,7 @@ type authResult struct {
 }
 
 func setup(ctx context.Context, cl *client, c config) (*fixture, error) {
-	fx, err := createPool(ctx, cl)
+	fx, err := createPool(ctx, cl, c.accessValidity)
 	if err != nil {
 		return fx, err
 	}
@@ -209,7 +209,7 @@ func setup(ctx context.Context, cl *client, c config) (*fixture, error) {
 // createPool makes the run's pool and its app client (password, SRP and
 // refresh flows; revocation on). The fixture it returns names whatever it
 // made, also on failure, for teardown.
-func createPool(ctx context.Context, cl *client) (*fixture, error) {
+func createPool(ctx context.Context, cl *client, accessValidity time.Duration) (*fixture, error) {
 	fx := &fixture{}
 	var pool struct{ UserPool struct{ Id string } }
 	if err := cl.call(ctx, "CreateUserPool", map[string]any{
@@ -219,12 +219,18 @@ func createPool(ctx context.Context, cl *client) (*fixture, error) {
 	}
 	fx.poolID = pool.UserPool.Id
 	var app struct{ UserPoolClient struct{ ClientId string } }
-	if err := cl.call(ctx, "CreateUserPoolClient", map[string]any{
+	in := map[string]any{
 		"UserPoolId":            fx.poolID,
 		"ClientName":            "cognate-load",
 		"ExplicitAuthFlows":     []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
 		"EnableTokenRevocation": true,
-	}, &app); err != nil {
+	}
+	if accessValidity > 0 {
+		m := int(accessValidity / time.Minute)
+		in["AccessTokenValidity"], in["IdTokenValidity"] = m, m
+		in["TokenValidityUnits"] = map[string]string{"AccessToken": "minutes", "IdToken": "minutes"}
+	}
+	if err := cl.call(ctx, "CreateUserPoolClient", in, &app); err != nil {
 		return fx, err
 	}
 	fx.clientID = app.UserPoolClient.ClientId

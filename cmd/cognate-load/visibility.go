@@ -131,7 +131,7 @@ func runVisibility(c config) error {
 	if a == b {
 		fmt.Println("visibility: one endpoint: A and B are the same server")
 	}
-	fx, err := createPool(ctx, a)
+	fx, err := createPool(ctx, a, 0)
 	defer func() {
 		if c.keep {
 			return
