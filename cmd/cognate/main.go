@@ -2,9 +2,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/server"
 )
 
@@ -40,6 +43,7 @@ func serveCmd() *cobra.Command {
 		dbMaxConns                                     int
 		dbStatementTimeout                             time.Duration
 		requestTimeout                                 time.Duration
+		metricsAddr                                    string
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
 	)
@@ -80,6 +84,16 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer messages.drain(log, grace)
+			var stopMetrics func()
+			if metricsAddr != "" {
+				m := metrics.New()
+				cfg.Metrics = m
+				if stopMetrics, err = serveMetrics(log, metricsAddr, m); err != nil {
+					ln.Close()
+					return err
+				}
+				defer stopMetrics()
+			}
 			srv, err := server.Open(ctx, cfg)
 			if err != nil {
 				ln.Close()
@@ -119,6 +133,8 @@ func serveCmd() *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("admin-credentials", "admin-credentials-file")
 	f.DurationVar(&requestTimeout, "request-timeout", server.DefaultRequestTimeout,
 		"the longest a request may work, database waits included; past it the request fails with InternalErrorException")
+	f.StringVar(&metricsAddr, "metrics-addr", "",
+		"serve Prometheus metrics at http://<addr>/metrics on a listener of their own (default: off); keep it private")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	protection = addProtectionFlags(f)
 	messages = addMessageFlags(f)
@@ -154,4 +170,23 @@ func adminCredentials(cmd *cobra.Command, log *slog.Logger, flagValue, file stri
 		}
 		return creds, nil
 	}
+}
+
+// serveMetrics serves m at /metrics on addr, apart from the public listener
+// (what a scrape shows is for operators only); the returned func stops it.
+func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics listener", "err", err)
+		}
+	}()
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = hs.Close() }, nil
 }

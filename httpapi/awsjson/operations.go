@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cognate-dev/cognate/userpool"
@@ -185,6 +186,25 @@ type Operation struct {
 	// Admin operations are signed with SigV4 (IAM credentials); the others
 	// are the public ones an app calls with a client id or a user's token.
 	Admin bool
+}
+
+// knownOperations are the names Operation recognises, built once.
+var knownOperations = func() map[string]bool {
+	m := map[string]bool{}
+	for name := range operations() {
+		m[name] = true
+	}
+	return m
+}()
+
+// OperationName returns the operation an X-Amz-Target header names, and
+// whether the API serves it.
+func OperationName(target string) (string, bool) {
+	name, ok := strings.CutPrefix(target, TargetPrefix)
+	if !ok || !knownOperations[name] {
+		return "", false
+	}
+	return name, true
 }
 
 // Operations lists the operations the API serves, sorted by name.

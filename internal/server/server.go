@@ -21,6 +21,7 @@ import (
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
 	"github.com/cognate-dev/cognate/httpapi/oauth"
 	"github.com/cognate-dev/cognate/internal/clientip"
+	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/sigv4"
 	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
@@ -70,8 +71,11 @@ type Config struct {
 	// JanitorEvery is how often dead sessions and expired records are
 	// purged; default one minute.
 	JanitorEvery time.Duration
-	Sender       message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
-	DevOutbox    *message.Outbox // dev mode: served at /_dev/outbox(.html)
+	// Metrics, when set, counts and times every request (served by the
+	// caller on a listener of its own: see metrics.Metrics.Handler).
+	Metrics   *metrics.Metrics
+	Sender    message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
+	DevOutbox *message.Outbox // dev mode: served at /_dev/outbox(.html)
 }
 
 // Server is a running Cognate.
@@ -145,7 +149,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, mux))
+	var h http.Handler = mux
+	if cfg.Metrics != nil {
+		h = cfg.Metrics.Instrument(mux, routeOf(mux))
+	}
+	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, h))
 	return s, nil
 }
 
@@ -303,6 +311,24 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// routeOf names a request's route for the metrics: the API operation, or the
+// pattern the mux matched — never a raw value from the request, so the set
+// of names stays bounded.
+func routeOf(mux *http.ServeMux) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if r.URL.Path == "/" && r.Method == http.MethodPost {
+			if op, ok := awsjson.OperationName(r.Header.Get("X-Amz-Target")); ok {
+				return op
+			}
+			return "UnknownOperation"
+		}
+		if _, pattern := mux.Handler(r); pattern != "" {
+			return pattern
+		}
+		return "not-found"
+	}
 }
 
 // DefaultRequestTimeout is Config.RequestTimeout's default.

@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognate-dev/cognate/internal/testserver"
+)
+
+// TestMetrics: with --metrics-addr the binary serves Prometheus metrics on a
+// listener of its own — requests per operation with their exception,
+// latency histograms, runtime metrics — and not on the public listener; a
+// made-up operation name is counted as UnknownOperation, never as itself.
+func TestMetrics(t *testing.T) {
+	p := startBinary(t, t.TempDir(), "--metrics-addr", "127.0.0.1:0")
+	var metricsURL string
+	re := regexp.MustCompile(`msg=metrics url=(\S+)`)
+	for deadline := time.Now().Add(10 * time.Second); metricsURL == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(p.log()); m != nil {
+			metricsURL = m[1]
+		}
+	}
+	if metricsURL == "" {
+		t.Fatalf("no metrics URL in the log:\n%s", p.log())
+	}
+	s := testserver.Remote(p.url)
+	poolID, clientID, _ := s.NewPool(t)
+	s.NewUser(t, poolID, "mia", password)
+	signIn(t, s.Admin, clientID, "mia", password)
+	for range 2 {
+		_, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
+			AuthParameters: map[string]string{"USERNAME": "mia", "PASSWORD": "Wrong-Passw0rd!"}})
+		if err == nil {
+			t.Fatal("a wrong password was accepted")
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, p.url+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.MadeUp-"+strings.Repeat("x", 40))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+
+	resp, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public listener: %d, want 404", resp.StatusCode)
+	}
+	resp, err = http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	for _, want := range []string{
+		`cognate_requests_total{code="200",exception="",route="InitiateAuth"} 1`,
+		`cognate_requests_total{code="400",exception="NotAuthorizedException",route="InitiateAuth"} 2`,
+		`cognate_requests_total{code="200",exception="",route="CreateUserPool"} 1`,
+		`cognate_requests_total{code="400",exception="UnknownOperationException",route="UnknownOperation"} 1`,
+		`cognate_request_duration_seconds_count{route="InitiateAuth"} 3`,
+		`go_goroutines `,
+		`process_resident_memory_bytes `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(body, "MadeUp") {
+		t.Error("a made-up operation name became a label")
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", body)
+	}
+}
