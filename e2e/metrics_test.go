@@ -17,7 +17,8 @@ import (
 
 // TestMetrics: with --metrics-addr the binary serves Prometheus metrics on a
 // listener of its own — requests per operation with their exception,
-// latency histograms, runtime metrics — and not on the public listener; a
+// latency histograms, revocations and global sign-outs, runtime metrics —
+// and not on the public listener; a
 // made-up operation name is counted as UnknownOperation, never as itself.
 func TestMetrics(t *testing.T) {
 	p := startBinary(t, t.TempDir(), "--metrics-addr", "127.0.0.1:0")
@@ -34,7 +35,14 @@ func TestMetrics(t *testing.T) {
 	s := testserver.Remote(p.url)
 	poolID, clientID, _ := s.NewPool(t)
 	s.NewUser(t, poolID, "mia", password)
-	signIn(t, s.Admin, clientID, "mia", password)
+	first := signIn(t, s.Admin, clientID, "mia", password)
+	if _, err := s.Admin.RevokeToken(bg, &cip.RevokeTokenInput{ClientId: aws.String(clientID), Token: first.AuthenticationResult.RefreshToken}); err != nil {
+		t.Fatal(err)
+	}
+	second := signIn(t, s.Admin, clientID, "mia", password)
+	if _, err := s.Admin.GlobalSignOut(bg, &cip.GlobalSignOutInput{AccessToken: second.AuthenticationResult.AccessToken}); err != nil {
+		t.Fatal(err)
+	}
 	for range 2 {
 		_, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
 			AuthParameters: map[string]string{"USERNAME": "mia", "PASSWORD": "Wrong-Passw0rd!"}})
@@ -64,11 +72,13 @@ func TestMetrics(t *testing.T) {
 	resp.Body.Close()
 	body := string(b)
 	for _, want := range []string{
-		`cognate_requests_total{code="200",exception="",route="InitiateAuth"} 1`,
+		`cognate_requests_total{code="200",exception="",route="InitiateAuth"} 2`,
 		`cognate_requests_total{code="400",exception="NotAuthorizedException",route="InitiateAuth"} 2`,
 		`cognate_requests_total{code="200",exception="",route="CreateUserPool"} 1`,
 		`cognate_requests_total{code="400",exception="UnknownOperationException",route="UnknownOperation"} 1`,
-		`cognate_request_duration_seconds_count{route="InitiateAuth"} 3`,
+		`cognate_request_duration_seconds_count{route="InitiateAuth"} 4`,
+		`cognate_revocations_total{reason="revoked"} 1`,
+		`cognate_global_signouts_total{reason="signed-out"} 1`,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,
 	} {

@@ -171,6 +171,7 @@ func (s *Service) endSessionsAfterReset(ctx context.Context, u *store.User) erro
 		return internal("end sessions after a password reset", err)
 	}
 	s.log.Info("password reset: every session ended", "pool", u.PoolID, "sub", u.Sub, "reason", string(ReasonSignedOut))
+	s.observer.UserSignedOut("password-reset")
 	return nil
 }
 

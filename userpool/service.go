@@ -55,7 +55,26 @@ type Options struct {
 	// delivered (the operations that send them answer
 	// CodeDeliveryFailureException).
 	Sender message.Sender
+	// Observer is told of revocations and global sign-outs once they have
+	// committed (metrics); nil tells no one.
+	Observer Observer
 }
+
+// Observer is told of the ends of sessions as they commit. Its methods must
+// be quick and must not call the Service.
+type Observer interface {
+	// FamilyRevoked: a token family was ended by a recorded revocation.
+	FamilyRevoked(reason Reason)
+	// UserSignedOut: every session of a user ended at once; why is
+	// "signed-out", "user-disabled" or "password-reset".
+	UserSignedOut(why string)
+}
+
+// noObserver tells no one.
+type noObserver struct{}
+
+func (noObserver) FamilyRevoked(Reason) {}
+func (noObserver) UserSignedOut(string) {}
 
 // Service implements the user-pool operations.
 type Service struct {
@@ -80,6 +99,7 @@ type Service struct {
 	gate       *hashGate
 	limits     SignInLimits
 	sender     message.Sender
+	observer   Observer
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -99,8 +119,11 @@ func New(o Options) *Service {
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
 	st := o.Store
-	return &Service{pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
+	return &Service{observer: o.Observer, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}

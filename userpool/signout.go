@@ -38,6 +38,7 @@ func (s *Service) signOutEverywhere(ctx context.Context, u *store.User) error {
 		return internal("global sign-out", err)
 	}
 	s.log.Info("global sign-out", "pool", u.PoolID, "sub", u.Sub, "generation", gen, "reason", string(ReasonSignedOut))
+	s.observer.UserSignedOut(string(ReasonSignedOut))
 	return nil
 }
 

@@ -388,6 +388,7 @@ func (s *Service) AdminSetUserEnabled(ctx context.Context, poolID, username stri
 			return internal("disable user", err)
 		}
 		s.log.Info("user disabled: every session ended", "pool", p.ID, "sub", u.Sub, "reason", string(ReasonSignedOut))
+		s.observer.UserSignedOut(string(ReasonUserDisabled))
 	}
 	return nil
 }

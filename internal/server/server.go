@@ -128,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
-		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender})
+		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics)})
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
@@ -312,6 +312,19 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+// observerOf counts the ends of sessions in m (nil: none).
+func observerOf(m *metrics.Metrics) userpool.Observer {
+	if m == nil {
+		return nil
+	}
+	return metricsObserver{m}
+}
+
+type metricsObserver struct{ m *metrics.Metrics }
+
+func (o metricsObserver) FamilyRevoked(r userpool.Reason) { o.m.Revoked(string(r)) }
+func (o metricsObserver) UserSignedOut(why string)        { o.m.SignedOut(why) }
 
 // routeOf names a request's route for the metrics: the API operation, or the
 // pattern the mux matched — never a raw value from the request, so the set
