@@ -30,6 +30,7 @@ func rootCmd() *cobra.Command {
 		Short:         "A user-pool server wire-compatible with Amazon Cognito",
 		SilenceUsage:  true,
 		SilenceErrors: false,
+		Version:       version(),
 	}
 	root.AddCommand(serveCmd())
 	return root
@@ -103,7 +104,8 @@ func serveCmd() *cobra.Command {
 			if len(creds) > 0 {
 				mode = "admin operations require SigV4"
 			}
-			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "region", region, "mode", mode)
+			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "region", region, "mode", mode,
+				"version", version(), "data", dataLocation(db, dataDir))
 			return srv.Serve(ctx, ln, grace)
 		},
 	}

@@ -28,7 +28,12 @@ func main() {
 	defer cancel()
 
 	client := s.Client()
-	s.SignInIfNeeded(ctx, client)
+	if !s.SignInIfNeeded(ctx, client) {
+		// Amplify's signOut succeeds with nobody signed in; saying
+		// "signed out" here would claim something that did not happen.
+		fmt.Println("nobody is signed in: there is nothing to sign out (give -user and -password to sign in first)")
+		return
+	}
 
 	switch r := client.SignOut(ctx, auth.SignOutOptions{Global: true}).(type) {
 	case auth.CompleteSignOut:

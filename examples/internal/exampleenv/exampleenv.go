@@ -73,17 +73,16 @@ func (s Settings) Client() *auth.Client {
 }
 
 // SignInIfNeeded signs the configured user in when nobody is signed in and a
-// password was given.
-func (s Settings) SignInIfNeeded(ctx context.Context, c *auth.Client) {
+// password was given, and reports whether somebody is signed in now.
+func (s Settings) SignInIfNeeded(ctx context.Context, c *auth.Client) bool {
 	if u, err := c.CurrentUser(ctx); err == nil {
 		log.Printf("%s is signed in", u.Username)
-		return
+		return true
 	} else if !errors.Is(err, auth.ErrNotSignedIn) {
 		log.Fatal(err)
 	}
 	if s.Username == "" || s.Password == "" {
-		log.Print("nobody is signed in (give -user and -password to sign in first)")
-		return
+		return false
 	}
 	r, err := c.SignIn(ctx, s.Username, s.Password, auth.SignInOptions{AuthFlow: auth.AuthFlowUserPassword})
 	if err != nil {
@@ -93,4 +92,5 @@ func (s Settings) SignInIfNeeded(ctx context.Context, c *auth.Client) {
 		log.Fatalf("sign-in needs another step: %s", r.NextStep)
 	}
 	log.Printf("signed in as %s", s.Username)
+	return true
 }
