@@ -33,6 +33,7 @@ func rootCmd() *cobra.Command {
 		Version:       version(),
 	}
 	root.AddCommand(serveCmd())
+	root.AddCommand(healthCmd())
 	return root
 }
 
