@@ -455,7 +455,7 @@ func (a *applier) client(ctx context.Context, poolID string, c *Client) (clientR
 	if cur == nil {
 		want, _ := clientSettings(c, &types.UserPoolClientType{}, nil)
 		in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String(c.Name),
-			GenerateSecret: c.GenerateSecret != nil && *c.GenerateSecret,
+			GenerateSecret:      c.GenerateSecret != nil && *c.GenerateSecret,
 			AccessTokenValidity: want.AccessTokenValidity, IdTokenValidity: want.IdTokenValidity,
 			RefreshTokenValidity: want.RefreshTokenValidity, TokenValidityUnits: want.TokenValidityUnits,
 			EnableTokenRevocation: want.EnableTokenRevocation, RefreshTokenRotation: want.RefreshTokenRotation,
@@ -514,7 +514,7 @@ func (a *applier) client(ctx context.Context, poolID string, c *Client) (clientR
 		AllowedOAuthFlows: want.AllowedOAuthFlows, AllowedOAuthScopes: want.AllowedOAuthScopes,
 		AllowedOAuthFlowsUserPoolClient: aws.ToBool(want.AllowedOAuthFlowsUserPoolClient), CallbackURLs: want.CallbackURLs,
 		LogoutURLs: want.LogoutURLs, DefaultRedirectURI: want.DefaultRedirectURI,
-		SupportedIdentityProviders: want.SupportedIdentityProviders,
+		SupportedIdentityProviders:               want.SupportedIdentityProviders,
 		EnablePropagateAdditionalUserContextData: want.EnablePropagateAdditionalUserContextData,
 		AnalyticsConfiguration:                   want.AnalyticsConfiguration}
 	if _, err := a.c.UpdateUserPoolClient(ctx, in); err != nil {
