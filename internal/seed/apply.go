@@ -453,22 +453,7 @@ func (a *applier) client(ctx context.Context, poolID string, c *Client) (clientR
 		return clientRef{}, false
 	}
 	if cur == nil {
-		want, _ := clientSettings(c, &types.UserPoolClientType{}, nil)
-		in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String(c.Name),
-			GenerateSecret:      c.GenerateSecret != nil && *c.GenerateSecret,
-			AccessTokenValidity: want.AccessTokenValidity, IdTokenValidity: want.IdTokenValidity,
-			RefreshTokenValidity: want.RefreshTokenValidity, TokenValidityUnits: want.TokenValidityUnits,
-			EnableTokenRevocation: want.EnableTokenRevocation, RefreshTokenRotation: want.RefreshTokenRotation,
-			ExplicitAuthFlows: want.ExplicitAuthFlows, PreventUserExistenceErrors: want.PreventUserExistenceErrors,
-			ReadAttributes: want.ReadAttributes, WriteAttributes: want.WriteAttributes,
-			AllowedOAuthFlows: want.AllowedOAuthFlows, AllowedOAuthScopes: want.AllowedOAuthScopes,
-			AllowedOAuthFlowsUserPoolClient: aws.ToBool(want.AllowedOAuthFlowsUserPoolClient), CallbackURLs: want.CallbackURLs,
-			LogoutURLs: want.LogoutURLs, DefaultRedirectURI: want.DefaultRedirectURI,
-			SupportedIdentityProviders: want.SupportedIdentityProviders}
-		if c.Secret != "" {
-			in.ClientSecret = aws.String(c.Secret)
-			in.GenerateSecret = true
-		}
+		in := ClientCreateInput(poolID, c)
 		var optFns []func(*cip.Options)
 		if c.ID != "" && a.opts.FixedIDs {
 			optFns = append(optFns, WithClientID(c.ID))
@@ -497,15 +482,55 @@ func (a *applier) client(ctx context.Context, poolID string, c *Client) (clientR
 		res.Error = "the client's secret is not the file's, and a secret is set only when a client is created: delete the client to make it anew"
 		return ref, true
 	}
-	want, changes := clientSettings(c, cur, cur)
-	if c.Name != aws.ToString(cur.ClientName) {
-		changes = append([]string{"name"}, changes...)
-	}
+	in, changes := ClientUpdateInput(c, cur)
 	res.Changes, res.Action = changes, Unchanged
 	if len(changes) == 0 {
 		return ref, true
 	}
-	in := &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientId: cur.ClientId, ClientName: aws.String(c.Name),
+	if _, err := a.c.UpdateUserPoolClient(ctx, in); err != nil {
+		res.Action, res.Error = Failed, errText("UpdateUserPoolClient", err)
+		return ref, true
+	}
+	res.Action = Updated
+	return ref, true
+}
+
+// ClientCreateInput is the CreateUserPoolClient input of c in a pool
+// (without a fixed id: see WithClientID).
+func ClientCreateInput(poolID string, c *Client) *cip.CreateUserPoolClientInput {
+	want, _ := clientSettings(c, &types.UserPoolClientType{}, nil)
+	in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String(c.Name),
+		GenerateSecret:      c.GenerateSecret != nil && *c.GenerateSecret,
+		AccessTokenValidity: want.AccessTokenValidity, IdTokenValidity: want.IdTokenValidity,
+		RefreshTokenValidity: want.RefreshTokenValidity, TokenValidityUnits: want.TokenValidityUnits,
+		EnableTokenRevocation: want.EnableTokenRevocation, RefreshTokenRotation: want.RefreshTokenRotation,
+		ExplicitAuthFlows: want.ExplicitAuthFlows, PreventUserExistenceErrors: want.PreventUserExistenceErrors,
+		ReadAttributes: want.ReadAttributes, WriteAttributes: want.WriteAttributes,
+		AllowedOAuthFlows: want.AllowedOAuthFlows, AllowedOAuthScopes: want.AllowedOAuthScopes,
+		AllowedOAuthFlowsUserPoolClient: aws.ToBool(want.AllowedOAuthFlowsUserPoolClient), CallbackURLs: want.CallbackURLs,
+		LogoutURLs: want.LogoutURLs, DefaultRedirectURI: want.DefaultRedirectURI,
+		SupportedIdentityProviders: want.SupportedIdentityProviders}
+	if c.Secret != "" {
+		in.ClientSecret = aws.String(c.Secret)
+		in.GenerateSecret = true
+	}
+	return in
+}
+
+// ClientUpdateInput is the UpdateUserPoolClient input that gives the client
+// cur the settings c sets, keeping those c leaves out (UpdateUserPoolClient
+// replaces them all), and the names of the settings that differ: none means
+// there is nothing to update. An empty c.Name keeps the client's name.
+func ClientUpdateInput(c *Client, cur *types.UserPoolClientType) (*cip.UpdateUserPoolClientInput, []string) {
+	want, changes := clientSettings(c, cur, cur)
+	name := c.Name
+	if name == "" {
+		name = aws.ToString(cur.ClientName)
+	}
+	if name != aws.ToString(cur.ClientName) {
+		changes = append([]string{"name"}, changes...)
+	}
+	in := &cip.UpdateUserPoolClientInput{UserPoolId: cur.UserPoolId, ClientId: cur.ClientId, ClientName: aws.String(name),
 		AccessTokenValidity: want.AccessTokenValidity, IdTokenValidity: want.IdTokenValidity,
 		RefreshTokenValidity: want.RefreshTokenValidity, TokenValidityUnits: want.TokenValidityUnits,
 		EnableTokenRevocation: want.EnableTokenRevocation, RefreshTokenRotation: want.RefreshTokenRotation,
@@ -517,12 +542,7 @@ func (a *applier) client(ctx context.Context, poolID string, c *Client) (clientR
 		SupportedIdentityProviders:               want.SupportedIdentityProviders,
 		EnablePropagateAdditionalUserContextData: want.EnablePropagateAdditionalUserContextData,
 		AnalyticsConfiguration:                   want.AnalyticsConfiguration}
-	if _, err := a.c.UpdateUserPoolClient(ctx, in); err != nil {
-		res.Action, res.Error = Failed, errText("UpdateUserPoolClient", err)
-		return ref, true
-	}
-	res.Action = Updated
-	return ref, true
+	return in, changes
 }
 
 func (a *applier) findClient(ctx context.Context, poolID string, c *Client) (*types.UserPoolClientType, error) {
