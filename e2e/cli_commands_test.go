@@ -250,7 +250,7 @@ func TestCLISignInWhoAmISignOut(t *testing.T) {
 	r = must(t, 0, env, "", append([]string{"whoami"}, id...)...)
 	lineMatches(t, r.stdout, `^Signed in as demo@example.com$`)
 	lineMatches(t, r.stdout, `^  sub:\s+[0-9a-f-]{36}$`)
-	lineMatches(t, r.stdout, `^  access token expires: \S+ \(in 59m`)
+	lineMatches(t, r.stdout, `^  access token expires: \S+ \(in (59m\d+s|1h0m0s)\)$`)
 	var who struct{ Username, Sub, AccessTokenExpiresAt string }
 	if err := json.Unmarshal([]byte(must(t, 0, env, "", append([]string{"whoami", "-o", "json"}, id...)...).stdout), &who); err != nil ||
 		who.Sub == "" || who.Username != who.Sub || who.AccessTokenExpiresAt == "" {

@@ -427,3 +427,30 @@ func TestSeedWithAdminCredentials(t *testing.T) {
 		t.Errorf("signed: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestSeedFailureStopsTheServer: when serve --seed cannot apply the file
+// (here: groups, which this server does not have yet), the report says what
+// failed and the server stops with exit code 1 instead of running half-seeded.
+func TestSeedFailureStopsTheServer(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "groups.yaml")
+	if err := os.WriteFile(file, []byte("pools:\n  - name: g\n    groups: [{name: admins}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serveWithStdout(t, t.TempDir(), "--seed", file)
+	select {
+	case err := <-s.done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("exit: %v, want code 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server kept running after a failed seed")
+	}
+	time.Sleep(100 * time.Millisecond) // the output readers finish
+	if out := s.stdout(); !regexp.MustCompile(`group\s+admins\s+-\s+skipped\s+line 3: the service does not support groups`).MatchString(out) {
+		t.Errorf("report:\n%s", out)
+	}
+	if !strings.Contains(s.log(), "the seed file was not applied") {
+		t.Errorf("logs:\n%s", s.log())
+	}
+}
