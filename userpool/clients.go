@@ -49,7 +49,7 @@ func (s *Service) client(ctx context.Context, poolID, clientID string) (*Client,
 // ClientInput is what Create/UpdateUserPoolClient take.
 type ClientInput struct {
 	PoolID         string
-	ClientID       string // update only
+	ClientID       string // update: the client; create: a caller-chosen id (Cognate's extension), "" for a random one
 	Name           string
 	GenerateSecret bool
 	Secret         string // a caller-chosen secret (24–64 characters)
@@ -58,7 +58,8 @@ type ClientInput struct {
 
 var secretRE = regexp.MustCompile(`^[\w+=,.@-]{24,64}$`)
 
-// CreateUserPoolClient creates an app client.
+// CreateUserPoolClient creates an app client, with the id in.ClientID when
+// it is set (Cognate's extension; see fixedids.go), else a random one.
 func (s *Service) CreateUserPoolClient(ctx context.Context, in ClientInput) (*Client, error) {
 	if _, err := s.pool(ctx, in.PoolID); err != nil {
 		return nil, err
@@ -67,6 +68,12 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in ClientInput) (*Cl
 		return nil, clientNameViolation()
 	}
 	if err := in.Config.normalize(); err != nil {
+		return nil, err
+	}
+	id := in.ClientID
+	if id == "" {
+		id = newClientID()
+	} else if err := checkFixedClientID(id); err != nil {
 		return nil, err
 	}
 	secret := ""
@@ -84,9 +91,9 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in ClientInput) (*Cl
 		return nil, internal("encode client settings", err)
 	}
 	now := s.now().UTC()
-	c := &store.Client{ID: newClientID(), PoolID: in.PoolID, Name: in.Name, Secret: secret, Settings: settings, CreatedAt: now, UpdatedAt: now}
+	c := &store.Client{ID: id, PoolID: in.PoolID, Name: in.Name, Secret: secret, Settings: settings, CreatedAt: now, UpdatedAt: now}
 	if err := s.pools.CreateClient(ctx, c); err != nil {
-		return nil, internal("create client", err)
+		return nil, takenErr("App client", in.ClientID, "create client", err)
 	}
 	s.log.Info("app client created", "pool", in.PoolID, "client", c.ID)
 	return s.toClient(c)

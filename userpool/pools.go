@@ -53,12 +53,17 @@ func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 
 // CreateUserPool creates a pool with its signing and sealing keys. cfg.SchemaAttributes
 // holds the attributes the caller declares (CreateUserPool's Schema); the
-// pool's schema is the standard attributes with those declarations.
+// pool's schema is the standard attributes with those declarations. A
+// PoolIDTag tag in cfg.UserPoolTags chooses the pool's id (see fixedids.go).
 func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfig) (*Pool, error) {
 	if len(name) < 1 || len(name) > 128 || !nameRE.MatchString(name) {
 		return nil, poolNameViolation()
 	}
 	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	fixedID, err := s.fixedPoolID(cfg.UserPoolTags)
+	if err != nil {
 		return nil, err
 	}
 	schema, err := BuildSchema(cfg.SchemaAttributes, cfg.UsernameAttributes)
@@ -71,7 +76,11 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 		return nil, internal("encode pool settings", err)
 	}
 	now := s.now().UTC()
-	p := &store.Pool{ID: newPoolID(s.region), Name: name, Settings: settings, CreatedAt: now, UpdatedAt: now}
+	id := fixedID
+	if id == "" {
+		id = newPoolID(s.region)
+	}
+	p := &store.Pool{ID: id, Name: name, Settings: settings, CreatedAt: now, UpdatedAt: now}
 	keys, err := newKeys(p.ID, now)
 	if err != nil {
 		return nil, internal("create pool keys", err)
@@ -79,7 +88,7 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	// One transaction: no replica ever sees the pool without all its keys
 	// (and caches a partial key set).
 	if err := s.pools.CreatePool(ctx, p, keys...); err != nil {
-		return nil, internal("create pool", err)
+		return nil, takenErr("User pool", fixedID, "create pool", err)
 	}
 	s.log.Info("user pool created", "pool", p.ID, "name", name)
 	return s.toPool(p)

@@ -34,6 +34,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd())
 	root.AddCommand(healthCmd())
+	root.AddCommand(cliCommands()...)
 	return root
 }
 
@@ -48,6 +49,7 @@ func serveCmd() *cobra.Command {
 		metricsAddr                                    string
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
+		seeding                                        serveSeed
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -60,6 +62,9 @@ func serveCmd() *cobra.Command {
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			creds, err := adminCredentials(cmd, log, adminCreds, adminCredsFile)
 			if err != nil {
+				return err
+			}
+			if err := seeding.load(); err != nil {
 				return err
 			}
 			ln, err := net.Listen("tcp", addr)
@@ -107,7 +112,8 @@ func serveCmd() *cobra.Command {
 			}
 			log.Info("cognate listening", "addr", ln.Addr().String(), "public_url", publicURL, "region", region, "mode", mode,
 				"version", version(), "data", dataLocation(db, dataDir))
-			return srv.Serve(ctx, ln, grace)
+			seeded := seeding.start(ctx, stop, ln.Addr(), publicURL, region, creds, log, cmd.OutOrStdout())
+			return errors.Join(srv.Serve(ctx, ln, grace), seeded())
 		},
 	}
 	f := cmd.Flags()
@@ -139,6 +145,8 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&metricsAddr, "metrics-addr", "",
 		"serve Prometheus metrics at http://<addr>/metrics on a listener of their own (default: off); keep it private")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
+	f.StringVar(&seeding.path, "seed", "",
+		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")
 	protection = addProtectionFlags(f)
 	messages = addMessageFlags(f)
 	return cmd
