@@ -318,7 +318,10 @@ func TestSignOut_ServerDown_PartialWithinBound(t *testing.T) {
 			s := e.session(t)
 			e.srv.Stop()
 			const op = 1500 * time.Millisecond
-			c := e.client(t, func(c *auth.Config) { c.Timeouts.Operation = op })
+			// Straight at a refusing address, not through the proxy: a proxy
+			// in front of a stopped server answers 502, a load balancer's
+			// answer, not a down server's.
+			c := e.client(t, func(c *auth.Config) { c.Timeouts.Operation = op; c.Endpoint = refusing(t) })
 
 			start := time.Now()
 			r := c.SignOut(bg(), auth.SignOutOptions{Global: global})

@@ -399,7 +399,7 @@ func TestCLIPasswordPromptDoesNotEcho(t *testing.T) {
 		b := make([]byte, 1024)
 		for {
 			n, err := tty.Read(b)
-			screen.write(b[:n])
+			_, _ = screen.Write(b[:n])
 			if err != nil {
 				return
 			}
@@ -428,10 +428,11 @@ type lockedBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) write(p []byte) {
+// Write appends p; it never fails.
+func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	l.b.Write(p)
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }
 
 func (l *lockedBuffer) String() string {

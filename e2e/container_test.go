@@ -100,8 +100,8 @@ func TestContainerImage(t *testing.T) {
 		return out
 	}
 	srv := exec.Command(bin, local(cmd)...)
-	var logs strings.Builder
-	srv.Stderr = &logs
+	logs := &lockedBuffer{} // the server writes while the test reads
+	srv.Stderr = logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
