@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,9 +20,23 @@ import (
 )
 
 func main() {
-	if err := rootCmd().Execute(); err != nil {
-		os.Exit(1)
+	os.Exit(exitCode(rootCmd().Execute()))
+}
+
+// exitCode maps what the root command returned to the process's exit code:
+// usage errors (an unknown command or flag, which cobra reports here for
+// the root, serve and health) exit 2 like the other commands' usage errors.
+func exitCode(err error) int {
+	var ee *exitErr
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case strings.HasPrefix(err.Error(), "unknown command "):
+		return exitUsage
 	}
+	return exitError
 }
 
 func rootCmd() *cobra.Command {
@@ -32,6 +47,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: false,
 		Version:       version(),
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitErr{code: exitUsage, err: err} })
 	root.AddCommand(serveCmd())
 	root.AddCommand(healthCmd())
 	root.AddCommand(cliCommands()...)
