@@ -295,7 +295,8 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	}
 	if c.Total() > 0 {
 		s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
-			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
+			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles,
+			"revocation_events", c.Revocations)
 	}
 }
 
@@ -303,6 +304,7 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 // calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.Service.Feed().Close() // its pollers read the store
 		s.closeErr = s.store.Close()
 		if s.lock != nil {
 			if err := s.lock.release(); err != nil && s.closeErr == nil {
