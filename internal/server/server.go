@@ -81,8 +81,11 @@ type Config struct {
 	// feed.DefaultMaxStreams).
 	FeedPoll       time.Duration
 	FeedMaxStreams int
-	Sender         message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
-	DevOutbox      *message.Outbox // dev mode: served at /_dev/outbox(.html)
+	// FeedKeepalive is how often an idle feed stream gets a comment
+	// (default feed.DefaultKeepalive).
+	FeedKeepalive time.Duration
+	Sender        message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
+	DevOutbox     *message.Outbox // dev mode: served at /_dev/outbox(.html)
 }
 
 // Server is a running Cognate.
@@ -144,7 +147,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /health", probes.serveHealth)
 	mux.HandleFunc("GET /ready", probes.serveReady)
 	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
-	feed.New(feed.Options{Service: svc, Admin: admin, Logger: cfg.Logger, MaxStreams: cfg.FeedMaxStreams}).Mount(mux)
+	feed.New(feed.Options{Service: svc, Admin: admin, Logger: cfg.Logger, MaxStreams: cfg.FeedMaxStreams,
+		Keepalive: cfg.FeedKeepalive}).Mount(mux)
 	if cfg.Metrics != nil {
 		cfg.Metrics.Gauge("cognate_feed_subscribers", "Revocation-feed streams and long polls open on this server.",
 			func() float64 { return float64(svc.Feed().Stats().Subscribers) })
