@@ -39,8 +39,9 @@
 // DeleteClient and DeleteUser are one statement each plus their revocation
 // event, in one transaction (as are RevokeSession and BumpSignOutGen). A
 // pool's revocation events are numbered by its revocation_feeds row in the
-// writer's transaction, which BEGIN IMMEDIATE serializes. Creating a record whose pool, client or user does not
-// exist fails with an error wrapping store.ErrNotFound.
+// writer's transaction, which BEGIN IMMEDIATE serializes. Creating a record
+// whose pool, client or user does not exist fails with an error wrapping
+// store.ErrNotFound.
 //
 // # Files
 //
