@@ -34,6 +34,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd())
 	root.AddCommand(healthCmd())
+	root.AddCommand(proxyCmd())
 	root.AddCommand(cliCommands()...)
 	return root
 }
