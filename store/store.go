@@ -176,10 +176,14 @@ type Pools interface {
 	DeletePool(ctx context.Context, id string) error                         // cascades to everything in it; ErrNotFound
 	ListPools(ctx context.Context, after string, limit int) ([]*Pool, error) // ordered by id, ids > after
 
-	CreateClient(ctx context.Context, c *Client) error                                   // ErrConflict if the id exists
-	GetClient(ctx context.Context, clientID string) (*Client, error)                     // ErrNotFound
-	UpdateClient(ctx context.Context, c *Client) error                                   // ErrNotFound
-	DeleteClient(ctx context.Context, poolID, clientID string) error                     // ErrNotFound; also its sessions
+	CreateClient(ctx context.Context, c *Client) error               // ErrConflict if the id exists
+	GetClient(ctx context.Context, clientID string) (*Client, error) // ErrNotFound
+	UpdateClient(ctx context.Context, c *Client) error               // ErrNotFound
+	// DeleteClient deletes the client and its sessions, and appends a
+	// RevocationClient event (reason ReasonClientDeleted) to the pool's
+	// revocation feed in the same transaction (stamped with the store's
+	// clock): ErrNotFound.
+	DeleteClient(ctx context.Context, poolID, clientID string) error
 	ListClients(ctx context.Context, poolID, after string, limit int) ([]*Client, error) // ordered by id
 }
 
@@ -200,12 +204,18 @@ type Users interface {
 	// since it was read (or the new sub or an alias is taken), ErrNotFound
 	// when it is gone. No write is ever lost to a concurrent one.
 	UpdateUser(ctx context.Context, u *User) error
-	DeleteUser(ctx context.Context, poolID, username string) error                   // also the user's sessions; ErrNotFound
+	// DeleteUser deletes the user and its sessions, and appends a
+	// RevocationUser event (Deleted, reason ReasonUserDeleted) to the pool's
+	// revocation feed in the same transaction (stamped with the store's
+	// clock): ErrNotFound.
+	DeleteUser(ctx context.Context, poolID, username string) error
 	ListUsers(ctx context.Context, poolID, after string, limit int) ([]*User, error) // ordered by username
 	// BumpSignOutGen atomically increments the user's SignOutGen (and
-	// Version), sets SignedOutAt to at, and returns the new generation.
-	// Committed before it returns.
-	BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time) (int64, error)
+	// Version), sets SignedOutAt to at, and returns the new generation. In
+	// the same transaction it appends a RevocationUser event (the new
+	// generation, reason) to the pool's revocation feed. Committed before
+	// it returns.
+	BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time, reason string) (int64, error)
 }
 
 // Sessions stores token families.
@@ -224,7 +234,10 @@ type Sessions interface {
 	// is missing.
 	GetSessionWithUser(ctx context.Context, id string) (*Session, *User, error)
 	// RevokeSession marks the session revoked at the given time with a reason,
-	// unless it already is (then it is a no-op). Committed before it returns.
+	// unless it already is (then it is a no-op, and appends nothing). A
+	// revocation appends a RevocationFamily event (the session's id, user
+	// and client, reason) to the pool's revocation feed in the same
+	// transaction. Committed before it returns.
 	RevokeSession(ctx context.Context, id string, at time.Time, reason string) error // ErrNotFound
 	// RotateRefresh moves RefreshGen from fromGen to fromGen+1 and sets
 	// RotatedAt and LastUsed to at, only if RefreshGen is still fromGen and
@@ -387,8 +400,60 @@ type Leases interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
+// Kinds of revocation events.
+const (
+	RevocationFamily = "family" // a token family (session) was revoked
+	RevocationUser   = "user"   // a user's sign-out generation moved, or the user was deleted
+	RevocationClient = "client" // an app client was deleted
+)
+
+// The reasons the store itself writes into the events of deletions.
+const (
+	ReasonUserDeleted   = "user-deleted"
+	ReasonClientDeleted = "client-deleted"
+)
+
+// RevocationEvent is one entry of a pool's revocation feed. Seq numbers a
+// pool's events 1, 2, 3... without gaps, in commit order.
+type RevocationEvent struct {
+	PoolID   string
+	Seq      int64
+	Kind     string // RevocationFamily, RevocationUser or RevocationClient
+	ID       string // the family (session) id, the user's sub, or the client id
+	Sub      string // family: its user
+	ClientID string // family: its client
+	Gen      int64  // user: the sign-out generation after the event
+	Deleted  bool   // user: the user was deleted
+	Reason   string
+	At       time.Time
+}
+
+// Revocations reads and purges the revocation feeds. Events are appended by
+// the writes that revoke (RevokeSession, BumpSignOutGen, DeleteUser,
+// DeleteClient), each in its own transaction, so that an event exists
+// exactly when its revocation committed; a pool's events are numbered in
+// the order they committed, even across servers sharing the database, so a
+// reader that has seen event n has seen every event before it. Deleting a
+// pool deletes its feed.
+type Revocations interface {
+	// RevocationsAfter returns the pool's retained events with Seq > after,
+	// in Seq order, at most limit of them; none for a missing pool.
+	RevocationsAfter(ctx context.Context, poolID string, after int64, limit int) ([]*RevocationEvent, error)
+	// RevocationHead returns the Seq of the pool's latest event (0 when
+	// none ever was) and its purge floor: the highest Seq purged (0 when
+	// none), so that every event with a Seq above floor is retained. Both
+	// are 0 for a missing pool.
+	RevocationHead(ctx context.Context, poolID string) (head, floor int64, err error)
+	// PurgeRevocations deletes at most limit events (of any pool) that
+	// happened before the given time, raising each pool's floor to the
+	// highest Seq it deleted, in one transaction, and returns how many it
+	// deleted.
+	PurgeRevocations(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
 // Store is everything a backend provides.
 type Store interface {
+	Revocations
 	Pools
 	Users
 	Sessions

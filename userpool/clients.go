@@ -150,6 +150,7 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, poolID, clientID str
 	if err := s.pools.DeleteClient(ctx, poolID, clientID); err != nil {
 		return internal("delete client", err)
 	}
+	s.feed.committed(poolID)
 	return nil
 }
 

@@ -29,7 +29,10 @@ const (
 	ReasonSignedOut    Reason = "signed-out"    // a global sign-out (or a disable) moved the user's generation on
 	ReasonUserDisabled Reason = "user-disabled"
 	ReasonUserDeleted  Reason = "user-deleted"
-	ReasonExpired      Reason = "expired" // past its refresh-token (or web-session, or code) expiry
+	// ReasonPasswordReset is recorded in the revocation feed only: a
+	// password reset moves the user's generation on like a sign-out.
+	ReasonPasswordReset Reason = "password-reset"
+	ReasonExpired       Reason = "expired" // past its refresh-token (or web-session, or code) expiry
 )
 
 // endsAccessTokens reports whether a family ended for this reason refuses
@@ -114,6 +117,7 @@ func (s *Service) revokeFamily(ctx context.Context, f family, reason Reason) err
 	}
 	s.log.Info("token family revoked", "pool", f.sess.PoolID, "client", f.sess.ClientID, "session", f.id,
 		"reason", string(reason))
+	s.feed.committed(f.sess.PoolID)
 	s.observer.FamilyRevoked(reason)
 	return nil
 }

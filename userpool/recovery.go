@@ -167,11 +167,12 @@ func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in Confi
 // endSessionsAfterReset ends every session of a user whose password was
 // reset.
 func (s *Service) endSessionsAfterReset(ctx context.Context, u *store.User) error {
-	if _, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC()); err != nil {
+	if _, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC(), string(ReasonPasswordReset)); err != nil {
 		return internal("end sessions after a password reset", err)
 	}
+	s.feed.committed(u.PoolID)
 	s.log.Info("password reset: every session ended", "pool", u.PoolID, "sub", u.Sub, "reason", string(ReasonSignedOut))
-	s.observer.UserSignedOut("password-reset")
+	s.observer.UserSignedOut(string(ReasonPasswordReset))
 	return nil
 }
 

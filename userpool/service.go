@@ -58,6 +58,9 @@ type Options struct {
 	// Observer is told of revocations and global sign-outs once they have
 	// committed (metrics); nil tells no one.
 	Observer Observer
+	// FeedPoll is how often a pool's revocation-feed poller reads the
+	// store while it has subscribers (default DefaultFeedPoll).
+	FeedPoll time.Duration
 }
 
 // Observer is told of the ends of sessions as they commit. Its methods must
@@ -80,15 +83,16 @@ func (noObserver) UserSignedOut(string) {}
 type Service struct {
 	// Each part of the domain reads and writes through the store interface
 	// of its aggregate only.
-	pools      store.Pools
-	users      store.Users
-	sessions   store.Sessions
-	challenges store.Challenges
-	web        store.WebSessions
-	authCodes  store.AuthCodes
-	codes      store.Codes
-	throttles  store.Throttles
-	keyStore   store.Keys
+	pools       store.Pools
+	users       store.Users
+	sessions    store.Sessions
+	challenges  store.Challenges
+	web         store.WebSessions
+	authCodes   store.AuthCodes
+	codes       store.Codes
+	throttles   store.Throttles
+	keyStore    store.Keys
+	revocations store.Revocations
 
 	issuer     string
 	region     string
@@ -100,6 +104,7 @@ type Service struct {
 	limits     SignInLimits
 	sender     message.Sender
 	observer   Observer
+	feed       *Feed
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -124,7 +129,7 @@ func New(o Options) *Service {
 	}
 	st := o.Store
 	return &Service{observer: o.Observer, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
-		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
+		throttles: st, keyStore: st, revocations: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer), issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
 }

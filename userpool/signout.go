@@ -30,13 +30,14 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username s
 }
 
 func (s *Service) signOutEverywhere(ctx context.Context, u *store.User) error {
-	gen, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC())
+	gen, err := s.users.BumpSignOutGen(ctx, u.PoolID, u.Username, s.now().UTC(), string(ReasonSignedOut))
 	if errors.Is(err, store.ErrNotFound) {
 		return errUserNotFound()
 	}
 	if err != nil {
 		return internal("global sign-out", err)
 	}
+	s.feed.committed(u.PoolID)
 	s.log.Info("global sign-out", "pool", u.PoolID, "sub", u.Sub, "generation", gen, "reason", string(ReasonSignedOut))
 	s.observer.UserSignedOut(string(ReasonSignedOut))
 	return nil

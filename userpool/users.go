@@ -142,6 +142,7 @@ func (s *Service) DeleteUser(ctx context.Context, accessToken string) error {
 	if err := s.users.DeleteUser(ctx, pr.user.PoolID, pr.user.Username); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return internal("delete user", err)
 	}
+	s.feed.committed(pr.user.PoolID)
 	return nil
 }
 
@@ -365,6 +366,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) 
 	if err := s.users.DeleteUser(ctx, p.ID, u.Username); err != nil {
 		return internal("delete user", err)
 	}
+	s.feed.committed(p.ID)
 	return nil
 }
 
@@ -384,9 +386,10 @@ func (s *Service) AdminSetUserEnabled(ctx context.Context, poolID, username stri
 	if !enabled {
 		// After the disable is committed: a session created in between is
 		// refused for the disabled user, and ended here for good.
-		if _, err := s.users.BumpSignOutGen(ctx, p.ID, u.Username, s.now().UTC()); err != nil {
+		if _, err := s.users.BumpSignOutGen(ctx, p.ID, u.Username, s.now().UTC(), string(ReasonUserDisabled)); err != nil {
 			return internal("disable user", err)
 		}
+		s.feed.committed(p.ID)
 		s.log.Info("user disabled: every session ended", "pool", p.ID, "sub", u.Sub, "reason", string(ReasonSignedOut))
 		s.observer.UserSignedOut(string(ReasonUserDisabled))
 	}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cognate-dev/cognate/httpapi/feed"
 	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/server"
+	"github.com/cognate-dev/cognate/userpool"
 )
 
 func main() {
@@ -48,6 +50,8 @@ func serveCmd() *cobra.Command {
 		dbStatementTimeout                             time.Duration
 		requestTimeout                                 time.Duration
 		metricsAddr                                    string
+		feedPoll                                       time.Duration
+		feedMaxStreams                                 int
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
 		seeding                                        serveSeed
@@ -82,7 +86,7 @@ func serveCmd() *cobra.Command {
 			defer stop()
 			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
 				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout,
-				RequestTimeout: requestTimeout}
+				RequestTimeout: requestTimeout, FeedPoll: feedPoll, FeedMaxStreams: feedMaxStreams}
 			if err := protection.apply(&cfg); err != nil {
 				ln.Close()
 				return err
@@ -145,6 +149,10 @@ func serveCmd() *cobra.Command {
 		"the longest a request may work, database waits included; past it the request fails with InternalErrorException")
 	f.StringVar(&metricsAddr, "metrics-addr", "",
 		"serve Prometheus metrics at http://<addr>/metrics on a listener of their own (default: off); keep it private")
+	f.DurationVar(&feedPoll, "feed-poll", userpool.DefaultFeedPoll,
+		"how often the revocation feed reads the database for revocations made through other replicas")
+	f.IntVar(&feedMaxStreams, "feed-max-streams", feed.DefaultMaxStreams,
+		"revocation-feed streams and long polls allowed open at once; past it readers get 503")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	f.StringVar(&seeding.path, "seed", "",
 		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")

@@ -1,7 +1,7 @@
 // Package metrics exposes the server's Prometheus metrics: requests and their
 // latency per operation, errors by exception, and the gauges and counters of
 // the sign-out story (live sessions, revocations by reason, global
-// sign-outs). It owns its registry, so two servers in one process (tests)
+// sign-outs, the revocation feed's subscribers and lag). It owns its registry, so two servers in one process (tests)
 // do not collide, and it is served on a listener of its own.
 package metrics
 
@@ -23,6 +23,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec
 	revocations *prometheus.CounterVec
 	signOuts    *prometheus.CounterVec
+	feedLag     prometheus.Histogram
 }
 
 // New registers the collectors, the Go runtime's and the process's included.
@@ -45,7 +46,12 @@ func New() *Metrics {
 		Name: "cognate_global_signouts_total",
 		Help: "Users whose every session was ended at once, by reason (signed-out, user-disabled, password-reset).",
 	}, []string{"reason"})
-	m.reg.MustRegister(m.requests, m.duration, m.revocations, m.signOuts,
+	m.feedLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "cognate_feed_lag_seconds",
+		Help:    "Time from a revocation's commit to this server's revocation-feed poller reading it, per event read.",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	})
+	m.reg.MustRegister(m.requests, m.duration, m.revocations, m.signOuts, m.feedLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -66,6 +72,10 @@ func (m *Metrics) Revoked(reason string) { m.revocations.WithLabelValues(reason)
 
 // SignedOut counts a user's sessions ended at once for reason.
 func (m *Metrics) SignedOut(reason string) { m.signOuts.WithLabelValues(reason).Inc() }
+
+// FeedDelivered records the commit-to-delivery delay of one revocation-feed
+// event.
+func (m *Metrics) FeedDelivered(lag time.Duration) { m.feedLag.Observe(lag.Seconds()) }
 
 // Instrument wraps next, counting and timing each request under the route
 // that route names for it. route must return a bounded set of names (never

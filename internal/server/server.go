@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cognate-dev/cognate/httpapi/awsjson"
+	"github.com/cognate-dev/cognate/httpapi/feed"
 	"github.com/cognate-dev/cognate/httpapi/oauth"
 	"github.com/cognate-dev/cognate/internal/clientip"
 	"github.com/cognate-dev/cognate/internal/metrics"
@@ -73,9 +74,18 @@ type Config struct {
 	JanitorEvery time.Duration
 	// Metrics, when set, counts and times every request (served by the
 	// caller on a listener of its own: see metrics.Metrics.Handler).
-	Metrics   *metrics.Metrics
-	Sender    message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
-	DevOutbox *message.Outbox // dev mode: served at /_dev/outbox(.html)
+	Metrics *metrics.Metrics
+	// FeedPoll is how often the revocation feed's pollers read the
+	// database (default userpool.DefaultFeedPoll); FeedMaxStreams bounds
+	// its streams and long polls open at once (default
+	// feed.DefaultMaxStreams).
+	FeedPoll       time.Duration
+	FeedMaxStreams int
+	// FeedKeepalive is how often an idle feed stream gets a comment
+	// (default feed.DefaultKeepalive).
+	FeedKeepalive time.Duration
+	Sender        message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
+	DevOutbox     *message.Outbox // dev mode: served at /_dev/outbox(.html)
 }
 
 // Server is a running Cognate.
@@ -128,7 +138,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
-		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics)})
+		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics),
+		FeedPoll: cfg.FeedPoll})
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
@@ -136,6 +147,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /health", probes.serveHealth)
 	mux.HandleFunc("GET /ready", probes.serveReady)
 	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
+	feed.New(feed.Options{Service: svc, Admin: admin, Logger: cfg.Logger, MaxStreams: cfg.FeedMaxStreams,
+		Keepalive: cfg.FeedKeepalive}).Mount(mux)
+	if cfg.Metrics != nil {
+		cfg.Metrics.Gauge("cognate_feed_subscribers", "Revocation-feed streams and long polls open on this server.",
+			func() float64 { return float64(svc.Feed().Stats().Subscribers) })
+	}
 	if cfg.DevOutbox != nil {
 		h := cfg.DevOutbox.Handler()
 		mux.Handle("GET /_dev/outbox", h)
@@ -153,7 +170,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metrics != nil {
 		h = cfg.Metrics.Instrument(mux, routeOf(mux))
 	}
-	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, h))
+	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, feed.IsStream, h))
 	return s, nil
 }
 
@@ -232,6 +249,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	}
 	s.health.draining.Store(true) // /ready fails first, so balancers stop sending
 	s.log.Info("shutting down", "grace", grace)
+	s.Service.Feed().Close() // ends the feed's streams, which Shutdown would otherwise wait for
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(sctx)
@@ -295,7 +313,8 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	}
 	if c.Total() > 0 {
 		s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
-			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
+			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles,
+			"revocation_events", c.Revocations)
 	}
 }
 
@@ -303,6 +322,7 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 // calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.Service.Feed().Close() // its pollers read the store
 		s.closeErr = s.store.Close()
 		if s.lock != nil {
 			if err := s.lock.release(); err != nil && s.closeErr == nil {
@@ -325,6 +345,7 @@ type metricsObserver struct{ m *metrics.Metrics }
 
 func (o metricsObserver) FamilyRevoked(r userpool.Reason) { o.m.Revoked(string(r)) }
 func (o metricsObserver) UserSignedOut(why string)        { o.m.SignedOut(why) }
+func (o metricsObserver) FeedDelivered(lag time.Duration) { o.m.FeedDelivered(lag) }
 
 // routeOf names a request's route for the metrics: the API operation, or the
 // pattern the mux matched — never a raw value from the request, so the set
@@ -349,9 +370,15 @@ const DefaultRequestTimeout = 15 * time.Second
 
 // withDeadline gives every request's context a deadline. What the handler
 // waits on (the database, a hash slot) observes it and fails; nothing is
-// acknowledged that did not commit before it.
-func withDeadline(d time.Duration, next http.Handler) http.Handler {
+// acknowledged that did not commit before it. Requests for which exempt
+// is true (the revocation feed's streams, which bound their own waits and
+// end on shutdown) get none.
+func withDeadline(d time.Duration, exempt func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

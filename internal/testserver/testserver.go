@@ -62,6 +62,11 @@ type Options struct {
 	// Addr is the listen address; default 127.0.0.1:0. A restart test
 	// passes the address (and Dir) of the server it stopped.
 	Addr string
+	// FeedPoll, FeedMaxStreams and FeedKeepalive tune the revocation feed
+	// (zero: the server's defaults).
+	FeedPoll       time.Duration
+	FeedMaxStreams int
+	FeedKeepalive  time.Duration
 }
 
 // Server is a running test server.
@@ -133,7 +138,8 @@ func StartWith(t testing.TB, o Options) *Server {
 	srv, err := server.Open(context.Background(), server.Config{DataDir: dir, DB: o.DB, PublicURL: url, Region: region, DevOutbox: outbox,
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
 		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout,
-		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout, RequestTimeout: o.RequestTimeout})
+		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout, RequestTimeout: o.RequestTimeout,
+		FeedPoll: o.FeedPoll, FeedMaxStreams: o.FeedMaxStreams, FeedKeepalive: o.FeedKeepalive})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)

@@ -226,7 +226,7 @@ func TestPurgeKeepsRenewedRows(t *testing.T) {
 		}), touch + `'revoked'`, purgeSessions, sessionExists("revoked")},
 		{"signed-out session", session("signed-out", "dave", func(ss *store.Session) {
 			create(ss)
-			_, err := s.BumpSignOutGen(ctx, ss.PoolID, ss.Username, t0)
+			_, err := s.BumpSignOutGen(ctx, ss.PoolID, ss.Username, t0, "signed-out")
 			must(t, err)
 		}), touch + `'signed-out'`, purgeSessions, sessionExists("signed-out")},
 	} {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -137,12 +138,24 @@ func (s *Store) UpdateClient(ctx context.Context, c *store.Client) error {
 }
 
 // DeleteClient implements store.Pools; its sessions and authorization codes
-// go with it (cascade).
+// go with it (cascade), and the same statement appends the revocation event.
 func (s *Store) DeleteClient(ctx context.Context, poolID, clientID string) error {
 	if unstorable(poolID, clientID) {
 		return notFound("delete client")
 	}
-	return s.execOne(ctx, "delete client", `DELETE FROM clients WHERE pool_id = $1 AND id = $2`, poolID, clientID)
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH gone AS (
+			DELETE FROM clients WHERE pool_id = $1 AND id = $2 RETURNING pool_id, id
+		),
+		`+feedAppend("gone", "kind, id, reason, at", "'client', s.id, $3, $4")+`
+		SELECT count(*) FROM gone`, poolID, clientID, store.ReasonClientDeleted, time.Now().UnixMilli()).Scan(&n)
+	if err != nil {
+		return wrap("delete client", err)
+	}
+	if n == 0 {
+		return notFound("delete client")
+	}
+	return nil
 }
 
 // ListClients implements store.Pools: at most limit clients (all when

@@ -244,7 +244,7 @@ func TestReopen(t *testing.T) {
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
 	must(t, s.RevokeSession(ctx, sess.ID, t0.Add(time.Minute), "revoke"))
-	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0.Add(2*time.Minute))
+	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0.Add(2*time.Minute), "signed-out")
 	must(t, err)
 	must(t, s.PutCode(ctx, &store.Code{PoolID: u.PoolID, UserSub: u.Sub, Purpose: "signup", Code: "123456",
 		Data: []byte{0, 1}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
@@ -631,7 +631,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("RevokeSession", err)
 					}
 				case 1:
-					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now); err != nil {
+					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now, "signed-out"); err != nil {
 						fail("BumpSignOutGen", err)
 					}
 				case 2:
@@ -757,7 +757,7 @@ func TestUnstorableKeys(t *testing.T) {
 		_, err8 := s.TakeAuthCode(ctx, bad)
 		_, err9 := s.GetWebSession(ctx, bad)
 		_, err10 := s.UsedAuthCodeSession(ctx, bad)
-		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad, t0)
+		_, err11 := s.BumpSignOutGen(ctx, c.PoolID, bad, t0, "signed-out")
 		_, err12 := s.GetCode(ctx, c.PoolID, bad, "signup")
 		_, err13 := s.AttemptCode(ctx, c.PoolID, u.Sub, bad, 3)
 		_, err14 := s.GetUserByAlias(ctx, c.PoolID, "email", bad)

@@ -144,7 +144,8 @@ func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Sessi
 // revoked session keeps its RevokedAt and reason (concurrent revocations
 // queue on the row lock, and the later ones find it revoked). at must not be
 // zero (the zero time is how "not revoked" is stored). One statement in
-// autocommit: the revocation is committed when it returns.
+// autocommit, which also appends the revocation event (none for a no-op):
+// the revocation is committed when it returns.
 func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reason string) error {
 	const op = "revoke session"
 	if at.IsZero() {
@@ -158,8 +159,10 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reas
 	// no-op, not an error.
 	var found bool
 	err := s.pool.QueryRow(ctx, `WITH revoked AS (
-			UPDATE sessions SET revoked_at = $2, revoked = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING 1
-		)
+			UPDATE sessions SET revoked_at = $2, revoked = $3 WHERE id = $1 AND revoked_at IS NULL
+			RETURNING pool_id, user_sub, client_id
+		),
+		`+feedAppend("revoked", "kind, id, sub, client_id, reason, at", "'family', $1, s.user_sub, s.client_id, $3, $2")+`
 		SELECT EXISTS (SELECT 1 FROM revoked) OR EXISTS (SELECT 1 FROM sessions WHERE id = $1)`,
 		id, ms(at), reason).Scan(&found)
 	if err != nil {

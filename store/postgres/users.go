@@ -210,12 +210,25 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 }
 
 // DeleteUser implements store.Users; the user's sessions, web sessions,
-// authorization codes and one-time codes go with it (cascade).
+// authorization codes and one-time codes go with it (cascade), and the same
+// statement appends the revocation event.
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 	if unstorable(poolID, username) {
 		return notFound("delete user")
 	}
-	return s.execOne(ctx, "delete user", `DELETE FROM users WHERE pool_id = $1 AND username = $2`, poolID, username)
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH gone AS (
+			DELETE FROM users WHERE pool_id = $1 AND username = $2 RETURNING pool_id, sub
+		),
+		`+feedAppend("gone", "kind, id, deleted, reason, at", "'user', s.sub, true, $3, $4")+`
+		SELECT count(*) FROM gone`, poolID, username, store.ReasonUserDeleted, time.Now().UnixMilli()).Scan(&n)
+	if err != nil {
+		return wrap("delete user", err)
+	}
+	if n == 0 {
+		return notFound("delete user")
+	}
+	return nil
 }
 
 // ListUsers implements store.Users: at most limit users (all when limit <= 0)
@@ -232,16 +245,21 @@ func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) 
 // BumpSignOutGen implements store.Users with one UPDATE ... RETURNING in
 // autocommit: concurrent bumps queue on the row lock and each returns its own
 // value, and the new value is committed when it is returned. It sets
-// SignedOutAt to at and increments the version.
-func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time) (int64, error) {
+// SignedOutAt to at and increments the version; the same statement appends
+// the revocation event.
+func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time, reason string) (int64, error) {
 	const op = "bump sign-out generation"
 	if unstorable(poolID, username) {
 		return 0, notFound(op)
 	}
 	var gen int64
-	err := s.pool.QueryRow(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1, signed_out_at = $3,
-		version = version + 1 WHERE pool_id = $1 AND username = $2 RETURNING sign_out_gen`,
-		poolID, username, ms(at)).Scan(&gen)
+	err := s.pool.QueryRow(ctx, `WITH bumped AS (
+			UPDATE users SET sign_out_gen = sign_out_gen + 1, signed_out_at = $3,
+			version = version + 1 WHERE pool_id = $1 AND username = $2 RETURNING pool_id, sub, sign_out_gen
+		),
+		`+feedAppend("bumped", "kind, id, gen, reason, at", "'user', s.sub, s.sign_out_gen, $4, $5")+`
+		SELECT sign_out_gen FROM bumped`,
+		poolID, username, ms(at), reason, at.UnixMilli()).Scan(&gen)
 	if err != nil {
 		return 0, wrap(op, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -137,9 +138,17 @@ func (s *Store) UpdateClient(ctx context.Context, c *store.Client) error {
 		c.Name, c.Secret, c.Settings, ms(c.CreatedAt), ms(c.UpdatedAt), c.ID, c.PoolID)
 }
 
-// DeleteClient implements store.Pools; its sessions go with it (cascade).
+// DeleteClient implements store.Pools; its sessions go with it (cascade),
+// and the revocation event is appended in the same transaction.
 func (s *Store) DeleteClient(ctx context.Context, poolID, clientID string) error {
-	return execOne(ctx, s.w, "delete client", `DELETE FROM clients WHERE pool_id = ? AND id = ?`, poolID, clientID)
+	const op = "delete client"
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, op, `DELETE FROM clients WHERE pool_id = ? AND id = ?`, poolID, clientID); err != nil {
+			return err
+		}
+		return appendRevocation(ctx, tx, &store.RevocationEvent{PoolID: poolID, Kind: store.RevocationClient, ID: clientID,
+			Reason: store.ReasonClientDeleted, At: time.Now()})
+	})
 }
 
 // ListClients implements store.Pools: at most limit clients (all when

@@ -130,7 +130,8 @@ func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Sessi
 }
 
 // RevokeSession implements store.Sessions. The first revocation wins: a
-// revoked session keeps its RevokedAt and reason. at must not be zero (the
+// revoked session keeps its RevokedAt and reason, and only the first
+// appends a revocation event (in the same transaction). at must not be zero (the
 // zero time is how "not revoked" is stored).
 func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reason string) error {
 	const op = "revoke session"
@@ -138,20 +139,18 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time, reas
 		return fmt.Errorf("sqlite: %s: zero revocation time", op)
 	}
 	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE sessions SET revoked_at = ?, revoked = ? WHERE id = ? AND revoked_at IS NULL`,
-			ms(at), reason, id)
-		if err != nil {
+		ev := &store.RevocationEvent{Kind: store.RevocationFamily, ID: id, Reason: reason, At: at}
+		err := tx.QueryRowContext(ctx,
+			`UPDATE sessions SET revoked_at = ?, revoked = ? WHERE id = ? AND revoked_at IS NULL
+			 RETURNING pool_id, user_sub, client_id`,
+			ms(at), reason, id).Scan(&ev.PoolID, &ev.Sub, &ev.ClientID)
+		if err == nil {
+			return appendRevocation(ctx, tx, ev)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return wrap(op, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return wrap(op, err)
-		}
-		if n == 1 {
-			return nil
-		}
-		// Already revoked (a no-op) or missing.
+		// Already revoked (a no-op: no event) or missing.
 		var one int
 		return wrap(op, tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one))
 	})

@@ -73,7 +73,7 @@ func TestReopen(t *testing.T) {
 		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 	must(t, s.CreateSession(ctx, sess))
 	must(t, s.RevokeSession(ctx, sess.ID, t0.Add(time.Minute), "revoke"))
-	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0)
+	gen, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, t0, "signed-out")
 	must(t, err)
 	must(t, s.PutChallenge(ctx, &store.Challenge{ID: "ch", PoolID: c.PoolID, Data: []byte("x")}))
 	must(t, s.Close())
@@ -271,7 +271,7 @@ func hammer(t *testing.T, s store.Store, c *store.Client, u *store.User, prefix 
 						fail("RevokeSession", err)
 					}
 				case 1:
-					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now); err != nil {
+					if _, err := s.BumpSignOutGen(ctx, u.PoolID, u.Username, now, "signed-out"); err != nil {
 						fail("BumpSignOutGen", err)
 					}
 				case 2:

@@ -170,9 +170,20 @@ func (a aliasCol) Scan(src any) error {
 	return nil
 }
 
-// DeleteUser implements store.Users; the user's sessions go with it (cascade).
+// DeleteUser implements store.Users; the user's sessions go with it
+// (cascade), and the revocation event is appended in the same transaction.
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
-	return execOne(ctx, s.w, "delete user", `DELETE FROM users WHERE pool_id = ? AND username = ?`, poolID, username)
+	const op = "delete user"
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		var sub string
+		err := tx.QueryRowContext(ctx, `DELETE FROM users WHERE pool_id = ? AND username = ? RETURNING sub`,
+			poolID, username).Scan(&sub)
+		if err != nil {
+			return wrap(op, err)
+		}
+		return appendRevocation(ctx, tx, &store.RevocationEvent{PoolID: poolID, Kind: store.RevocationUser, ID: sub,
+			Deleted: true, Reason: store.ReasonUserDeleted, At: time.Now()})
+	})
 }
 
 // ListUsers implements store.Users: at most limit users (all when limit <= 0)
@@ -200,13 +211,20 @@ func (s *Store) ListUsers(ctx context.Context, poolID, after string, limit int) 
 }
 
 // BumpSignOutGen implements store.Users. The increment is a single UPDATE in
-// the writer's transaction; the new value is returned once it is committed.
-func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time) (int64, error) {
+// the writer's transaction, with the revocation event; the new value is
+// returned once it is committed.
+func (s *Store) BumpSignOutGen(ctx context.Context, poolID, username string, at time.Time, reason string) (int64, error) {
+	const op = "bump sign-out generation"
 	var gen int64
-	err := s.inTx(ctx, "bump sign-out generation", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		var sub string
 		err := tx.QueryRowContext(ctx, `UPDATE users SET sign_out_gen = sign_out_gen + 1, signed_out_at = ?,
-			version = version + 1 WHERE pool_id = ? AND username = ? RETURNING sign_out_gen`, ms(at), poolID, username).Scan(&gen)
-		return wrap("bump sign-out generation", err)
+			version = version + 1 WHERE pool_id = ? AND username = ? RETURNING sign_out_gen, sub`, ms(at), poolID, username).Scan(&gen, &sub)
+		if err != nil {
+			return wrap(op, err)
+		}
+		return appendRevocation(ctx, tx, &store.RevocationEvent{PoolID: poolID, Kind: store.RevocationUser, ID: sub,
+			Gen: gen, Reason: reason, At: at})
 	})
 	if err != nil {
 		return 0, err

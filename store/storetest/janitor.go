@@ -16,7 +16,7 @@ func testSessionTakesUserGeneration(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
 	for range 2 {
-		_, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(0))
+		_, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(0), "signed-out")
 		mustOK(t, "BumpSignOutGen", err)
 	}
 	sess := newSession("s-gen", f.c1, f.alice, at(time.Minute))
@@ -57,7 +57,7 @@ func testSessionNeverBornDead(t *testing.T, s store.Store) {
 				return
 			default:
 			}
-			gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(0))
+			gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(0), "signed-out")
 			if err != nil {
 				t.Errorf("BumpSignOutGen: %v", err)
 				return
@@ -118,7 +118,7 @@ func testPurgeSessions(t *testing.T, s store.Store) {
 	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-long-ago", at(2*time.Hour), "revoked"))
 	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-recently", at(9*time.Hour+30*time.Minute), "revoked"))
 	mustOK(t, "RevokeSession", s.RevokeSession(ctx, "revoked-long-lived-tokens", at(2*time.Hour), "revoked"))
-	_, err := s.BumpSignOutGen(ctx, f.pool.ID, f.bobby.Username, at(3*time.Hour))
+	_, err := s.BumpSignOutGen(ctx, f.pool.ID, f.bobby.Username, at(3*time.Hour), "signed-out")
 	mustOK(t, "BumpSignOutGen", err)
 	mk("bobby-after-signout", f.c2, f.bobby, nil)
 

@@ -15,7 +15,7 @@ func testSessionWithUser(t *testing.T, s store.Store) {
 	f := setup(t, s, "us-east-1_p")
 	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
 	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
-	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour))
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour), "signed-out")
 	mustOK(t, "BumpSignOutGen", err)
 	gotSess, gotUser, err := s.GetSessionWithUser(ctx, sess.ID)
 	mustOK(t, "GetSessionWithUser", err)

@@ -49,6 +49,9 @@
 //     acquisition or renewal) exclusive, to the millisecond, and belongs to
 //     no pool; of holders racing for a free or expired lease exactly one
 //     gets it and the others get false, not an error.
+//   - Revocation feeds: every revocation appends its event in its own
+//     transaction (a no-op appends nothing); seqs are per pool, gap-free and
+//     in commit order under concurrency; purges raise the floor.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
@@ -162,6 +165,9 @@ var tests = []test{
 	{"Leases", testLeases},
 	{"LeaseConcurrent", testLeaseConcurrent},
 	{"Ping", testPing},
+	{"RevocationEvents", testRevocationEvents},
+	{"RevocationsPurge", testRevocationsPurge},
+	{"RevocationsConcurrent", testRevocationsConcurrent},
 }
 
 // base is the suite's reference instant: it has sub-millisecond digits and a

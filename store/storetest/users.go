@@ -104,7 +104,7 @@ func testUserGetNotFound(t *testing.T, s store.Store) {
 func testUserUpdate(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")
-	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour))
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour), "signed-out")
 	mustOK(t, "BumpSignOutGen", err)
 
 	u := *f.alice
@@ -319,7 +319,7 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 	f := setup(t, s, "us-east-1_p")
 	g := setup(t, s, "us-east-1_q")
 	for want := int64(1); want <= 3; want++ {
-		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(want)*time.Minute))
+		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(want)*time.Minute), "signed-out")
 		mustOK(t, "BumpSignOutGen", err)
 		if gen != want {
 			t.Errorf("BumpSignOutGen #%d = %d, want %d", want, gen, want)
@@ -344,9 +344,9 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 		}
 	}
 
-	_, err = s.BumpSignOutGen(ctx, f.pool.ID, "carol", at(0))
+	_, err = s.BumpSignOutGen(ctx, f.pool.ID, "carol", at(0), "signed-out")
 	wantErr(t, "BumpSignOutGen of a missing user", err, store.ErrNotFound)
-	_, err = s.BumpSignOutGen(ctx, "us-east-1_none", "alice", at(0))
+	_, err = s.BumpSignOutGen(ctx, "us-east-1_none", "alice", at(0), "signed-out")
 	wantErr(t, "BumpSignOutGen in a missing pool", err, store.ErrNotFound)
 
 	// UpdateUser from the current version with a stale SignOutGen does not
@@ -361,7 +361,7 @@ func testBumpSignOutGen(t *testing.T, s store.Store) {
 	if got.SignOutGen != 3 || got.Status != "FORCE_CHANGE_PASSWORD" {
 		t.Errorf("after UpdateUser: SignOutGen = %d, Status = %q; want 3, FORCE_CHANGE_PASSWORD", got.SignOutGen, got.Status)
 	}
-	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour))
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Hour), "signed-out")
 	mustOK(t, "BumpSignOutGen", err)
 	if gen != 4 {
 		t.Errorf("BumpSignOutGen after UpdateUser = %d, want 4", gen)
@@ -386,7 +386,7 @@ func testBumpSignOutGenConcurrent(t *testing.T, s store.Store) {
 			}
 			return
 		}
-		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(i)*time.Second))
+		gen, err := s.BumpSignOutGen(ctx, f.pool.ID, f.alice.Username, at(time.Duration(i)*time.Second), "signed-out")
 		if err != nil {
 			t.Errorf("BumpSignOutGen: %v", err)
 			return
