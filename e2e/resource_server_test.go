@@ -164,7 +164,10 @@ func TestREADMEProtectYourAPI(t *testing.T) {
 		t.Skip("this server does not serve the revocation feed yet")
 	}
 	api := startResourceServer(t, "--issuer", issuer, "--client-id", vars["CLIENT"])
-	out := run("protect-call", "CLIENT="+vars["CLIENT"], "API="+api)
+	// The second block continues the first one's shell: its exports and
+	// variables.
+	out := run("protect-call", "CLIENT="+vars["CLIENT"], "API="+api, "AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local", "AWS_DEFAULT_REGION=us-east-1")
 	want := []string{"hello, alice", "HTTP/1.1 401 Unauthorized"}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || lines[0] != want[0] || strings.TrimSpace(lines[1]) != want[1] {

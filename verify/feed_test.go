@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -199,12 +200,38 @@ func TestFeedRequiredRefusesUntilTheFirstSnapshot(t *testing.T) {
 }
 
 func TestFeedAutoWithoutAFeedChecksSignaturesOnly(t *testing.T) {
+	// An issuer that answers 404 to the feed (not Cognate, or an older one).
 	e := newEnv(t)
-	if feedServed(t, e.issuer()) {
-		t.Skip("this server serves the feed")
+	counter := &countingTransport{}
+	noFeed := &http.Client{Transport: splitTransport{feed: notFound{counter}, rest: http.DefaultTransport}}
+	v := e.newVerifier(t, Config{HTTPClient: noFeed})
+	tok := e.signIn(t)
+	mustVerify(t, v, tok.access)
+	revokeRefresh(t, e, tok.refresh)
+	time.Sleep(200 * time.Millisecond)
+	mustVerify(t, v, tok.access) // signatures only: the revocation is not seen
+	if n := counter.count("/revocations/snapshot"); n != 1 {
+		t.Fatalf("%d snapshot requests, want 1 (auto gives up on a 404)", n)
 	}
-	v := e.newVerifier(t, Config{})
-	mustVerify(t, v, e.signIn(t).access)
+	// FeedRequired does not give up: it refuses.
+	req := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: noFeed, InitialWait: 100 * time.Millisecond})
+	if _, err := req.Verify(context.Background(), tok.access); !errors.Is(err, ErrStale) {
+		t.Fatalf("FeedRequired without a feed: %v", err)
+	}
+}
+
+// notFound answers 404 to every request, counting them.
+type notFound struct{ counter *countingTransport }
+
+func (n notFound) RoundTrip(r *http.Request) (*http.Response, error) {
+	n.counter.mu.Lock()
+	if n.counter.counts == nil {
+		n.counter.counts = map[string]int{}
+	}
+	n.counter.counts[r.URL.Path]++
+	n.counter.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusNotFound, Status: "404 Not Found", Header: http.Header{},
+		Body: http.NoBody, Request: r}, nil
 }
 
 func revokeRefresh(t testing.TB, e env, refresh string) {

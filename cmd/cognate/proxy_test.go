@@ -148,6 +148,30 @@ func TestProxyPassesClaimsAndStripsSpoofedHeaders(t *testing.T) {
 	if _, ok := h["X-Cognate-Admin"]; ok {
 		t.Error("a client's X-Cognate-Admin reached the upstream")
 	}
+
+	// Signed out everywhere: the revocation feed carries it to the proxy,
+	// and the token no longer reaches the upstream.
+	if _, err := e.srv.Admin.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: aws.String(e.access)}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		code, _ := send("/orders", "Bearer "+e.access, nil)
+		if code == http.StatusUnauthorized {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("a second after the sign-out the proxy still answers %d", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := len(up.requests())
+	for range 3 {
+		send("/orders", "Bearer "+e.access, nil)
+	}
+	if n := len(up.requests()); n != before {
+		t.Fatalf("a revoked token reached the upstream %d times", n-before)
+	}
 }
 
 func TestProxyCommand(t *testing.T) {
