@@ -24,6 +24,7 @@ const maxFamilies = 100_000
 // familyCache answers GET {issuer}/revocations/families/{id}, once per
 // family: concurrent askers of one family share one request.
 type familyCache struct {
+	ctx    context.Context // ends with the Verifier
 	base   string
 	feed   *feedClient
 	mu     sync.Mutex
@@ -37,8 +38,8 @@ type familyCall struct {
 	err  error
 }
 
-func newFamilyCache(issuer string, feed *feedClient) *familyCache {
-	return &familyCache{base: issuer + "/revocations/families/", feed: feed, known: map[string]familyInfo{},
+func newFamilyCache(ctx context.Context, issuer string, feed *feedClient) *familyCache {
+	return &familyCache{ctx: ctx, base: issuer + "/revocations/families/", feed: feed, known: map[string]familyInfo{},
 		flight: map[string]*familyCall{}}
 }
 
@@ -65,7 +66,7 @@ func (f *familyCache) get(ctx context.Context, id string) (familyInfo, error) {
 
 // lookup runs one request, detached from any one caller's context.
 func (f *familyCache) lookup(id string, call *familyCall) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
 	defer cancel()
 	call.info, call.err = f.fetch(ctx, id)
 	f.mu.Lock()

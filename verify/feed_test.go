@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -168,6 +169,14 @@ func TestFeedMaxStaleness(t *testing.T) {
 	mustVerify(t, v, tok.access)
 	proxy.setDown(true)
 	eventually(t, v, tok.access, ErrStale, 3*time.Second)
+	// The middleware cannot decide: 503, not a verdict on the token.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.access)
+	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("the middleware with a stale view: %d %v", rec.Code, rec.Header())
+	}
 	proxy.setDown(false)
 	deadline := time.Now().Add(15 * time.Second)
 	for {

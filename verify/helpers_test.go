@@ -210,3 +210,5 @@ func newClient(t testing.TB, e env) string {
 	}
 	return aws.ToString(out.UserPoolClient.ClientId)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto/sha256"
+	"hash"
 	"sync"
 	"time"
 )
@@ -41,4 +42,34 @@ func (c *sigCache) put(k [sha256.Size]byte, cl *Claims, now time.Time) {
 		}
 	}
 	c.m[k] = cl
+}
+
+// reset empties the cache.
+func (c *sigCache) reset() {
+	c.mu.Lock()
+	c.m = map[[sha256.Size]byte]*Claims{}
+	c.mu.Unlock()
+}
+
+// hasher is a pooled SHA-256 with a chunk buffer, so that hashing a token
+// does not copy all of it into a new []byte.
+type hasher struct {
+	h     hash.Hash
+	chunk [512]byte
+}
+
+var hasherPool = sync.Pool{New: func() any { return &hasher{h: sha256.New()} }}
+
+// tokenKey is the cache key of a token: its SHA-256.
+func tokenKey(s string) (k [sha256.Size]byte) {
+	st := hasherPool.Get().(*hasher)
+	st.h.Reset()
+	for len(s) > 0 {
+		n := copy(st.chunk[:], s)
+		st.h.Write(st.chunk[:n])
+		s = s[n:]
+	}
+	st.h.Sum(k[:0])
+	hasherPool.Put(st)
+	return k
 }

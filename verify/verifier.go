@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sync"
@@ -51,7 +50,7 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Feed != FeedOff {
 		client := &feedClient{http: cfg.HTTPClient, id: cfg.FeedClientID, secret: cfg.FeedClientSecret}
 		v.feed = newFeedView()
-		v.families = newFamilyCache(cfg.Issuer, client)
+		v.families = newFamilyCache(ctx, cfg.Issuer, client)
 		f := &follower{issuer: cfg.Issuer, mode: cfg.Feed, client: client, view: v.feed, log: cfg.Logger,
 			now: cfg.Now, idle: streamIdle}
 		v.wg.Add(1)
@@ -84,7 +83,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > MaxTokenSize {
 		return nil, errTooLarge
 	}
-	key := sha256.Sum256([]byte(token))
+	key := tokenKey(token)
 	c := v.cache.get(key)
 	if c == nil {
 		var err error

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -145,6 +146,7 @@ func proxyHandler(v *verify.Verifier, target *url.URL, log *slog.Logger, opts ..
 			set("Scope", strings.Join(c.Scopes, " "))
 			set("Groups", strings.Join(c.Groups, ","))
 		},
+		BufferPool: &bufferPool{},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Warn("cognate proxy: upstream failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			http.Error(w, "upstream unavailable", http.StatusBadGateway)
@@ -152,6 +154,18 @@ func proxyHandler(v *verify.Verifier, target *url.URL, log *slog.Logger, opts ..
 	}
 	return v.Middleware(rp, opts...)
 }
+
+// bufferPool recycles the reverse proxy's 32 KiB copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // headerSafe drops the control characters a header value may not hold.
 func headerSafe(s string) string {
