@@ -92,11 +92,16 @@ func (p *faultProxy) setDown(down bool) {
 // feedThrough returns an HTTP client that sends the feed's requests
 // (paths with /revocations) through p and everything else straight on.
 func feedThrough(p *faultProxy) *http.Client {
-	viaProxy := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+	return feedThroughCounting(p, &countingTransport{})
+}
+
+// feedThroughCounting is feedThrough, counting the feed's requests in c.
+func feedThroughCounting(p *faultProxy, c *countingTransport) *http.Client {
+	c.next = &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, p.ln.Addr().String())
 	}}
-	return &http.Client{Transport: splitTransport{feed: viaProxy, rest: http.DefaultTransport}}
+	return &http.Client{Transport: splitTransport{feed: c, rest: http.DefaultTransport}}
 }
 
 type splitTransport struct{ feed, rest http.RoundTripper }

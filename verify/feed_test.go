@@ -106,7 +106,8 @@ func TestFeedResumesAfterADroppedConnection(t *testing.T) {
 	requireFeed(t, e)
 	u, _ := url.Parse(e.srv.URL)
 	proxy := newFaultProxy(t, u.Host)
-	v := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: feedThrough(proxy)})
+	counter := &countingTransport{}
+	v := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: feedThroughCounting(proxy, counter)})
 	waitFollowing(t, v)
 	first, second, third := e.signIn(t), e.signIn(t), e.signIn(t)
 	mustVerify(t, v, first.access)
@@ -126,6 +127,13 @@ func TestFeedResumesAfterADroppedConnection(t *testing.T) {
 	mustVerify(t, v, third.access)
 	revokeRefresh(t, e, third.refresh)
 	eventually(t, v, third.access, ErrRevoked, revocationLimit)
+	// Resumed after the last event each time, never from a new snapshot.
+	if n := counter.count("/revocations/snapshot"); n != 1 {
+		t.Fatalf("%d snapshots, want 1", n)
+	}
+	if n := counter.count("/revocations"); n < 3 {
+		t.Fatalf("%d stream requests, want at least 3 (two reconnections)", n)
+	}
 }
 
 func TestFeedResumesAfterAServerRestart(t *testing.T) {
@@ -133,7 +141,8 @@ func TestFeedResumesAfterAServerRestart(t *testing.T) {
 	s := testserver.StartWith(t, testserver.Options{Dir: dir})
 	e := newEnvOn(t, s)
 	requireFeed(t, e)
-	v := e.newVerifier(t, Config{Feed: FeedRequired})
+	counter := &countingTransport{}
+	v := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: &http.Client{Transport: counter}})
 	waitFollowing(t, v)
 	first, second := e.signIn(t), e.signIn(t)
 	revokeRefresh(t, e, first.refresh)
@@ -156,6 +165,10 @@ func TestFeedResumesAfterAServerRestart(t *testing.T) {
 	mustVerify(t, v, third.access)
 	revokeRefresh(t, e, third.refresh)
 	eventually(t, v, third.access, ErrRevoked, revocationLimit)
+	// The same database: the feed resumed where it was, without a snapshot.
+	if n := counter.count("/revocations/snapshot"); n != 1 {
+		t.Fatalf("%d snapshots, want 1", n)
+	}
 }
 
 func TestFeedMaxStaleness(t *testing.T) {
@@ -249,4 +262,48 @@ func revokeRefresh(t testing.TB, e env, refresh string) {
 		Token: aws.String(refresh)}); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
+}
+
+// TestFeedNewSnapshotAfterTheDatabaseIsReplaced: the server comes back on
+// another database (the same pool id, fixed with Cognate's cognate:pool-id
+// tag): its feed is behind the verifier's position, answers 410, and the
+// verifier takes a new snapshot and follows the new feed.
+func TestFeedNewSnapshotAfterTheDatabaseIsReplaced(t *testing.T) {
+	const poolID = "us-east-1_Replaced01"
+	start := func(addr string) (*testserver.Server, env) {
+		s := testserver.StartWith(t, testserver.Options{Addr: addr})
+		if _, err := s.Admin.CreateUserPool(context.Background(), &cip.CreateUserPoolInput{PoolName: aws.String("p"),
+			UserPoolTags: map[string]string{"cognate:pool-id": poolID}}); err != nil {
+			t.Fatal(err)
+		}
+		e := env{srv: s, pool: poolID, client: newClient(t, env{srv: s, pool: poolID}), user: "alice"}
+		s.NewUser(t, poolID, "alice", testPassword)
+		return s, e
+	}
+	s1, e := start("")
+	requireFeed(t, e)
+	counter := &countingTransport{}
+	v := e.newVerifier(t, Config{Feed: FeedRequired, ClientIDs: []string{}, JWKSRefetchInterval: 50 * time.Millisecond,
+		HTTPClient: &http.Client{Transport: counter}})
+	waitFollowing(t, v)
+	for range 3 { // the old feed reaches seq 3
+		tok := e.signIn(t)
+		revokeRefresh(t, e, tok.refresh)
+		eventually(t, v, tok.access, ErrRevoked, revocationLimit)
+	}
+	addr := s1.URL[len("http://"):]
+	s1.Stop()
+	_, e2 := start(addr)
+	deadline := time.Now().Add(15 * time.Second)
+	for counter.count("/revocations/snapshot") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no new snapshot after the database was replaced")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tok := e2.signIn(t)
+	time.Sleep(60 * time.Millisecond) // past the JWKS refetch interval: the new server's keys
+	mustVerify(t, v, tok.access)
+	revokeRefresh(t, e2, tok.refresh)
+	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
 }

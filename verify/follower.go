@@ -41,7 +41,8 @@ type follower struct {
 	now    func() time.Time
 	idle   time.Duration
 
-	failures int // consecutive failures, for logging
+	failures int  // consecutive failures, for logging
+	followed bool // a snapshot has been read
 }
 
 func (f *follower) run(ctx context.Context) {
@@ -65,7 +66,9 @@ func (f *follower) run(ctx context.Context) {
 			return
 		}
 		switch {
-		case errors.Is(err, errNoFeed) && f.mode == FeedAuto:
+		case errors.Is(err, errNoFeed) && f.mode == FeedAuto && !f.followed:
+			// Only before any snapshot: a 404 later (a pool being
+			// recreated, a misrouted request) must not switch checks off.
 			f.log.Warn("verify: the issuer serves no revocation feed: checking signatures only", "issuer", f.issuer)
 			f.view.disable()
 			return
@@ -126,6 +129,7 @@ func (f *follower) snapshot(ctx context.Context) error {
 	}
 	st.seq = snap.Seq
 	f.view.replace(st, f.now())
+	f.followed = true
 	f.log.Debug("verify: feed snapshot", "issuer", f.issuer, "seq", snap.Seq, "events", len(snap.Events))
 	f.report(nil)
 	return nil

@@ -161,6 +161,7 @@ func payloadOf(t testing.TB, token string) map[string]any {
 type countingTransport struct {
 	mu     sync.Mutex
 	counts map[string]int
+	next   http.RoundTripper // default http.DefaultTransport
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -170,6 +171,9 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	c.counts[r.URL.Path]++
 	c.mu.Unlock()
+	if c.next != nil {
+		return c.next.RoundTrip(r)
+	}
 	return http.DefaultTransport.RoundTrip(r)
 }
 
