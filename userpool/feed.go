@@ -324,13 +324,20 @@ func (sub *Subscription) Close() {
 	}
 }
 
-// Next waits until the pool has events after after and returns them (at
-// most limit, in seq order). It returns ctx's error when ctx ends first,
+// Next returns the pool's events after after (at most limit, in seq order)
+// as soon as there are any, waiting at most wait for them: none (and no
+// error) when wait passes first. It returns ctx's error when ctx ends,
 // ErrFeedClosed when the feed closes, and ErrSequenceExpired when the
 // events after after have been purged.
-func (sub *Subscription) Next(ctx context.Context, after int64, limit int) ([]RevocationEvent, error) {
+func (sub *Subscription) Next(ctx context.Context, after int64, limit int, wait time.Duration) ([]RevocationEvent, error) {
 	if limit <= 0 || limit > FeedBatch {
 		limit = FeedBatch
+	}
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
 	}
 	pf := sub.pf
 	for {
@@ -345,23 +352,32 @@ func (sub *Subscription) Next(ctx context.Context, after int64, limit int) ([]Re
 		if out != nil {
 			return out, nil
 		}
-		if ready && head > after {
-			// Further behind than the poller's cache: read the store.
+		if !ready || head > after {
+			// Further behind than the poller's cache, or before the
+			// poller has read the head: read the store.
 			evs, err := sub.f.store.RevocationsAfter(ctx, pf.id, after, limit)
 			if err != nil {
 				return nil, fmt.Errorf("revocation feed: read events: %w", err)
 			}
-			if len(evs) == 0 || evs[0].Seq != after+1 {
-				return nil, ErrSequenceExpired
+			if len(evs) > 0 || ready {
+				if len(evs) == 0 || evs[0].Seq != after+1 {
+					return nil, ErrSequenceExpired
+				}
+				out = make([]RevocationEvent, len(evs))
+				for i, ev := range evs {
+					out[i] = toEvent(ev)
+				}
+				return out, nil
 			}
-			out = make([]RevocationEvent, len(evs))
-			for i, ev := range evs {
-				out[i] = toEvent(ev)
-			}
-			return out, nil
+			// Nothing yet, and the poller has not started: wait for it.
+		}
+		if timeout == nil {
+			return nil, nil
 		}
 		select {
 		case <-changed:
+		case <-timeout:
+			return nil, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-sub.f.closed:

@@ -1,7 +1,6 @@
 package userpool_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -90,7 +89,7 @@ func TestFeedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	evs, err := sub.Next(ctx, 0, 0)
+	evs, err := sub.Next(ctx, 0, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,9 +170,7 @@ func TestFeedWakesAtOnce(t *testing.T) {
 	defer sub.Close()
 	got := make(chan []userpool.RevocationEvent, 1)
 	go func() {
-		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		evs, err := sub.Next(wctx, 0, 0)
+		evs, err := sub.Next(ctx, 0, 0, 10*time.Second)
 		if err != nil {
 			t.Error(err)
 		}
@@ -206,7 +203,7 @@ func TestFeedWakesAtOnce(t *testing.T) {
 	}
 	defer sub2.Close()
 	done := make(chan error, 1)
-	go func() { _, err := sub2.Next(ctx, 1, 0); done <- err }()
+	go func() { _, err := sub2.Next(ctx, 1, 0, time.Minute); done <- err }()
 	e.svc.Feed().Close()
 	select {
 	case err := <-done:
@@ -258,7 +255,7 @@ func TestFeedPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	if _, err := sub.Next(ctx, 0, 0); !errors.Is(err, userpool.ErrSequenceExpired) {
+	if _, err := sub.Next(ctx, 0, 0, 0); !errors.Is(err, userpool.ErrSequenceExpired) {
 		t.Errorf("Next(0) after the purge: %v", err)
 	}
 }

@@ -347,13 +347,10 @@ func (h *Handler) longPoll(w http.ResponseWriter, r *http.Request, sub *userpool
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Now().Add(wait + writeTimeout))
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
-	defer cancel()
-	evs, err := sub.Next(ctx, after, userpool.FeedBatch)
+	evs, err := sub.Next(r.Context(), after, userpool.FeedBatch, wait)
 	switch {
 	case err == nil:
-	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil,
-		errors.Is(err, userpool.ErrFeedClosed):
+	case errors.Is(err, userpool.ErrFeedClosed):
 		evs = nil
 	default:
 		h.writeError(w, r, err)
@@ -393,16 +390,14 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, sub *userpool.S
 	ctx := r.Context()
 	var buf []byte
 	for {
-		nctx, cancel := context.WithTimeout(ctx, h.keepalive)
-		evs, err := sub.Next(nctx, after, userpool.FeedBatch)
-		cancel()
+		evs, err := sub.Next(ctx, after, userpool.FeedBatch, h.keepalive)
 		switch {
-		case err == nil:
-		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		case err == nil && len(evs) == 0:
 			if !write([]byte(": keepalive\n\n")) {
 				return
 			}
 			continue
+		case err == nil:
 		case errors.Is(err, userpool.ErrFeedClosed), ctx.Err() != nil:
 			return
 		case errors.Is(err, userpool.ErrSequenceExpired):

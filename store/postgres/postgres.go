@@ -41,7 +41,12 @@
 // already) PostgreSQL evaluates on the row as the winner of a race committed
 // it: of replicas racing for a free or expired lease exactly one takes it.
 // A lease is a row, not an advisory lock: it outlives the connection that
-// took it, until it expires or its holder releases it.
+// took it, until it expires or its holder releases it. The writes that
+// revoke (RevokeSession, BumpSignOutGen, DeleteUser, DeleteClient) append
+// their revocation event in the same statement, through data-modifying
+// CTEs: the pool's revocation_feeds row is upserted (seq = seq + 1), and its
+// row lock, held to the commit, orders the pool's revocations, so event
+// numbers are gap-free and committed in order across replicas.
 //
 // UpdateThrottle is the one read-modify-write in Go: in one transaction it
 // inserts the key's row if missing (INSERT ... ON CONFLICT DO NOTHING), locks

@@ -35,9 +35,13 @@
 // User attributes are a JSON object in a TEXT column; settings, challenge data
 // and key material are BLOBs that round-trip byte for byte. Children reference
 // their pool, client and user with ON DELETE CASCADE (foreign_keys is on for
-// every connection), so DeletePool, DeleteClient and DeleteUser are single,
-// atomic statements. Creating a record whose pool, client or user does not
-// exist fails with an error wrapping store.ErrNotFound.
+// every connection), so DeletePool is a single, atomic statement, and
+// DeleteClient and DeleteUser are one statement each plus their revocation
+// event, in one transaction (as are RevokeSession and BumpSignOutGen). A
+// pool's revocation events are numbered by its revocation_feeds row in the
+// writer's transaction, which BEGIN IMMEDIATE serializes. Creating a record
+// whose pool, client or user does not exist fails with an error wrapping
+// store.ErrNotFound.
 //
 // # Files
 //
