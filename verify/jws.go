@@ -51,13 +51,6 @@ func splitJWS(raw string) (jws, error) {
 	return jws{signingInput: raw[:len(h)+1+len(p)], header: h, payload: p, signature: s}, nil
 }
 
-// joseHeader holds the header members Verify reads.
-type joseHeader struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Crit json.RawMessage `json:"crit"`
-}
-
 // parseHeader decodes the header and returns its kid once alg is RS256.
 // Member names are matched exactly ("ALG" is not alg).
 func parseHeader(seg string) (string, error) {
