@@ -7,23 +7,38 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// TestREADMEFlagsTable: the README's table of `cognate serve` flags lists
-// exactly the flags the command has, so that neither drifts from the other.
+// TestREADMEFlagsTable: the README's tables of `cognate serve` and
+// `cognate proxy` flags list exactly the flags each command has, so that
+// neither drifts from the other.
 func TestREADMEFlagsTable(t *testing.T) {
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme := string(raw)
-	start := strings.Index(readme, "## Serving\n")
-	if start < 0 {
-		t.Fatal("README.md has no Serving section")
+	for _, tc := range []struct {
+		heading string
+		cmd     *cobra.Command
+	}{
+		{"## Serving\n", serveCmd()},
+		{"### `cognate proxy`\n", proxyCmd()},
+	} {
+		t.Run(tc.cmd.Name(), func(t *testing.T) { checkFlagsTable(t, string(raw), tc.heading, tc.cmd) })
 	}
-	section := readme[start:]
-	if end := strings.Index(section[1:], "\n## "); end >= 0 {
+}
+
+// checkFlagsTable compares the flag rows of the README section under
+// heading (up to the next heading) with cmd's flags.
+func checkFlagsTable(t *testing.T, readme, heading string, cmd *cobra.Command) {
+	start := strings.Index(readme, heading)
+	if start < 0 {
+		t.Fatalf("README.md has no %q section", strings.TrimSpace(heading))
+	}
+	section := readme[start+len(heading):]
+	if end := strings.Index(section, "\n#"); end >= 0 {
 		section = section[:end+1]
 	}
 	row := regexp.MustCompile("(?m)^\\| `--([a-z0-9-]+)` \\|")
@@ -35,7 +50,7 @@ func TestREADMEFlagsTable(t *testing.T) {
 		documented[m[1]] = true
 	}
 	var missing, stale []string
-	serveCmd().Flags().VisitAll(func(f *pflag.Flag) {
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Name == "help" {
 			return
 		}
@@ -50,9 +65,9 @@ func TestREADMEFlagsTable(t *testing.T) {
 	sort.Strings(missing)
 	sort.Strings(stale)
 	if len(missing) > 0 {
-		t.Errorf("flags of cognate serve missing from README's table: %v", missing)
+		t.Errorf("flags of cognate %s missing from README's table: %v", cmd.Name(), missing)
 	}
 	if len(stale) > 0 {
-		t.Errorf("README's table lists flags cognate serve does not have: %v", stale)
+		t.Errorf("README's table lists flags cognate %s does not have: %v", cmd.Name(), stale)
 	}
 }

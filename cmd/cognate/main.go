@@ -52,6 +52,7 @@ func rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitErr{code: exitUsage, err: err} })
 	root.AddCommand(serveCmd())
 	root.AddCommand(healthCmd())
+	root.AddCommand(proxyCmd())
 	root.AddCommand(cliCommands()...)
 	return root
 }

@@ -59,6 +59,9 @@ type Options struct {
 	DBStatementTimeout time.Duration
 	// RequestTimeout bounds each request (zero: the server's default).
 	RequestTimeout time.Duration
+	// Addr is the listen address; default 127.0.0.1:0. A restart test
+	// passes the address (and Dir) of the server it stopped.
+	Addr string
 	// FeedPoll, FeedMaxStreams and FeedKeepalive tune the revocation feed
 	// (zero: the server's defaults).
 	FeedPoll       time.Duration
@@ -100,7 +103,11 @@ func StartWith(t testing.TB, o Options) *Server {
 	if o.DB == "" && OnPostgres() {
 		o.DB = PostgresDSN(t)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("testserver: listen: %v", err)
 	}
