@@ -90,6 +90,10 @@ type config struct {
 	// gso-latency
 	sessions int
 	gsoCalls int
+	// propagation and feed-fanout
+	propTrials  int
+	propPoll    time.Duration
+	subscribers int
 	// visibility
 	visTrials  int
 	visTimeout time.Duration
@@ -114,6 +118,7 @@ func parseFlags(args []string) (config, error) {
 		"or pinned (worker w always to endpoint w mod n)")
 	fs.StringVar(&c.op, "op", "all", "operation to drive: refresh, getuser, revoke, globalsignout, all (those four), rsa (raw RSA rates only, no server), "+
 		"gso-latency (GlobalSignOut latency, 1 vs -sessions sessions), visibility (revocation on one endpoint seen by the next), "+
+		"propagation (revocation's 200 to a verify.Verifier's refusal), feed-fanout (the revocation feed with -subscribers followers), "+
 		"soak (the mixed workload at -rate for -duration, sampled) or mixed-capacity (the mix at full speed)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each operation (and each raw RSA measurement) runs")
 	fs.IntVar(&c.concurrency, "concurrency", 32, "number of concurrent workers (and keep-alive connections)")
@@ -133,6 +138,9 @@ func parseFlags(args []string) (config, error) {
 		"and the run ends early when they are used up")
 	fs.IntVar(&c.sessions, "sessions", 10000, "gso-latency: sessions of the many-session user")
 	fs.IntVar(&c.gsoCalls, "gso-calls", 200, "gso-latency: timed GlobalSignOut calls per user")
+	fs.IntVar(&c.propTrials, "prop-trials", 1000, "propagation and feed-fanout: revocations to make")
+	fs.DurationVar(&c.propPoll, "prop-poll", 200*time.Microsecond, "propagation: how often the verifier is asked again after a revocation's 200")
+	fs.IntVar(&c.subscribers, "subscribers", 1000, "feed-fanout: server-sent-event subscribers of the pool's revocation feed")
 	fs.IntVar(&c.visTrials, "visibility-trials", 1000, "visibility: revocations to check")
 	fs.DurationVar(&c.visTimeout, "visibility-timeout", 10*time.Second, "visibility: how long to poll the second endpoint for a refusal")
 	fs.Float64Var(&c.rate, "rate", 0, "soak: target requests/s, open loop; 0: measure the mix's capacity for -calibrate first and use -calibrate-fraction of it")
@@ -210,12 +218,16 @@ func run(c config) error {
 		return runGSOLatency(c)
 	case "visibility":
 		return runVisibility(c)
+	case "propagation":
+		return runPropagation(c)
+	case "feed-fanout":
+		return runFeedFanout(c)
 	case "all":
 		ops = []string{"refresh", "getuser", "revoke", "globalsignout"}
 	case "refresh", "getuser", "revoke", "globalsignout":
 		ops = []string{c.op}
 	default:
-		return fmt.Errorf("-op: want refresh, getuser, revoke, globalsignout, all, rsa, gso-latency, visibility, soak or mixed-capacity, got %q", c.op)
+		return fmt.Errorf("-op: want refresh, getuser, revoke, globalsignout, all, rsa, gso-latency, visibility, propagation, feed-fanout, soak or mixed-capacity, got %q", c.op)
 	}
 	if c.revokeToks < 0 || c.gsoUsers < 0 {
 		return errors.New("-revoke-tokens and -gso-users must not be negative")
