@@ -40,7 +40,9 @@ import (
 // feedReader makes a confidential app client of the pool, whose credentials
 // read the revocation feed.
 func feedReader(ctx context.Context, cl *client, poolID string) (id, secret string, err error) {
-	var out struct{ UserPoolClient struct{ ClientId, ClientSecret string } }
+	var out struct {
+		UserPoolClient struct{ ClientId, ClientSecret string }
+	}
 	if err := cl.call(ctx, "CreateUserPoolClient", map[string]any{"UserPoolId": poolID, "ClientName": "cognate-load-feed",
 		"GenerateSecret": true}, &out); err != nil {
 		return "", "", err
