@@ -318,3 +318,23 @@ func streaming(v *Verifier) bool {
 	defer v.feed.mu.RUnlock()
 	return v.feed.connected
 }
+
+// TestFeedWithoutTokenRevocation: a client with EnableTokenRevocation off
+// mints tokens without origin_jti; event_id names the family, and a global
+// sign-out still reaches the verifier.
+func TestFeedWithoutTokenRevocation(t *testing.T) {
+	e := newEnv(t, testserver.WithoutRevocation())
+	requireFeed(t, e)
+	v := e.newVerifier(t, Config{Feed: FeedRequired})
+	waitFollowing(t, v)
+	tok := e.signIn(t)
+	c := mustVerify(t, v, tok.access)
+	if c.OriginJTI != "" || c.EventID == "" || c.Family() != c.EventID {
+		t.Fatalf("claims: origin_jti %q, event_id %q", c.OriginJTI, c.EventID)
+	}
+	if _, err := e.srv.Admin.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: aws.String(tok.access)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
+	mustVerify(t, v, e.signIn(t).access)
+}
