@@ -76,7 +76,9 @@ type Config struct {
 	FeedClientID, FeedClientSecret string
 	// MaxStaleness: 0 keeps the last known state while the feed is
 	// unreachable; N > 0 refuses every token (ErrStale) once the Verifier's
-	// view of the feed is older than N.
+	// view of the feed is older than N. An open stream counts as current
+	// until 20 s after the last thing it carried (the feed sends a keepalive
+	// every 15 s); a closed one from the moment it closed.
 	MaxStaleness time.Duration
 	// InitialWait bounds how long Verify waits for the first snapshot after
 	// New; default DefaultInitialWait (5 s). Past it, Verify decides with

@@ -258,8 +258,11 @@ func (n notFound) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func revokeRefresh(t testing.TB, e env, refresh string) {
 	t.Helper()
-	if _, err := e.srv.Admin.RevokeToken(context.Background(), &cip.RevokeTokenInput{ClientId: aws.String(e.client),
-		Token: aws.String(refresh)}); err != nil {
+	in := &cip.RevokeTokenInput{ClientId: aws.String(e.client), Token: aws.String(refresh)}
+	if e.secret != "" {
+		in.ClientSecret = aws.String(e.secret)
+	}
+	if _, err := e.srv.Admin.RevokeToken(context.Background(), in); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
 }
@@ -294,10 +297,11 @@ func TestFeedNewSnapshotAfterTheDatabaseIsReplaced(t *testing.T) {
 	addr := s1.URL[len("http://"):]
 	s1.Stop()
 	_, e2 := start(addr)
+	// Following the new feed: a new snapshot, and a stream open on it.
 	deadline := time.Now().Add(15 * time.Second)
-	for counter.count("/revocations/snapshot") < 2 {
+	for counter.count("/revocations/snapshot") < 2 || !streaming(v) {
 		if time.Now().After(deadline) {
-			t.Fatal("no new snapshot after the database was replaced")
+			t.Fatalf("not following the new feed: %d snapshots", counter.count("/revocations/snapshot"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -306,4 +310,31 @@ func TestFeedNewSnapshotAfterTheDatabaseIsReplaced(t *testing.T) {
 	mustVerify(t, v, tok.access)
 	revokeRefresh(t, e2, tok.refresh)
 	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
+}
+
+// streaming reports whether the verifier has a feed stream open.
+func streaming(v *Verifier) bool {
+	v.feed.mu.RLock()
+	defer v.feed.mu.RUnlock()
+	return v.feed.connected
+}
+
+// TestFeedWithoutTokenRevocation: a client with EnableTokenRevocation off
+// mints tokens without origin_jti; event_id names the family, and a global
+// sign-out still reaches the verifier.
+func TestFeedWithoutTokenRevocation(t *testing.T) {
+	e := newEnv(t, testserver.WithoutRevocation())
+	requireFeed(t, e)
+	v := e.newVerifier(t, Config{Feed: FeedRequired})
+	waitFollowing(t, v)
+	tok := e.signIn(t)
+	c := mustVerify(t, v, tok.access)
+	if c.OriginJTI != "" || c.EventID == "" || c.Family() != c.EventID {
+		t.Fatalf("claims: origin_jti %q, event_id %q", c.OriginJTI, c.EventID)
+	}
+	if _, err := e.srv.Admin.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: aws.String(tok.access)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
+	mustVerify(t, v, e.signIn(t).access)
 }

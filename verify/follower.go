@@ -49,35 +49,40 @@ func (f *follower) run(ctx context.Context) {
 	delay := backoffMin
 	needSnapshot := true
 	for ctx.Err() == nil {
-		var err error
 		if needSnapshot {
-			err = f.snapshot(ctx)
+			err := f.snapshot(ctx)
 			if err == nil {
 				needSnapshot = false
+				continue // straight to the stream
 			}
+			if ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, errNoFeed) && f.mode == FeedAuto && !f.followed {
+				// Only before any snapshot: a 404 later (a pool being
+				// recreated, a misrouted request) must not switch checks off.
+				f.log.Warn("verify: the issuer serves no revocation feed: checking signatures only", "issuer", f.issuer)
+				f.view.disable()
+				return
+			}
+			f.report(err)
 		} else {
-			var opened bool
-			opened, err = f.stream(ctx)
+			opened, err := f.stream(ctx)
+			if ctx.Err() != nil {
+				return
+			}
 			if opened {
 				delay = backoffMin
 			}
+			if errors.Is(err, errGone) || errors.Is(err, errGap) {
+				f.log.Info("verify: taking a new feed snapshot", "issuer", f.issuer, "why", err)
+				needSnapshot = true
+			} else {
+				f.report(err)
+			}
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		switch {
-		case errors.Is(err, errNoFeed) && f.mode == FeedAuto && !f.followed:
-			// Only before any snapshot: a 404 later (a pool being
-			// recreated, a misrouted request) must not switch checks off.
-			f.log.Warn("verify: the issuer serves no revocation feed: checking signatures only", "issuer", f.issuer)
-			f.view.disable()
-			return
-		case errors.Is(err, errGone), errors.Is(err, errGap):
-			f.log.Info("verify: taking a new feed snapshot", "issuer", f.issuer, "why", err)
-			needSnapshot = true
-			continue
-		}
-		f.report(err)
+		// Even a stream that ended cleanly waits a little: a server that
+		// accepts and drops at once is not hammered.
 		if !sleep(ctx, jitter(delay)) {
 			return
 		}
