@@ -1,0 +1,1 @@
+-- Placeholder for the revocation feed's migration 0007 (replaced by it at merge).

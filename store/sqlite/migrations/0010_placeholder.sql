@@ -1,0 +1,1 @@
+-- Placeholder for the revocation feed's migration 0010 (replaced by it at merge).
