@@ -49,6 +49,10 @@
 //     acquisition or renewal) exclusive, to the millisecond, and belongs to
 //     no pool; of holders racing for a free or expired lease exactly one
 //     gets it and the others get false, not an error.
+//   - ListUserSessions and CountLiveSessions agree with the liveness rule's
+//     stored part (revocation, expiry, sign-out generation, enabled user)
+//     and stay consistent while sessions are created, rotated and revoked
+//     concurrently; audit events list newest first and page without gaps.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
@@ -125,6 +129,14 @@ var tests = []test{
 	{"RotateRefresh", testRotateRefresh},
 	{"RotateRefreshConcurrent", testRotateRefreshConcurrent},
 	{"TouchSession", testTouchSession},
+	{"SetSessionClient", testSetSessionClient},
+	{"ListUserSessions", testListUserSessions},
+	{"ListUserSessionsConcurrent", testListUserSessionsConcurrent},
+	{"CountLiveSessions", testCountLiveSessions},
+	{"AuditEvents", testAuditEvents},
+	{"AuditEventsPaging", testAuditEventsPaging},
+	{"AuditEventsPurgeAndCascade", testAuditEventsPurgeAndCascade},
+	{"AuditEventsConcurrent", testAuditEventsConcurrent},
 	{"SessionTakesUserGeneration", testSessionTakesUserGeneration},
 	{"SessionNeverBornDead", testSessionNeverBornDead},
 	{"PurgeSessions", testPurgeSessions},
@@ -238,6 +250,8 @@ func newSession(id string, c *store.Client, u *store.User, created time.Time) *s
 		Scopes:    "openid email aws.cognito.signin.user.admin",
 		Source:    "api",
 		AccessTTL: time.Hour,
+		SourceIP:  "203.0.113.7",
+		UserAgent: "storetest/1.0 (" + id + ")",
 	}
 }
 
