@@ -115,6 +115,7 @@ func (s *Service) revokeFamily(ctx context.Context, f family, reason Reason) err
 	s.log.Info("token family revoked", "pool", f.sess.PoolID, "client", f.sess.ClientID, "session", f.id,
 		"reason", string(reason))
 	s.observer.FamilyRevoked(reason)
+	s.auditRevocation(ctx, f, reason)
 	return nil
 }
 

@@ -18,17 +18,17 @@ const (
 
 // PurgeCounts says what one Purge deleted.
 type PurgeCounts struct {
-	Sessions, Challenges, WebSessions, AuthCodes, Codes, Throttles int64
+	Sessions, Challenges, WebSessions, AuthCodes, Codes, Throttles, AuditEvents int64
 }
 
 // Total is the number of records deleted.
 func (c PurgeCounts) Total() int64 {
-	return c.Sessions + c.Challenges + c.WebSessions + c.AuthCodes + c.Codes + c.Throttles
+	return c.Sessions + c.Challenges + c.WebSessions + c.AuthCodes + c.Codes + c.Throttles + c.AuditEvents
 }
 
 // Purge deletes what can never be used again: dead token families,
 // expired challenges, web sessions, authorization codes and one-time codes,
-// and stale throttle state. It works in bounded batches until nothing is
+// stale throttle state, and audit events past their retention. It works in bounded batches until nothing is
 // left (or ctx ends); the server runs it periodically.
 func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
 	var c PurgeCounts
@@ -47,6 +47,9 @@ func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
 		{"codes", &c.Codes, func(l int) (int64, error) { return s.codes.PurgeCodes(ctx, now, l) }},
 		{"throttle state", &c.Throttles, func(l int) (int64, error) {
 			return s.throttles.PurgeThrottles(ctx, now.Add(-s.limits.retention()), l)
+		}},
+		{"audit events", &c.AuditEvents, func(l int) (int64, error) {
+			return s.audit.PurgeAuditEvents(ctx, now.Add(-s.retention), l)
 		}},
 	}
 	for _, st := range steps {

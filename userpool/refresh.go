@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// GetTokensFromRefreshToken refreshes tokens; with rotation it also returns a
+// getTokensFromRefreshToken refreshes tokens; with rotation it also returns a
 // new refresh token.
-func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) (*AuthResult, error) {
+func (s *Service) getTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) (*AuthResult, error) {
 	c, err := s.client(ctx, "", clientID)
 	if err != nil {
 		return nil, err
@@ -50,6 +50,10 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	if f.sess.ClientID != c.ID {
 		return nil, family{}, refused(CauseRefreshTokenInvalid)
 	}
+	noteSession(ctx, f.sess)
+	if f.user != nil {
+		noteUser(ctx, f.user)
+	}
 	if hashProof != nil {
 		p := *hashProof
 		p.hashNames = []string{f.sess.Username, f.sess.UserSub}
@@ -81,6 +85,9 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 		if err := s.sessions.TouchSession(ctx, f.id, now, ttl); err != nil {
 			return nil, family{}, internal("refresh", err)
 		}
+	}
+	if err := s.recordSessionClient(ctx, f.sess); err != nil {
+		return nil, family{}, err
 	}
 	res, err := s.mint(ctx, c, f.user, f.sess, now, withRefresh, "")
 	if err != nil {

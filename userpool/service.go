@@ -58,6 +58,9 @@ type Options struct {
 	// Observer is told of revocations and global sign-outs once they have
 	// committed (metrics); nil tells no one.
 	Observer Observer
+	// AuditRetention is how long the janitor keeps audit events (default
+	// DefaultAuditRetention).
+	AuditRetention time.Duration
 }
 
 // Observer is told of the ends of sessions as they commit. Its methods must
@@ -89,6 +92,7 @@ type Service struct {
 	codes      store.Codes
 	throttles  store.Throttles
 	keyStore   store.Keys
+	audit      store.Audit
 
 	issuer     string
 	region     string
@@ -100,6 +104,7 @@ type Service struct {
 	limits     SignInLimits
 	sender     message.Sender
 	observer   Observer
+	retention  time.Duration // of audit events
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -122,8 +127,11 @@ func New(o Options) *Service {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
+	if o.AuditRetention <= 0 {
+		o.AuditRetention = DefaultAuditRetention
+	}
 	st := o.Store
-	return &Service{observer: o.Observer, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
+	return &Service{observer: o.Observer, audit: st, retention: o.AuditRetention, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/server"
+	"github.com/cognate-dev/cognate/userpool"
 )
 
 func main() {
@@ -46,6 +47,7 @@ func serveCmd() *cobra.Command {
 		dbMaxConns                                     int
 		dbStatementTimeout                             time.Duration
 		requestTimeout                                 time.Duration
+		auditRetention                                 time.Duration
 		metricsAddr                                    string
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
@@ -81,7 +83,11 @@ func serveCmd() *cobra.Command {
 			defer stop()
 			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
 				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout,
-				RequestTimeout: requestTimeout}
+				RequestTimeout: requestTimeout, AuditRetention: auditRetention}
+			if auditRetention <= 0 {
+				ln.Close()
+				return fmt.Errorf("--audit-retention must be positive, not %s", auditRetention)
+			}
 			if err := protection.apply(&cfg); err != nil {
 				ln.Close()
 				return err
@@ -144,6 +150,8 @@ func serveCmd() *cobra.Command {
 		"the longest a request may work, database waits included; past it the request fails with InternalErrorException")
 	f.StringVar(&metricsAddr, "metrics-addr", "",
 		"serve Prometheus metrics at http://<addr>/metrics on a listener of their own (default: off); keep it private")
+	f.DurationVar(&auditRetention, "audit-retention", userpool.DefaultAuditRetention,
+		"how long audit events (sign-ins, refreshes, sign-outs, revocations, password and admin changes) are kept")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	f.StringVar(&seeding.path, "seed", "",
 		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")

@@ -71,6 +71,9 @@ type Config struct {
 	// JanitorEvery is how often dead sessions and expired records are
 	// purged; default one minute.
 	JanitorEvery time.Duration
+	// AuditRetention is how long audit events are kept (default
+	// userpool.DefaultAuditRetention).
+	AuditRetention time.Duration
 	// Metrics, when set, counts and times every request (served by the
 	// caller on a listener of its own: see metrics.Metrics.Handler).
 	Metrics   *metrics.Metrics
@@ -128,7 +131,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
-		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics)})
+		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics),
+		AuditRetention: cfg.AuditRetention})
+	if cfg.Metrics != nil {
+		registerSessionGauge(cfg.Metrics, svc, cfg.Logger)
+	}
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
@@ -295,7 +302,8 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	}
 	if c.Total() > 0 {
 		s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
-			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles)
+			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles,
+			"audit_events", c.AuditEvents)
 	}
 }
 
