@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/cognate-dev/cognate/store"
 )
 
@@ -212,7 +214,12 @@ func (e *auditEntry) failReason(err error) string {
 // happened.
 func (s *Service) recordAudit(ctx context.Context, ev *store.AuditEvent) {
 	caller := callerOf(ctx)
+	// Version 7 ids grow within the process, so events of the same
+	// millisecond list in the order they happened.
 	ev.ID, ev.At = newUUID(), s.now().UTC()
+	if id, err := uuid.NewV7(); err == nil {
+		ev.ID = id.String()
+	}
 	ev.SourceIP, ev.UserAgent = bounded(caller.IP, 64), bounded(caller.UserAgent, maxUserAgent)
 	s.log.Info("audit", "event", ev.Type, "outcome", ev.Outcome, "reason", ev.Reason, "pool", ev.PoolID,
 		"username", ev.Username, "sub", ev.Sub, "client", ev.ClientID, "session", ev.SessionID,

@@ -80,8 +80,10 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	// Record use at most once a minute (a write per refresh would serialize
 	// every refresh on the database) — and at once when the client's tokens
 	// now live longer than the family has recorded, so that the janitor
-	// keeps the family until they have expired.
-	if ttl := c.Config.tokenTTL(); ttl > f.sess.AccessTTL || (!rotate && now.Sub(f.sess.LastUsed) > time.Minute) {
+	// keeps the family until they have expired, and on the family's first
+	// refresh, so that its session shows it has refreshed.
+	firstRefresh := !f.sess.LastUsed.After(f.sess.CreatedAt)
+	if ttl := c.Config.tokenTTL(); ttl > f.sess.AccessTTL || (!rotate && (firstRefresh || now.Sub(f.sess.LastUsed) > time.Minute)) {
 		if err := s.sessions.TouchSession(ctx, f.id, now, ttl); err != nil {
 			return nil, family{}, internal("refresh", err)
 		}
