@@ -1,6 +1,6 @@
 package main
 
-// The operator's and user's commands: seed, pool, client, user, signin,
+// The operator's and user's commands: seed, pool, client, user, session, signin,
 // whoami and signout. They speak only the public user-pool API (through
 // aws-sdk-go-v2 or the auth SDK), so they work against Amazon Cognito too.
 //
@@ -50,7 +50,7 @@ func usagef(format string, args ...any) error {
 // cliCommands returns the commands of this file's family, ready for
 // root.AddCommand.
 func cliCommands() []*cobra.Command {
-	cmds := []*cobra.Command{seedCmd(), poolCmd(), clientCmd(), userCmd(), signinCmd(), whoamiCmd(), signoutCmd()}
+	cmds := []*cobra.Command{seedCmd(), poolCmd(), clientCmd(), userCmd(), sessionCmd(), signinCmd(), whoamiCmd(), signoutCmd()}
 	for _, c := range cmds {
 		setExits(c)
 	}
