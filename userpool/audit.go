@@ -306,7 +306,9 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 		return nil, "", err
 	}
 	var out []*AuditEvent
-	for {
+	// A page of Cognate's own events alone is skipped, not answered empty
+	// (up to a bound, then the caller continues with the token).
+	for range 20 {
 		page, tok, err := s.listAudit(ctx, store.AuditQuery{PoolID: u.PoolID, Username: u.Username}, limit, next)
 		if err != nil {
 			return nil, "", err
@@ -316,12 +318,12 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 				out = append(out, ev)
 			}
 		}
-		// A page of Cognate's own events alone is skipped, not answered empty.
 		if len(out) > 0 || tok == "" {
 			return out, tok, nil
 		}
 		next = tok
 	}
+	return out, next, nil
 }
 
 // CognitoEventType is the event type AdminListUserAuthEvents shows for an
