@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -508,5 +509,96 @@ func TestAuditEvents(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log holds a secret (%.12s...)", secret)
 		}
+	}
+}
+
+// TestAuditSRPSignIn: an SRP sign-in is recorded in progress (the
+// PASSWORD_VERIFIER challenge), then passed or failed; its session carries
+// the caller's address like any other.
+func TestAuditSRPSignIn(t *testing.T) {
+	s := testserver.Start(t)
+	poolID, clientID, _ := s.NewPool(t)
+	s.NewUser(t, poolID, "lena", password)
+	respond := func(ans map[string]string) error {
+		_, err := s.Admin.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+			ChallengeName: types.ChallengeNameTypePasswordVerifier, ChallengeResponses: ans})
+		return err
+	}
+	cl, ch := srpChallenge(t, s.Admin, clientID, poolID, "lena")
+	if err := respond(srpAnswer(t, cl, poolID, "Wrong-Passw0rd!", ch, time.Now())); err == nil {
+		t.Fatal("a wrong SRP proof was accepted")
+	}
+	cl, ch = srpChallenge(t, s.Admin, clientID, poolID, "lena")
+	if err := respond(srpAnswer(t, cl, poolID, password, ch, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	out := mustCall(t, s.URL, jsonCall{target: cognate + "AdminListAuditEvents",
+		body: map[string]any{"UserPoolId": poolID, "Username": "lena", "EventType": "SignIn"}})
+	var got []string
+	evs := out["Events"].([]any)
+	for i := len(evs) - 1; i >= 0; i-- {
+		ev := evs[i].(map[string]any)
+		reason, _ := ev["Reason"].(string)
+		got = append(got, ev["Outcome"].(string)+"/"+reason)
+	}
+	want := "InProgress/PASSWORD_VERIFIER Fail/wrong-password InProgress/PASSWORD_VERIFIER Pass/"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("SRP sign-in events: %v, want %s", got, want)
+	}
+	sessions := mustCall(t, s.URL, jsonCall{target: cognate + "AdminListSessions",
+		body: map[string]any{"UserPoolId": poolID, "Username": "lena"}})["Sessions"].([]any)
+	if len(sessions) != 1 || sessions[0].(map[string]any)["SourceIp"] != "127.0.0.1" {
+		t.Fatalf("the SRP sign-in's session: %v", sessions)
+	}
+	auth, err := s.Admin.AdminListUserAuthEvents(bg, &cip.AdminListUserAuthEventsInput{UserPoolId: aws.String(poolID), Username: aws.String("lena")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var responses []string
+	for _, ev := range auth.AuthEvents {
+		responses = append(responses, string(ev.EventResponse))
+	}
+	if strings.Join(responses, " ") != "Pass InProgress Fail InProgress" {
+		t.Errorf("AdminListUserAuthEvents responses (newest first): %v", responses)
+	}
+}
+
+// TestHostedUISessionsAndAudit: a hosted-UI sign-in is audited (a wrong
+// password too), its session is listed with its source, a refresh through
+// the token endpoint is audited, and /oauth2/revoke is a RevokeToken with
+// its revocation.
+func TestHostedUISessionsAndAudit(t *testing.T) {
+	s := testserver.Start(t)
+	h := newHostedUI(t, s)
+	s.NewUser(t, h.pool, "ivy", password)
+	_, challenge := pkce()
+	action, csrf := h.openLogin(h.authorizeURL(challenge, map[string]string{"prompt": "login"}))
+	if r := h.submitLogin(action, csrf, "ivy", "Wrong-Passw0rd!"); r.status == http.StatusSeeOther {
+		t.Fatal("a wrong password signed in")
+	}
+	code, verifier := h.signIn("ivy", password, nil)
+	tk := h.exchange(code, verifier)
+	sessions := mustCall(t, s.URL, jsonCall{target: cognate + "ListSessions", body: map[string]any{"AccessToken": tk.AccessToken}})["Sessions"].([]any)
+	if len(sessions) != 1 || sessions[0].(map[string]any)["Current"] != true || sessions[0].(map[string]any)["SourceIp"] != "127.0.0.1" {
+		t.Fatalf("the hosted-UI session: %v", sessions)
+	}
+	if r, _ := h.tokenCall(url.Values{"grant_type": {"refresh_token"}, "client_id": {h.client}, "refresh_token": {tk.RefreshToken}}, "", ""); r.status != http.StatusOK {
+		t.Fatalf("refresh grant: %d %s", r.status, r.body)
+	}
+	if r := h.postForm(h.url("/oauth2/revoke"), url.Values{"token": {tk.RefreshToken}, "client_id": {h.client}}, "", ""); r.status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	out := mustCall(t, s.URL, jsonCall{target: cognate + "AdminListAuditEvents", body: map[string]any{"UserPoolId": h.pool, "Username": "ivy"}})
+	var got []string
+	evs := out["Events"].([]any)
+	for i := len(evs) - 1; i >= 0; i-- {
+		ev := evs[i].(map[string]any)
+		reason, _ := ev["Reason"].(string)
+		got = append(got, ev["EventType"].(string)+"/"+ev["Outcome"].(string)+"/"+reason)
+	}
+	want := "AdminCreateUser/Pass/ AdminSetUserPassword/Pass/ SignIn/Fail/wrong-password SignIn/Pass/ TokenRefresh/Pass/ " +
+		"SessionRevoked/Pass/revoked RevokeToken/Pass/"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("hosted-UI events:\n%v\nwant\n%s", got, want)
 	}
 }
