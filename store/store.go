@@ -295,9 +295,11 @@ type AuditQuery struct {
 // Audit stores the audit trail. Deleting a pool deletes its events; deleting
 // a user does not.
 type Audit interface {
-	// AppendAuditEvent stores an event: ErrConflict if its id exists,
-	// ErrNotFound if its pool does not.
-	AppendAuditEvent(ctx context.Context, e *AuditEvent) error
+	// AppendAuditEvents stores events in one transaction, skipping those
+	// whose id is stored already (so that a retried batch stores nothing
+	// twice): ErrNotFound, and nothing stored, if the pool of one of them
+	// does not exist.
+	AppendAuditEvents(ctx context.Context, events ...*AuditEvent) error
 	// ListAuditEvents returns the events q selects, newest first.
 	ListAuditEvents(ctx context.Context, q AuditQuery) ([]*AuditEvent, error)
 	// PurgeAuditEvents deletes events older than before.

@@ -14,7 +14,6 @@ package userpool
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -209,9 +208,9 @@ func (e *auditEntry) failReason(err error) string {
 }
 
 // recordAudit stamps an event (id, time, the caller's address and user
-// agent), logs it and stores it. An event of no known pool is only logged;
-// a failure to store is logged, never the caller's: the operation has
-// happened.
+// agent), logs it and queues it for the store (auditqueue.go). An event of
+// no known pool is only logged; a failure to store is logged, never the
+// caller's: the operation has happened.
 func (s *Service) recordAudit(ctx context.Context, ev *store.AuditEvent) {
 	caller := callerOf(ctx)
 	// Version 7 ids grow within the process, so events of the same
@@ -227,12 +226,8 @@ func (s *Service) recordAudit(ctx context.Context, ev *store.AuditEvent) {
 	if ev.PoolID == "" {
 		return
 	}
-	// The event is recorded even when the request's context ends now.
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := s.audit.AppendAuditEvent(actx, ev); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Warn("audit: store the event", "event", ev.Type, "event_id", ev.ID, "err", err)
-	}
+	cp := *ev
+	s.auditQ.add(&cp)
 }
 
 // auditRevocation records the end of a token family for a recorded reason.
@@ -294,6 +289,7 @@ func (s *Service) ListAuditEvents(ctx context.Context, q AuditQuery) ([]*AuditEv
 	if err != nil {
 		return nil, "", err
 	}
+	s.settleAudit(ctx)
 	return s.listAudit(ctx, store.AuditQuery{PoolID: p.ID, Username: q.Username, Type: q.EventType,
 		Since: q.Since, Until: q.Until}, q.Limit, q.NextToken)
 }
@@ -305,6 +301,7 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 	if err != nil {
 		return nil, "", err
 	}
+	s.settleAudit(ctx)
 	var out []*AuditEvent
 	// A page of Cognate's own events alone is skipped, not answered empty
 	// (up to a bound, then the caller continues with the token).

@@ -93,6 +93,7 @@ type Service struct {
 	throttles  store.Throttles
 	keyStore   store.Keys
 	audit      store.Audit
+	auditQ     *auditQueue
 
 	issuer     string
 	region     string
@@ -131,7 +132,7 @@ func New(o Options) *Service {
 		o.AuditRetention = DefaultAuditRetention
 	}
 	st := o.Store
-	return &Service{observer: o.Observer, audit: st, retention: o.AuditRetention, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
+	return &Service{observer: o.Observer, audit: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}

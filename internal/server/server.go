@@ -307,10 +307,16 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	}
 }
 
-// Close closes the store, then releases the data directory's lock. Later
-// calls return the first call's result.
+// Close writes out the queued audit events (for at most five seconds),
+// closes the store, then releases the data directory's lock. Later calls
+// return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.Service.FlushAudit(ctx); err != nil {
+			s.log.Warn("audit events not stored before shutdown", "err", err)
+		}
+		cancel()
 		s.closeErr = s.store.Close()
 		if s.lock != nil {
 			if err := s.lock.release(); err != nil && s.closeErr == nil {

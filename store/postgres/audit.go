@@ -13,16 +13,28 @@ import (
 
 const auditCols = `id, pool_id, at, type, username, sub, client_id, session_id, source_ip, user_agent, outcome, reason`
 
-// AppendAuditEvent implements store.Audit.
-func (s *Store) AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error {
-	const op = "append audit event"
-	if unstorable(e.ID, e.PoolID) {
-		return notFound(op)
+// AppendAuditEvents implements store.Audit: one transaction, the inserts
+// sent in one batch (one round trip).
+func (s *Store) AppendAuditEvents(ctx context.Context, events ...*store.AuditEvent) error {
+	const op = "append audit events"
+	if len(events) == 0 {
+		return nil
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (`+auditCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.ID, e.PoolID, e.At.UnixMilli(), e.Type, e.Username, e.Sub, e.ClientID, e.SessionID, e.SourceIP, e.UserAgent,
-		e.Outcome, e.Reason)
+	for _, e := range events {
+		if unstorable(e.ID, e.PoolID) {
+			return notFound(op)
+		}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, e := range events {
+			b.Queue(`INSERT INTO audit_events (`+auditCols+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+				e.ID, e.PoolID, e.At.UnixMilli(), e.Type, e.Username, e.Sub, e.ClientID, e.SessionID, e.SourceIP, e.UserAgent,
+				e.Outcome, e.Reason)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
 	return wrap(op, err)
 }
 

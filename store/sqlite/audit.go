@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -10,12 +11,27 @@ import (
 
 const auditCols = `id, pool_id, at, type, username, sub, client_id, session_id, source_ip, user_agent, outcome, reason`
 
-// AppendAuditEvent implements store.Audit.
-func (s *Store) AppendAuditEvent(ctx context.Context, e *store.AuditEvent) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.PoolID, e.At.UnixMilli(), e.Type, e.Username, e.Sub, e.ClientID, e.SessionID, e.SourceIP, e.UserAgent,
-		e.Outcome, e.Reason)
-	return wrap("append audit event", err)
+// AppendAuditEvents implements store.Audit in one write transaction.
+func (s *Store) AppendAuditEvents(ctx context.Context, events ...*store.AuditEvent) error {
+	const op = "append audit events"
+	if len(events) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		if err != nil {
+			return wrap(op, err)
+		}
+		defer st.Close()
+		for _, e := range events {
+			if _, err := st.ExecContext(ctx, e.ID, e.PoolID, e.At.UnixMilli(), e.Type, e.Username, e.Sub, e.ClientID,
+				e.SessionID, e.SourceIP, e.UserAgent, e.Outcome, e.Reason); err != nil {
+				return wrap(op, err)
+			}
+		}
+		return nil
+	})
 }
 
 // ListAuditEvents implements store.Audit through audit_events_user (with a

@@ -29,13 +29,16 @@ func testAuditEvents(t *testing.T, s store.Store) {
 		newAuditEvent("us-east-1_q", "e5", "SignIn", "alice", at(5*time.Minute)),
 	}
 	events[1].Sub, events[1].Outcome, events[1].SessionID = "", "Fail", ""
-	for _, e := range events {
-		mustOK(t, "AppendAuditEvent", s.AppendAuditEvent(ctx, e))
-	}
-	wantErr(t, "AppendAuditEvent of a taken id", s.AppendAuditEvent(ctx, newAuditEvent(f.pool.ID, "e1", "SignIn", "x", at(0))),
-		store.ErrConflict)
-	wantErr(t, "AppendAuditEvent in a missing pool",
-		s.AppendAuditEvent(ctx, newAuditEvent("us-east-1_missing", "e9", "SignIn", "x", at(0))), store.ErrNotFound)
+	mustOK(t, "AppendAuditEvents", s.AppendAuditEvents(ctx, events[:2]...))
+	mustOK(t, "AppendAuditEvents", s.AppendAuditEvents(ctx, events[2:]...))
+	mustOK(t, "AppendAuditEvents of nothing", s.AppendAuditEvents(ctx))
+	// A stored id is skipped, whatever the event says: a retried batch
+	// stores nothing twice.
+	mustOK(t, "AppendAuditEvents of a stored id", s.AppendAuditEvents(ctx, newAuditEvent(f.pool.ID, "e1", "Other", "x", at(0))))
+	// A batch with an event of a missing pool stores nothing.
+	wantErr(t, "AppendAuditEvents in a missing pool", s.AppendAuditEvents(ctx,
+		newAuditEvent(f.pool.ID, "e8", "SignIn", "alice", at(0)),
+		newAuditEvent("us-east-1_missing", "e9", "SignIn", "x", at(0))), store.ErrNotFound)
 
 	list := func(what string, q store.AuditQuery, want ...string) []*store.AuditEvent {
 		t.Helper()
@@ -74,7 +77,7 @@ func testAuditEventsPaging(t *testing.T, s store.Store) {
 		want = append(want, fmt.Sprintf("e%d", i))
 	}
 	for i := range 10 {
-		mustOK(t, "AppendAuditEvent", s.AppendAuditEvent(ctx,
+		mustOK(t, "AppendAuditEvents", s.AppendAuditEvents(ctx,
 			newAuditEvent(f.pool.ID, fmt.Sprintf("e%d", i), "SignIn", "alice", at(time.Duration(i/3)*time.Minute))))
 	}
 	var seen []string
@@ -97,10 +100,10 @@ func testAuditEventsPurgeAndCascade(t *testing.T, s store.Store) {
 	f := setup(t, s, "us-east-1_p")
 	g := setup(t, s, "us-east-1_q")
 	for i := range 5 {
-		mustOK(t, "AppendAuditEvent", s.AppendAuditEvent(ctx,
+		mustOK(t, "AppendAuditEvents", s.AppendAuditEvents(ctx,
 			newAuditEvent(f.pool.ID, fmt.Sprintf("e%d", i), "SignIn", "alice", at(time.Duration(i)*time.Hour))))
 	}
-	mustOK(t, "AppendAuditEvent", s.AppendAuditEvent(ctx, newAuditEvent(g.pool.ID, "g1", "SignIn", "alice", at(0))))
+	mustOK(t, "AppendAuditEvents", s.AppendAuditEvents(ctx, newAuditEvent(g.pool.ID, "g1", "SignIn", "alice", at(0))))
 	n, err := s.PurgeAuditEvents(ctx, at(3*time.Hour), 2)
 	mustOK(t, "PurgeAuditEvents", err)
 	if n != 2 {
@@ -139,8 +142,8 @@ func testAuditEventsConcurrent(t *testing.T, s store.Store) {
 			}
 			return
 		}
-		if err := s.AppendAuditEvent(ctx, newAuditEvent(f.pool.ID, fmt.Sprintf("e%02d", i), "SignIn", "alice", at(time.Minute))); err != nil {
-			t.Errorf("AppendAuditEvent: %v", err)
+		if err := s.AppendAuditEvents(ctx, newAuditEvent(f.pool.ID, fmt.Sprintf("e%02d", i), "SignIn", "alice", at(time.Minute))); err != nil {
+			t.Errorf("AppendAuditEvents: %v", err)
 		}
 	})
 	got, err := s.ListAuditEvents(ctx, store.AuditQuery{PoolID: f.pool.ID})
