@@ -99,3 +99,18 @@ func TestCLISessionCommands(t *testing.T) {
 		t.Errorf("against Amazon Cognito: %s", r.stderr)
 	}
 }
+
+// TestCLISessionCommandsDevMode: against a server in dev mode the session
+// commands need no credentials, like the others.
+func TestCLISessionCommandsDevMode(t *testing.T) {
+	s := testserver.Start(t)
+	poolID, clientID, _ := s.NewPool(t)
+	s.NewUser(t, poolID, "ann", password)
+	at, _ := signInAs(t, s.URL, clientID, "ann", password, "phone/1.0")
+	env := cliEnv(t, "COGNATE_ENDPOINT="+s.URL)
+	r := must(t, 0, env, "", "session", "list", "--pool", poolID, "--username", "ann")
+	lineMatches(t, r.stdout, `\s+phone/1\.0$`)
+	must(t, 0, env, "", "session", "revoke", "--pool", poolID, "--username", "ann", claims(t, at)["origin_jti"].(string))
+	_, err := getUser(s.Admin, at)
+	wantCode(t, err, "NotAuthorizedException", "Access Token has been revoked")
+}
