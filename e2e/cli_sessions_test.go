@@ -113,4 +113,31 @@ func TestCLISessionCommandsDevMode(t *testing.T) {
 	must(t, 0, env, "", "session", "revoke", "--pool", poolID, "--username", "ann", claims(t, at)["origin_jti"].(string))
 	_, err := getUser(s.Admin, at)
 	wantCode(t, err, "NotAuthorizedException", "Access Token has been revoked")
+
+	// The audit trail of it all.
+	if err := signInWith(s, clientID, "ann", "Wrong-Passw0rd!"); err == nil {
+		t.Fatal("a wrong password signed in")
+	}
+	r = must(t, 0, env, "", "audit", "list", "--pool", poolID, "--username", "ann")
+	lineMatches(t, r.stdout, `^TIME\s+EVENT\s+OUTCOME\s+REASON\s+USERNAME\s+CLIENT\s+SOURCE IP$`)
+	lineMatches(t, r.stdout, `^\d{4}-\S+Z\s+SignIn\s+Fail\s+wrong-password\s+ann\s+`+clientID+`\s+127\.0\.0\.1$`)
+	lineMatches(t, r.stdout, `^\S+\s+SessionRevoked\s+Pass\s+revoked\s+ann\s+`)
+	lineMatches(t, r.stdout, `^\S+\s+AdminRevokeSession\s+Pass\s+-\s+ann\s+`)
+	var events []struct{ EventType, Outcome, Reason string }
+	out := must(t, 0, env, "", "audit", "list", "--pool", poolID, "--event-type", "SignIn", "--since", "1h", "--limit", "1", "-o", "json").stdout
+	if err := json.Unmarshal([]byte(out), &events); err != nil || len(events) != 1 || events[0].Reason != "wrong-password" {
+		t.Fatalf("audit list --limit 1 -o json: %v %s", err, out)
+	}
+	must(t, 2, env, "", "audit", "list")
+	must(t, 2, env, "", "audit", "list", "--pool", poolID, "--limit", "0")
+	if r := must(t, 0, env, "", "audit", "list", "--pool", poolID, "--username", "nobody"); !strings.Contains(r.stdout, "no events") {
+		t.Errorf("no events: %q", r.stdout)
+	}
+}
+
+// signInWith runs USER_PASSWORD_AUTH and returns its error.
+func signInWith(s *testserver.Server, clientID, user, pass string) error {
+	_, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": pass}})
+	return err
 }
