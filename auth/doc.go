@@ -65,6 +65,12 @@
 // *ServiceError coded CodeMismatchException (errors.As with
 // *types.CodeMismatchException works too).
 //
+// ListSessions lists the signed-in user's live sessions on every device and
+// app client (Session.Current marks this Client's), and RevokeSession ends
+// one: its refresh token is refused and its access tokens at once. They are
+// Cognate's own operations (X-Amz-Target CognateService.*), called over the
+// same HTTP client and endpoint; Amazon Cognito answers them with an error.
+//
 // # Signing in with the hosted UI
 //
 // SignInWithWebUI signs in through the hosted UI's sign-in page with the

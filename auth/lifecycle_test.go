@@ -146,6 +146,15 @@ func TestZeroClient_ReturnsPromptly(t *testing.T) {
 				"UpdatePassword": func(t *testing.T) {
 					check(t, "UpdatePassword", func() error { return notConfigured("UpdatePassword", c.UpdatePassword(ctx, "a", "b")) })
 				},
+				"ListSessions": func(t *testing.T) {
+					check(t, "ListSessions", func() error {
+						_, err := c.ListSessions(ctx)
+						return notConfigured("ListSessions", err)
+					})
+				},
+				"RevokeSession": func(t *testing.T) {
+					check(t, "RevokeSession", func() error { return notConfigured("RevokeSession", c.RevokeSession(ctx, "id")) })
+				},
 				"FetchUserAttributes": func(t *testing.T) {
 					check(t, "FetchUserAttributes", func() error {
 						_, err := c.FetchUserAttributes(ctx)
@@ -376,6 +385,20 @@ func TestNilContext_IsBackground(t *testing.T) {
 			return err
 		}},
 		{"DeleteUserAttributes", func() error { return c.DeleteUserAttributes(nilCtx, []string{"name"}) }},
+		{"ListSessions", func() error {
+			list, err := c.ListSessions(nilCtx)
+			if err == nil && len(list) == 0 {
+				return errors.New("no sessions")
+			}
+			return err
+		}},
+		{"RevokeSession", func() error {
+			// Another session's id: this one stays signed in for the steps after.
+			if err := c.RevokeSession(nilCtx, "00000000-0000-4000-8000-000000000000"); !auth.IsServiceError(err, "ResourceNotFoundException") {
+				return fmt.Errorf("want ResourceNotFoundException, got %v", err)
+			}
+			return nil
+		}},
 		{"SendUserAttributeVerificationCode", func() error {
 			d, err := c.SendUserAttributeVerificationCode(nilCtx, "email")
 			if err == nil && d.AttributeName != "email" {

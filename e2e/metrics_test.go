@@ -19,8 +19,8 @@ import (
 
 // TestMetrics: with --metrics-addr the binary serves Prometheus metrics on a
 // listener of its own — requests per operation with their exception,
-// latency histograms, revocations and global sign-outs, the revocation
-// feed's subscribers and delivery lag, runtime metrics —
+// latency histograms, revocations and global sign-outs, the live sessions,
+// the revocation feed's subscribers and delivery lag, runtime metrics —
 // and not on the public listener; a
 // made-up operation name is counted as UnknownOperation, never as itself.
 func TestMetrics(t *testing.T) {
@@ -79,6 +79,10 @@ func TestMetrics(t *testing.T) {
 			t.Fatal("a wrong password was accepted")
 		}
 	}
+	// Two live sessions: the third sign-in's, and another user's.
+	signIn(t, s.Admin, clientID, "mia", password)
+	s.NewUser(t, poolID, "noa", password)
+	signIn(t, s.Admin, clientID, "noa", password)
 	req, _ := http.NewRequest(http.MethodPost, p.url+"/", strings.NewReader("{}"))
 	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.MadeUp-"+strings.Repeat("x", 40))
 	if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -104,11 +108,12 @@ func TestMetrics(t *testing.T) {
 	}
 	body := scrape()
 	for _, want := range []string{
-		`cognate_requests_total{code="200",exception="",route="InitiateAuth"} 2`,
+		`cognate_requests_total{code="200",exception="",route="InitiateAuth"} 4`,
 		`cognate_requests_total{code="400",exception="NotAuthorizedException",route="InitiateAuth"} 2`,
 		`cognate_requests_total{code="200",exception="",route="CreateUserPool"} 1`,
 		`cognate_requests_total{code="400",exception="UnknownOperationException",route="UnknownOperation"} 1`,
-		`cognate_request_duration_seconds_count{route="InitiateAuth"} 4`,
+		`cognate_request_duration_seconds_count{route="InitiateAuth"} 6`,
+		"\ncognate_active_sessions 2\n",
 		`cognate_revocations_total{reason="revoked"} 1`,
 		`cognate_global_signouts_total{reason="signed-out"} 1`,
 		"cognate_feed_subscribers 1\n",

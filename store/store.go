@@ -103,6 +103,11 @@ type Session struct {
 	DeviceKey  string
 	Scopes     string // space separated
 	Source     string // "api" or "hostedui"
+	// SourceIP and UserAgent are the client's address and user agent at
+	// sign-in, updated when a refresh comes from another (empty when
+	// unknown). The store keeps them as given; userpool bounds their length.
+	SourceIP  string
+	UserAgent string
 	// AccessTTL is the longest life of an access or ID token the family
 	// minted: once the family can mint no more, it is kept this long, so
 	// that its tokens are refused as revoked until they expire anyway.
@@ -247,11 +252,71 @@ type Sessions interface {
 	// TouchSession records use of the session: it sets LastUsed, and
 	// raises AccessTTL to accessTTL when that is longer. ErrNotFound.
 	TouchSession(ctx context.Context, id string, at time.Time, accessTTL time.Duration) error
+	// SetSessionClient records the address and user agent the session was
+	// last used from. ErrNotFound.
+	SetSessionClient(ctx context.Context, id, sourceIP, userAgent string) error
+	// ListUserSessions returns the user's live sessions as of now, ordered
+	// by id, ids > after: not revoked, not expired (ExpiresAt after now),
+	// started in the user's current sign-out generation, the user enabled.
+	// A missing user has none.
+	ListUserSessions(ctx context.Context, poolID, sub string, now time.Time, after string, limit int) ([]*Session, error)
+	// CountLiveSessions counts the sessions of every pool that are live as
+	// of now, by ListUserSessions' rule.
+	CountLiveSessions(ctx context.Context, now time.Time) (int64, error)
 	// PurgeSessions deletes the sessions that can mint no more tokens and
 	// whose tokens have all expired by now: expired (past ExpiresAt), revoked
 	// (RevokedAt), or ended by a global sign-out (UserGen below the user's
 	// SignOutGen, as of SignedOutAt) — each more than AccessTTL before now.
 	PurgeSessions(ctx context.Context, now time.Time, limit int) (int64, error)
+}
+
+// AuditEvent is one entry of a pool's audit trail: a sign-in, a refresh, a
+// sign-out, a revocation, a password change, an administrator's action.
+// What Type, Outcome and Reason say is userpool's business; the store keeps
+// them as given.
+type AuditEvent struct {
+	PoolID    string
+	ID        string // unique
+	At        time.Time
+	Type      string
+	Username  string // the user's username, or the name a failed sign-in gave
+	Sub       string // empty when no user was found
+	ClientID  string
+	SessionID string
+	SourceIP  string
+	UserAgent string
+	Outcome   string
+	Reason    string
+}
+
+// AuditQuery selects audit events of a pool, newest first (by At, then by
+// ID descending). Empty fields select everything; Since is inclusive, Until
+// exclusive. A page continues after the last event of the previous one:
+// AfterID non-empty selects the events strictly before (AfterAt, AfterID)
+// in that order.
+type AuditQuery struct {
+	PoolID   string
+	Username string
+	Type     string
+	Since    time.Time
+	Until    time.Time
+	AfterAt  time.Time
+	AfterID  string
+	Limit    int
+}
+
+// Audit stores the audit trail. Deleting a pool deletes its events; deleting
+// a user does not.
+type Audit interface {
+	// AppendAuditEvents stores events in one transaction, skipping those
+	// whose id is stored already (so that a retried batch stores nothing
+	// twice): ErrNotFound, and nothing stored, if the pool of one of them
+	// does not exist.
+	AppendAuditEvents(ctx context.Context, events ...*AuditEvent) error
+	// ListAuditEvents returns the events q selects, newest first.
+	ListAuditEvents(ctx context.Context, q AuditQuery) ([]*AuditEvent, error)
+	// PurgeAuditEvents deletes events older than before.
+	PurgeAuditEvents(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // Challenges stores pending authentication challenges.
@@ -464,6 +529,7 @@ type Store interface {
 	Throttles
 	Keys
 	Leases
+	Audit
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.

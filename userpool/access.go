@@ -86,6 +86,8 @@ func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*pr
 	if !hasScope(claims.Scope, scope) {
 		return nil, refused(CauseAccessTokenScope)
 	}
+	noteUser(ctx, f.user)
+	noteSession(ctx, f.sess)
 	return &principal{user: f.user, sess: f.sess, claims: claims}, nil
 }
 

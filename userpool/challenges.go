@@ -57,8 +57,8 @@ type RespondInput struct {
 	Responses     map[string]string
 }
 
-// RespondToAuthChallenge answers a challenge.
-func (s *Service) RespondToAuthChallenge(ctx context.Context, in RespondInput) (*AuthResponse, error) {
+// respondToAuthChallenge answers a challenge.
+func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (*AuthResponse, error) {
 	c, err := s.client(ctx, in.PoolID, in.ClientID)
 	if err != nil {
 		return nil, err

@@ -43,7 +43,11 @@ func (s *Service) client(ctx context.Context, poolID, clientID string) (*Client,
 	if err != nil {
 		return nil, internal("get client", err)
 	}
-	return s.toClient(c)
+	cl, err := s.toClient(c)
+	if err == nil {
+		noteClient(ctx, cl)
+	}
+	return cl, err
 }
 
 // ClientInput is what Create/UpdateUserPoolClient take.

@@ -119,6 +119,7 @@ func (s *Service) revokeFamily(ctx context.Context, f family, reason Reason) err
 		"reason", string(reason))
 	s.feed.committed(f.sess.PoolID)
 	s.observer.FamilyRevoked(reason)
+	s.auditRevocation(ctx, f, reason)
 	return nil
 }
 

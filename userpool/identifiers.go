@@ -76,10 +76,11 @@ func identifierAttribute(name string) string {
 	return attrPreferredUsername
 }
 
-// findUser loads the user a caller names: by username (or, in a pool with
+// lookupUser loads the user a caller names: by username (or, in a pool with
 // UsernameAttributes, by the generated username, which is the sub), or by
-// an alias the pool allows. KindUserNotFound when there is none.
-func (s *Service) findUser(ctx context.Context, p *Pool, name string) (*store.User, error) {
+// an alias the pool allows. KindUserNotFound when there is none. Call it
+// through findUser, which notes the user in the audit entry.
+func (s *Service) lookupUser(ctx context.Context, p *Pool, name string) (*store.User, error) {
 	if err := validUsername(name); err != nil {
 		return nil, err
 	}

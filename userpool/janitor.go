@@ -18,17 +18,18 @@ const (
 
 // PurgeCounts says what one Purge deleted.
 type PurgeCounts struct {
-	Sessions, Challenges, WebSessions, AuthCodes, Codes, Throttles, Revocations int64
+	Sessions, Challenges, WebSessions, AuthCodes, Codes, Throttles, Revocations, AuditEvents int64
 }
 
 // Total is the number of records deleted.
 func (c PurgeCounts) Total() int64 {
-	return c.Sessions + c.Challenges + c.WebSessions + c.AuthCodes + c.Codes + c.Throttles + c.Revocations
+	return c.Sessions + c.Challenges + c.WebSessions + c.AuthCodes + c.Codes + c.Throttles + c.Revocations + c.AuditEvents
 }
 
 // Purge deletes what can never be used again: dead token families,
 // expired challenges, web sessions, authorization codes and one-time codes,
-// stale throttle state, and revocation events older than FeedRetention. It works in bounded batches until nothing is
+// stale throttle state, revocation events older than FeedRetention, and audit events past their retention. It
+// works in bounded batches until nothing is
 // left (or ctx ends); the server runs it periodically.
 func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
 	var c PurgeCounts
@@ -50,6 +51,9 @@ func (s *Service) Purge(ctx context.Context) (PurgeCounts, error) {
 		}},
 		{"revocation events", &c.Revocations, func(l int) (int64, error) {
 			return s.revocations.PurgeRevocations(ctx, now.Add(-FeedRetention), l)
+		}},
+		{"audit events", &c.AuditEvents, func(l int) (int64, error) {
+			return s.audit.PurgeAuditEvents(ctx, now.Add(-s.retention), l)
 		}},
 	}
 	for _, st := range steps {

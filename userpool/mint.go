@@ -51,6 +51,7 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 		AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
 		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source,
 		AccessTTL: c.Config.tokenTTL()}
+	sess.SourceIP, sess.UserAgent = callerMeta(ctx)
 	switch err := s.sessions.CreateSession(ctx, sess); {
 	case errors.Is(err, store.ErrConflict):
 		return nil, refused(CauseUserDisabled) // disabled while signing in
@@ -64,6 +65,7 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 		return nil, err
 	}
 	res.family = sess.ID
+	noteSession(ctx, sess)
 	return res, nil
 }
 

@@ -52,10 +52,10 @@ func (s *Service) oauthClient(ctx context.Context, poolID, clientID, secret stri
 	return c, nil
 }
 
-// OAuthToken serves the token endpoint's grants: authorization_code (with
+// oAuthToken serves the token endpoint's grants: authorization_code (with
 // PKCE), refresh_token (a new refresh token only with rotation) and
 // client_credentials.
-func (s *Service) OAuthToken(ctx context.Context, poolID string, in TokenRequest) (*TokenResponse, error) {
+func (s *Service) oAuthToken(ctx context.Context, poolID string, in TokenRequest) (*TokenResponse, error) {
 	c, err := s.oauthClient(ctx, poolID, in.ClientID, in.ClientSecret)
 	if err != nil {
 		return nil, err
@@ -134,10 +134,10 @@ func (s *Service) clientCredentials(ctx context.Context, c *Client, requested st
 	return &TokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int(life / time.Second)}, nil
 }
 
-// OAuthRevoke is POST /oauth2/revoke: RevokeToken for a client of the pool
+// oAuthRevoke is POST /oauth2/revoke: RevokeToken for a client of the pool
 // (the wire has checked that a token and a client id were sent). The client
 // is read once.
-func (s *Service) OAuthRevoke(ctx context.Context, poolID, raw, clientID, clientSecret string) error {
+func (s *Service) oAuthRevoke(ctx context.Context, poolID, raw, clientID, clientSecret string) error {
 	c, err := s.oauthClient(ctx, poolID, clientID, clientSecret)
 	if err != nil {
 		return err

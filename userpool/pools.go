@@ -48,6 +48,7 @@ func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 	if err != nil {
 		return nil, internal("get pool", err)
 	}
+	notePool(ctx, p.ID)
 	return s.toPool(p)
 }
 

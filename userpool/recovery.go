@@ -43,7 +43,10 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*
 }
 
 // forgotPassword is ForgotPassword for an authenticated client.
-func (s *Service) forgotPassword(ctx context.Context, c *Client, username string) (*CodeDelivery, error) {
+func (s *Service) forgotPassword(ctx context.Context, c *Client, username string) (_ *CodeDelivery, err error) {
+	ctx, e := s.beginAudit(ctx, EventForgotPassword, username)
+	defer func() { s.finish(ctx, e, err, "") }()
+	noteClient(ctx, c)
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return nil, err
@@ -122,7 +125,10 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPas
 }
 
 // confirmForgotPassword is ConfirmForgotPassword for an authenticated client.
-func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in ConfirmForgotPasswordInput) error {
+func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in ConfirmForgotPasswordInput) (err error) {
+	ctx, e := s.beginAudit(ctx, EventConfirmForgotPassword, in.Username)
+	defer func() { s.finish(ctx, e, err, "") }()
+	noteClient(ctx, c)
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		return err
@@ -176,10 +182,10 @@ func (s *Service) endSessionsAfterReset(ctx context.Context, u *store.User) erro
 	return nil
 }
 
-// AdminResetUserPassword deactivates a user's password: the user must set
+// adminResetUserPassword deactivates a user's password: the user must set
 // a new one with a code sent to a verified recovery channel, and every
 // session ends.
-func (s *Service) AdminResetUserPassword(ctx context.Context, poolID, username string) error {
+func (s *Service) adminResetUserPassword(ctx context.Context, poolID, username string) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err

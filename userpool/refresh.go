@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// GetTokensFromRefreshToken refreshes tokens; with rotation it also returns a
+// getTokensFromRefreshToken refreshes tokens; with rotation it also returns a
 // new refresh token.
-func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) (*AuthResult, error) {
+func (s *Service) getTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, refreshToken string) (*AuthResult, error) {
 	c, err := s.client(ctx, "", clientID)
 	if err != nil {
 		return nil, err
@@ -50,6 +50,10 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	if f.sess.ClientID != c.ID {
 		return nil, family{}, refused(CauseRefreshTokenInvalid)
 	}
+	noteSession(ctx, f.sess)
+	if f.user != nil {
+		noteUser(ctx, f.user)
+	}
 	if hashProof != nil {
 		p := *hashProof
 		p.hashNames = []string{f.sess.Username, f.sess.UserSub}
@@ -76,11 +80,16 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	// Record use at most once a minute (a write per refresh would serialize
 	// every refresh on the database) — and at once when the client's tokens
 	// now live longer than the family has recorded, so that the janitor
-	// keeps the family until they have expired.
-	if ttl := c.Config.tokenTTL(); ttl > f.sess.AccessTTL || (!rotate && now.Sub(f.sess.LastUsed) > time.Minute) {
+	// keeps the family until they have expired, and on the family's first
+	// refresh, so that its session shows it has refreshed.
+	firstRefresh := !f.sess.LastUsed.After(f.sess.CreatedAt)
+	if ttl := c.Config.tokenTTL(); ttl > f.sess.AccessTTL || (!rotate && (firstRefresh || now.Sub(f.sess.LastUsed) > time.Minute)) {
 		if err := s.sessions.TouchSession(ctx, f.id, now, ttl); err != nil {
 			return nil, family{}, internal("refresh", err)
 		}
+	}
+	if err := s.recordSessionClient(ctx, f.sess); err != nil {
+		return nil, family{}, err
 	}
 	res, err := s.mint(ctx, c, f.user, f.sess, now, withRefresh, "")
 	if err != nil {

@@ -61,6 +61,9 @@ type Options struct {
 	// FeedPoll is how often a pool's revocation-feed poller reads the
 	// store while it has subscribers (default DefaultFeedPoll).
 	FeedPoll time.Duration
+	// AuditRetention is how long the janitor keeps audit events (default
+	// DefaultAuditRetention).
+	AuditRetention time.Duration
 }
 
 // Observer is told of the ends of sessions as they commit. Its methods must
@@ -93,6 +96,8 @@ type Service struct {
 	throttles   store.Throttles
 	keyStore    store.Keys
 	revocations store.Revocations
+	audit       store.Audit
+	auditQ      *auditQueue
 
 	issuer     string
 	region     string
@@ -105,6 +110,7 @@ type Service struct {
 	sender     message.Sender
 	observer   Observer
 	feed       *Feed
+	retention  time.Duration // of audit events
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -127,9 +133,14 @@ func New(o Options) *Service {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
+	if o.AuditRetention <= 0 {
+		o.AuditRetention = DefaultAuditRetention
+	}
 	st := o.Store
-	return &Service{observer: o.Observer, pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
-		throttles: st, keyStore: st, revocations: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer), issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
+	return &Service{observer: o.Observer, audit: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
+		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
+		throttles: st, keyStore: st, revocations: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
+		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
 }

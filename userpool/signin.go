@@ -41,8 +41,8 @@ type InitiateAuthInput struct {
 	Admin          bool
 }
 
-// InitiateAuth starts a sign-in or refreshes tokens.
-func (s *Service) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*AuthResponse, error) {
+// initiateAuth starts a sign-in or refreshes tokens.
+func (s *Service) initiateAuth(ctx context.Context, in InitiateAuthInput) (*AuthResponse, error) {
 	c, err := s.client(ctx, in.PoolID, in.ClientID)
 	if err != nil {
 		return nil, err

@@ -8,11 +8,11 @@ import (
 	"github.com/cognate-dev/cognate/store"
 )
 
-// GlobalSignOut ends every session of the access token's user, on every
+// globalSignOut ends every session of the access token's user, on every
 // device and client, in O(1): it bumps the user's sign-out generation, which
 // every token family records at sign-in (see family.liveness). Committed
 // before it returns.
-func (s *Service) GlobalSignOut(ctx context.Context, accessToken string) error {
+func (s *Service) globalSignOut(ctx context.Context, accessToken string) error {
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return err
@@ -20,8 +20,8 @@ func (s *Service) GlobalSignOut(ctx context.Context, accessToken string) error {
 	return s.signOutEverywhere(ctx, pr.user)
 }
 
-// AdminUserGlobalSignOut is GlobalSignOut by an administrator.
-func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username string) error {
+// adminUserGlobalSignOut is GlobalSignOut by an administrator.
+func (s *Service) adminUserGlobalSignOut(ctx context.Context, poolID, username string) error {
 	_, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
@@ -43,9 +43,9 @@ func (s *Service) signOutEverywhere(ctx context.Context, u *store.User) error {
 	return nil
 }
 
-// RevokeToken revokes the token family of a refresh token (RFC 7009 rules:
+// revokeToken revokes the token family of a refresh token (RFC 7009 rules:
 // unknown or already revoked tokens succeed silently).
-func (s *Service) RevokeToken(ctx context.Context, raw, clientID, clientSecret string) error {
+func (s *Service) revokeToken(ctx context.Context, raw, clientID, clientSecret string) error {
 	if raw == "" {
 		return required("token")
 	}
@@ -87,6 +87,7 @@ func (s *Service) revokeRefreshToken(ctx context.Context, c *Client, raw string)
 	if err != nil {
 		return err
 	}
+	noteSession(ctx, f.sess)
 	if f.sess.ClientID != c.ID {
 		return &Error{Kind: KindWrongClient, Cause: CauseTokenOfOtherClient, Message: "Client is not authorized to revoke this token"}
 	}

@@ -22,10 +22,10 @@ type SignUpResult struct {
 	Delivery      *CodeDelivery
 }
 
-// SignUp registers an unconfirmed user and sends a confirmation code to the
+// signUp registers an unconfirmed user and sends a confirmation code to the
 // first auto-verified attribute the user gave (none is sent without one: an
 // administrator confirms such users).
-func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
+func (s *Service) signUp(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
 	c, err := s.client(ctx, "", in.ClientID)
 	if err != nil {
 		return nil, err
@@ -100,9 +100,9 @@ func attributeMap(attrs []Attribute) map[string]string {
 	return out
 }
 
-// ResendConfirmationCode sends an unconfirmed user a new sign-up code; the
+// resendConfirmationCode sends an unconfirmed user a new sign-up code; the
 // old one stops working.
-func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHashValue, username string) (*CodeDelivery, error) {
+func (s *Service) resendConfirmationCode(ctx context.Context, clientID, secretHashValue, username string) (*CodeDelivery, error) {
 	c, err := s.client(ctx, "", clientID)
 	if err != nil {
 		return nil, err
@@ -149,8 +149,8 @@ type ConfirmSignUpInput struct {
 	ForceAliasCreation bool
 }
 
-// ConfirmSignUp confirms a user with the code from SignUp.
-func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+// confirmSignUp confirms a user with the code from SignUp.
+func (s *Service) confirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
 	c, err := s.client(ctx, "", in.ClientID)
 	if err != nil {
 		return err
@@ -240,8 +240,8 @@ func (s *Service) takeAliases(ctx context.Context, p *Pool, sub string, aliases 
 	return nil
 }
 
-// AdminConfirmSignUp confirms a user without a code.
-func (s *Service) AdminConfirmSignUp(ctx context.Context, poolID, username string) error {
+// adminConfirmSignUp confirms a user without a code.
+func (s *Service) adminConfirmSignUp(ctx context.Context, poolID, username string) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err

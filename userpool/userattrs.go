@@ -45,9 +45,9 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, 
 	return s.updateAttributes(ctx, p, pr.user, attrs, false)
 }
 
-// AdminUpdateUserAttributes changes a user's attributes as an
+// adminUpdateUserAttributes changes a user's attributes as an
 // administrator, who may also set email_verified and phone_number_verified.
-func (s *Service) AdminUpdateUserAttributes(ctx context.Context, poolID, username string, attrs []Attribute) error {
+func (s *Service) adminUpdateUserAttributes(ctx context.Context, poolID, username string, attrs []Attribute) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
@@ -145,8 +145,8 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, accessToken string, 
 	return s.deleteAttributes(ctx, p, pr.user, names, true)
 }
 
-// AdminDeleteUserAttributes deletes attributes of a user as an administrator.
-func (s *Service) AdminDeleteUserAttributes(ctx context.Context, poolID, username string, names []string) error {
+// adminDeleteUserAttributes deletes attributes of a user as an administrator.
+func (s *Service) adminDeleteUserAttributes(ctx context.Context, poolID, username string, names []string) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err

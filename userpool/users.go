@@ -133,8 +133,8 @@ func (s *Service) GetUser(ctx context.Context, accessToken string) (*User, error
 	return u, nil
 }
 
-// DeleteUser deletes the access token's user, and with it every session.
-func (s *Service) DeleteUser(ctx context.Context, accessToken string) error {
+// deleteUser deletes the access token's user, and with it every session.
+func (s *Service) deleteUser(ctx context.Context, accessToken string) error {
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return err
@@ -146,12 +146,12 @@ func (s *Service) DeleteUser(ctx context.Context, accessToken string) error {
 	return nil
 }
 
-// ChangePassword changes the access token's user's password. A wrong
+// changePassword changes the access token's user's password. A wrong
 // previous password counts against the user in the sign-in throttle. The
 // write re-checks, atomically with it, that the token's family still lives
 // (not disabled, not signed out) and that the password is still the one
 // proven: a change that raced an admin's disable or password reset loses.
-func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, proposed string) error {
+func (s *Service) changePassword(ctx context.Context, accessToken, previous, proposed string) error {
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return err
@@ -205,11 +205,11 @@ type AdminCreateUserInput struct {
 	ForceAliasCreation     bool
 }
 
-// AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD state with a
+// adminCreateUser creates a user in FORCE_CHANGE_PASSWORD state with a
 // temporary password (generated unless given), and sends the invitation
 // unless MessageAction is SUPPRESS; RESEND sends it again with a new
 // temporary password.
-func (s *Service) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*User, error) {
+func (s *Service) adminCreateUser(ctx context.Context, in AdminCreateUserInput) (*User, error) {
 	p, err := s.pool(ctx, in.PoolID)
 	if err != nil {
 		return nil, err
@@ -318,8 +318,8 @@ func (s *Service) invite(ctx context.Context, p *Pool, u *store.User, temp strin
 	}
 }
 
-// AdminSetUserPassword sets a permanent or temporary password.
-func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, password string, permanent bool) error {
+// adminSetUserPassword sets a permanent or temporary password.
+func (s *Service) adminSetUserPassword(ctx context.Context, poolID, username, password string, permanent bool) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
@@ -357,8 +357,8 @@ func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (*U
 	return out, nil
 }
 
-// AdminDeleteUser deletes a user and all of their sessions.
-func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) error {
+// adminDeleteUser deletes a user and all of their sessions.
+func (s *Service) adminDeleteUser(ctx context.Context, poolID, username string) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
@@ -370,9 +370,9 @@ func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) 
 	return nil
 }
 
-// AdminSetUserEnabled disables or enables a user. Disabling also ends every
+// adminSetUserEnabled disables or enables a user. Disabling also ends every
 // session of the user, as Cognito's AdminDisableUser does.
-func (s *Service) AdminSetUserEnabled(ctx context.Context, poolID, username string, enabled bool) error {
+func (s *Service) adminSetUserEnabled(ctx context.Context, poolID, username string, enabled bool) error {
 	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err

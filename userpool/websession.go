@@ -113,7 +113,7 @@ type LoginInput struct {
 	Password string
 }
 
-// HostedLogin checks a hosted-UI sign-in and starts a web session. It
+// hostedLogin checks a hosted-UI sign-in and starts a web session. It
 // returns the cookie value (given to the browser, stored only hashed) and
 // the session. Failures: KindInvalid without a username or password;
 // CauseBadCredentials for an unknown user or a wrong password alike;
@@ -121,7 +121,7 @@ type LoginInput struct {
 // the address has failed too often (the sign-in throttle, shared with the
 // API); the user-state errors (disabled, not confirmed, password change
 // needed) after a correct password.
-func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebSession, error) {
+func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (string, *WebSession, error) {
 	if in.Request == nil {
 		return "", nil, internal("hosted login", errors.New("no authorization request"))
 	}

@@ -1,8 +1,10 @@
 package main
 
-// The operator's and user's commands: seed, pool, client, user, signin,
-// whoami and signout. They speak only the public user-pool API (through
-// aws-sdk-go-v2 or the auth SDK), so they work against Amazon Cognito too.
+// The operator's and user's commands: seed, pool, client, user, session,
+// audit, signin, whoami and signout. They speak only the public user-pool
+// API (through aws-sdk-go-v2 or the auth SDK), so they work against Amazon
+// Cognito too; session and audit call Cognate's own operations
+// (CognateService.*), in the same protocol and signed the same way.
 //
 // Exit codes: 0 success, 1 an error, 2 a usage error (a bad flag, a
 // missing argument), 3 a partial sign-out. Cobra's own error path ends in
@@ -50,7 +52,7 @@ func usagef(format string, args ...any) error {
 // cliCommands returns the commands of this file's family, ready for
 // root.AddCommand.
 func cliCommands() []*cobra.Command {
-	cmds := []*cobra.Command{seedCmd(), poolCmd(), clientCmd(), userCmd(), signinCmd(), whoamiCmd(), signoutCmd()}
+	cmds := []*cobra.Command{seedCmd(), poolCmd(), clientCmd(), userCmd(), sessionCmd(), auditCmd(), signinCmd(), whoamiCmd(), signoutCmd()}
 	for _, c := range cmds {
 		setExits(c)
 	}

@@ -65,6 +65,7 @@ func serveCmd() *cobra.Command {
 		dbMaxConns                                     int
 		dbStatementTimeout                             time.Duration
 		requestTimeout                                 time.Duration
+		auditRetention                                 time.Duration
 		metricsAddr                                    string
 		feedPoll                                       time.Duration
 		feedMaxStreams                                 int
@@ -102,7 +103,11 @@ func serveCmd() *cobra.Command {
 			defer stop()
 			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
 				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout,
-				RequestTimeout: requestTimeout, FeedPoll: feedPoll, FeedMaxStreams: feedMaxStreams}
+				RequestTimeout: requestTimeout, FeedPoll: feedPoll, FeedMaxStreams: feedMaxStreams, AuditRetention: auditRetention}
+			if auditRetention <= 0 {
+				ln.Close()
+				return fmt.Errorf("--audit-retention must be positive, not %s", auditRetention)
+			}
 			if err := protection.apply(&cfg); err != nil {
 				ln.Close()
 				return err
@@ -169,6 +174,8 @@ func serveCmd() *cobra.Command {
 		"how often the revocation feed reads the database for revocations made through other replicas")
 	f.IntVar(&feedMaxStreams, "feed-max-streams", feed.DefaultMaxStreams,
 		"revocation-feed streams and long polls allowed open at once; past it readers get 503")
+	f.DurationVar(&auditRetention, "audit-retention", userpool.DefaultAuditRetention,
+		"how long audit events (sign-ins, refreshes, sign-outs, revocations, password and admin changes) are kept")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	f.StringVar(&seeding.path, "seed", "",
 		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")

@@ -22,8 +22,13 @@ import (
 	"github.com/cognate-dev/cognate/userpool"
 )
 
-// TargetPrefix is the service part of every X-Amz-Target.
+// TargetPrefix is the service part of every X-Amz-Target of Cognito's
+// operations.
 const TargetPrefix = "AWSCognitoIdentityProviderService."
+
+// CognateTargetPrefix is the service part of the X-Amz-Target of Cognate's
+// own operations (sessions, the audit trail), served the same way.
+const CognateTargetPrefix = "CognateService."
 
 // MaxBodyBytes bounds a request body; Cognito's own requests are far smaller.
 const MaxBodyBytes = 256 << 10
@@ -46,7 +51,7 @@ type Handler struct {
 	log      *slog.Logger
 	admin    *sigv4.Verifier
 	clientIP *clientip.Resolver
-	ops      map[string]operation
+	ops      map[string]operation // by X-Amz-Target, prefix included
 }
 
 // operation decodes its input from body and returns the output to encode.
@@ -109,9 +114,9 @@ func (h *Handler) serve(r *http.Request) (any, string, error) {
 		return nil, "", &wireError{http.StatusMethodNotAllowed, "UnknownOperationException", "Only POST is supported"}
 	}
 	target := r.Header.Get("X-Amz-Target")
-	name, ok := strings.CutPrefix(target, TargetPrefix)
-	op, known := h.ops[name]
-	if !ok || !known {
+	name := targetName(target)
+	op, known := h.ops[target]
+	if !known {
 		return nil, name, &wireError{http.StatusBadRequest, "UnknownOperationException", "Unknown operation " + truncate(target, 128)}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))

@@ -164,17 +164,26 @@ type respondIn struct {
 	ChallengeResponses map[string]string `json:"ChallengeResponses"`
 }
 
-// operations is the dispatch table: X-Amz-Target operation name → handler,
-// gathered from the files of each concern. admin marks operations AWS
-// clients sign with SigV4.
+// operations is the dispatch table: X-Amz-Target (prefix included) →
+// handler, gathered from the files of each concern. admin marks operations
+// AWS clients sign with SigV4.
 func operations() map[string]operation {
 	out := map[string]operation{}
-	for _, part := range []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations()} {
-		for name, op := range part {
-			if _, dup := out[name]; dup {
-				panic("awsjson: operation " + name + " defined twice")
+	for _, set := range []struct {
+		prefix string
+		parts  []map[string]operation
+	}{
+		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
+			auditOperations()}},
+		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
+	} {
+		for _, part := range set.parts {
+			for name, op := range part {
+				if _, dup := out[set.prefix+name]; dup {
+					panic("awsjson: operation " + name + " defined twice")
+				}
+				out[set.prefix+name] = op
 			}
-			out[name] = op
 		}
 	}
 	return out
@@ -182,36 +191,50 @@ func operations() map[string]operation {
 
 // Operation describes one operation the API serves.
 type Operation struct {
+	// Name is the operation's name: Cognito's as is ("InitiateAuth"),
+	// Cognate's own with their prefix ("CognateService.ListSessions").
 	Name string
 	// Admin operations are signed with SigV4 (IAM credentials); the others
 	// are the public ones an app calls with a client id or a user's token.
 	Admin bool
+	// Cognate marks Cognate's own operations (X-Amz-Target
+	// CognateService.*), which Amazon Cognito does not have.
+	Cognate bool
 }
 
-// knownOperations are the names Operation recognises, built once.
+// targetName is the name an X-Amz-Target gives an operation: Cognito's
+// without their prefix, Cognate's with theirs.
+func targetName(target string) string {
+	if name, ok := strings.CutPrefix(target, TargetPrefix); ok {
+		return name
+	}
+	return target
+}
+
+// knownOperations are the targets the API serves, built once.
 var knownOperations = func() map[string]bool {
 	m := map[string]bool{}
-	for name := range operations() {
-		m[name] = true
+	for target := range operations() {
+		m[target] = true
 	}
 	return m
 }()
 
-// OperationName returns the operation an X-Amz-Target header names, and
-// whether the API serves it.
+// OperationName returns the operation an X-Amz-Target header names (see
+// Operation.Name), and whether the API serves it.
 func OperationName(target string) (string, bool) {
-	name, ok := strings.CutPrefix(target, TargetPrefix)
-	if !ok || !knownOperations[name] {
+	if !knownOperations[target] {
 		return "", false
 	}
-	return name, true
+	return targetName(target), true
 }
 
 // Operations lists the operations the API serves, sorted by name.
 func Operations() []Operation {
 	var out []Operation
-	for name, op := range operations() {
-		out = append(out, Operation{Name: name, Admin: op.admin})
+	for target, op := range operations() {
+		name := targetName(target)
+		out = append(out, Operation{Name: name, Admin: op.admin, Cognate: strings.HasPrefix(target, CognateTargetPrefix)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -15,7 +15,7 @@ import (
 // Cognito answers an internal failure, never a dropped connection.
 func TestPanicAnsweredInCognitoShape(t *testing.T) {
 	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	h.ops["Boom"] = operation{call: func(context.Context, *Handler, []byte) (any, error) { panic("boom") }}
+	h.ops[TargetPrefix+"Boom"] = operation{call: func(context.Context, *Handler, []byte) (any, error) { panic("boom") }}
 	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
 	req.Header.Set("X-Amz-Target", TargetPrefix+"Boom")
 	w := httptest.NewRecorder()

@@ -19,8 +19,16 @@ const (
 // operationsSection renders the README's list of supported operations
 // from the dispatch table.
 func operationsSection() string {
-	var public, admin []string
+	var public, admin, cognate []string
 	for _, op := range awsjson.Operations() {
+		if op.Cognate {
+			kind := "public"
+			if op.Admin {
+				kind = "administrative"
+			}
+			cognate = append(cognate, "`"+op.Name+"` ("+kind+")")
+			continue
+		}
 		if op.Admin {
 			admin = append(admin, "`"+op.Name+"`")
 		} else {
@@ -32,7 +40,9 @@ func operationsSection() string {
 	b.WriteString("**Public** (an app calls them with a client id or a user's access token; never signed):\n")
 	b.WriteString(strings.Join(public, ", ") + ".\n\n")
 	b.WriteString("**Administrative** (SigV4-signed with `--admin-credentials`; unsigned in dev mode):\n")
-	b.WriteString(strings.Join(admin, ", ") + ".\n")
+	b.WriteString(strings.Join(admin, ", ") + ".\n\n")
+	b.WriteString("**Cognate's own** (X-Amz-Target prefix `" + awsjson.CognateTargetPrefix + "`; see [Sessions and the audit trail](#sessions-and-the-audit-trail)):\n")
+	b.WriteString(strings.Join(cognate, ", ") + ".\n")
 	b.WriteString(opsEnd)
 	return b.String()
 }

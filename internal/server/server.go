@@ -72,6 +72,9 @@ type Config struct {
 	// JanitorEvery is how often dead sessions and expired records are
 	// purged; default one minute.
 	JanitorEvery time.Duration
+	// AuditRetention is how long audit events are kept (default
+	// userpool.DefaultAuditRetention).
+	AuditRetention time.Duration
 	// Metrics, when set, counts and times every request (served by the
 	// caller on a listener of its own: see metrics.Metrics.Handler).
 	Metrics *metrics.Metrics
@@ -139,7 +142,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
 		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics),
-		FeedPoll: cfg.FeedPoll})
+		FeedPoll: cfg.FeedPoll, AuditRetention: cfg.AuditRetention})
+	if cfg.Metrics != nil {
+		registerSessionGauge(cfg.Metrics, svc, cfg.Logger)
+	}
 	clientIP := clientip.New(cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	awsjson.New(awsjson.Options{Service: svc, Logger: cfg.Logger, Admin: admin, ClientIP: clientIP}).Mount(mux)
@@ -314,15 +320,21 @@ func (s *Server) janitorRun(ctx context.Context, holder string, ttl time.Duratio
 	if c.Total() > 0 {
 		s.log.Debug("janitor purged", "sessions", c.Sessions, "challenges", c.Challenges,
 			"web_sessions", c.WebSessions, "auth_codes", c.AuthCodes, "codes", c.Codes, "throttles", c.Throttles,
-			"revocation_events", c.Revocations)
+			"revocation_events", c.Revocations, "audit_events", c.AuditEvents)
 	}
 }
 
-// Close closes the store, then releases the data directory's lock. Later
-// calls return the first call's result.
+// Close writes out the queued audit events (for at most five seconds),
+// closes the store, then releases the data directory's lock. Later calls
+// return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.Service.Feed().Close() // its pollers read the store
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.Service.FlushAudit(ctx); err != nil {
+			s.log.Warn("audit events not stored before shutdown", "err", err)
+		}
+		cancel()
 		s.closeErr = s.store.Close()
 		if s.lock != nil {
 			if err := s.lock.release(); err != nil && s.closeErr == nil {

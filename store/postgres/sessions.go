@@ -13,7 +13,8 @@ import (
 )
 
 const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_time, created_at, last_used,
-	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl`
+	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl,
+	source_ip, user_agent`
 
 // qGetSessionWithUser joins a session to its user through the unique
 // (pool_id, sub) index: one round trip instead of two.
@@ -34,13 +35,13 @@ func sessionDest(s *store.Session) []any {
 	return []any{&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
 		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
 		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
-		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}}
+		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}, &s.SourceIP, &s.UserAgent}
 }
 
 // qCreateSession takes user_gen from the user's row in the insert itself,
 // and inserts nothing for a missing or disabled user.
 const qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
-	SELECT $1, $2, $3, $4, $5, u.sign_out_gen, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+	SELECT $1, $2, $3, $4, $5, u.sign_out_gen, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 	FROM users u WHERE u.pool_id = $2 AND u.sub = $4 AND u.enabled
 	RETURNING user_gen`
 
@@ -58,7 +59,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
 		ss.ID, ss.PoolID, ss.ClientID, ss.UserSub, ss.Username,
 		ms(ss.AuthTime), ms(ss.CreatedAt), ms(ss.LastUsed), ms(ss.ExpiresAt), ss.RefreshGen,
 		ms(ss.RotatedAt), ms(ss.RevokedAt), ss.Revoked, ss.DeviceKey, ss.Scopes, ss.Source,
-		ss.AccessTTL.Milliseconds()).Scan(&gen)
+		ss.AccessTTL.Milliseconds(), ss.SourceIP, ss.UserAgent).Scan(&gen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Nothing was inserted: the user is missing (or in another pool)
 		// or disabled.

@@ -12,14 +12,15 @@ import (
 )
 
 const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_time, created_at, last_used,
-	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl`
+	expires_at, refresh_gen, rotated_at, revoked_at, revoked, device_key, scopes, source, access_ttl,
+	source_ip, user_agent`
 
 const (
 	qGetSession = `SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`
 	// qCreateSession takes user_gen from the user's row in the insert
 	// itself, and inserts nothing for a missing or disabled user.
 	qCreateSession = `INSERT INTO sessions (` + sessionCols + `)
-		SELECT ?, ?, ?, ?, ?, u.sign_out_gen, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		SELECT ?, ?, ?, ?, ?, u.sign_out_gen, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM users u WHERE u.pool_id = ? AND u.sub = ? AND u.enabled = 1
 		RETURNING user_gen`
 	qTouchSession  = `UPDATE sessions SET last_used = ?, access_ttl = max(access_ttl, ?) WHERE id = ?`
@@ -46,7 +47,7 @@ func sessionDest(s *store.Session) []any {
 	return []any{&s.ID, &s.PoolID, &s.ClientID, &s.UserSub, &s.Username, &s.UserGen,
 		msTime{&s.AuthTime}, msTime{&s.CreatedAt}, msTime{&s.LastUsed}, msTime{&s.ExpiresAt},
 		&s.RefreshGen, msTime{&s.RotatedAt}, msTime{&s.RevokedAt}, &s.Revoked,
-		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}}
+		&s.DeviceKey, &s.Scopes, &s.Source, durationMs{&s.AccessTTL}, &s.SourceIP, &s.UserAgent}
 }
 
 // createArgs are qCreateSession's arguments: the session's values in
@@ -55,7 +56,7 @@ func createArgs(s *store.Session) []any {
 	return []any{s.ID, s.PoolID, s.ClientID, s.UserSub, s.Username,
 		ms(s.AuthTime), ms(s.CreatedAt), ms(s.LastUsed), ms(s.ExpiresAt), s.RefreshGen,
 		ms(s.RotatedAt), ms(s.RevokedAt), s.Revoked, s.DeviceKey, s.Scopes, s.Source, s.AccessTTL.Milliseconds(),
-		s.PoolID, s.UserSub}
+		s.SourceIP, s.UserAgent, s.PoolID, s.UserSub}
 }
 
 // CreateSession implements store.Sessions: one INSERT ... SELECT reads the

@@ -52,6 +52,10 @@
 //   - Revocation feeds: every revocation appends its event in its own
 //     transaction (a no-op appends nothing); seqs are per pool, gap-free and
 //     in commit order under concurrency; purges raise the floor.
+//   - ListUserSessions and CountLiveSessions agree with the liveness rule's
+//     stored part (revocation, expiry, sign-out generation, enabled user)
+//     and stay consistent while sessions are created, rotated and revoked
+//     concurrently; audit events list newest first and page without gaps.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
@@ -128,6 +132,14 @@ var tests = []test{
 	{"RotateRefresh", testRotateRefresh},
 	{"RotateRefreshConcurrent", testRotateRefreshConcurrent},
 	{"TouchSession", testTouchSession},
+	{"SetSessionClient", testSetSessionClient},
+	{"ListUserSessions", testListUserSessions},
+	{"ListUserSessionsConcurrent", testListUserSessionsConcurrent},
+	{"CountLiveSessions", testCountLiveSessions},
+	{"AuditEvents", testAuditEvents},
+	{"AuditEventsPaging", testAuditEventsPaging},
+	{"AuditEventsPurgeAndCascade", testAuditEventsPurgeAndCascade},
+	{"AuditEventsConcurrent", testAuditEventsConcurrent},
 	{"SessionTakesUserGeneration", testSessionTakesUserGeneration},
 	{"SessionNeverBornDead", testSessionNeverBornDead},
 	{"PurgeSessions", testPurgeSessions},
@@ -244,6 +256,8 @@ func newSession(id string, c *store.Client, u *store.User, created time.Time) *s
 		Scopes:    "openid email aws.cognito.signin.user.admin",
 		Source:    "api",
 		AccessTTL: time.Hour,
+		SourceIP:  "203.0.113.7",
+		UserAgent: "storetest/1.0 (" + id + ")",
 	}
 }
 
