@@ -369,10 +369,11 @@ func median(ds []time.Duration) time.Duration {
 // TestAttackDeadOnArrivalTokens: a sign-in in flight while GlobalSignOut
 // commits returned tokens that were already revoked (82 of 98 trials).
 // A trial counts when the global sign-out returned well before the sign-in
-// did — while the sign-in was still checking the password (argon2id takes
-// tens of milliseconds here), before its session existed.
+// did — while the sign-in was still checking the password (argon2id made
+// slow enough here, about 100 ms, that most trials overlap even when the
+// global sign-out is slowed by a loaded machine), before its session existed.
 func TestAttackDeadOnArrivalTokens(t *testing.T) {
-	s := testserver.StartWith(t, testserver.Options{Hash: userpool.HashParams{Time: 3, Memory: 16384, Threads: 1}})
+	s := testserver.StartWith(t, testserver.Options{Hash: userpool.HashParams{Time: 8, Memory: 16384, Threads: 1}})
 	c := s.Admin
 	poolID, clientID, _ := s.NewPool(t)
 	s.NewUser(t, poolID, "dora", password)
