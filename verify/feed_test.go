@@ -338,3 +338,30 @@ func TestFeedWithoutTokenRevocation(t *testing.T) {
 	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
 	mustVerify(t, v, e.signIn(t).access)
 }
+
+// TestFeedBusyServer: a server holding as many streams as it may answers
+// 503 with Retry-After; the verifier waits as asked, keeps its last known
+// state meanwhile, and catches up once a stream is free.
+func TestFeedBusyServer(t *testing.T) {
+	s := testserver.StartWith(t, testserver.Options{FeedMaxStreams: 1})
+	e := newEnvOn(t, s)
+	requireFeed(t, e)
+	first := e.newVerifier(t, Config{Feed: FeedRequired})
+	waitFollowing(t, first)
+	for !streaming(first) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	counter := &countingTransport{}
+	second := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: &http.Client{Transport: counter}})
+	waitFollowing(t, second)
+	tok := e.signIn(t)
+	revokeRefresh(t, e, tok.refresh)
+	eventually(t, first, tok.access, ErrRevoked, revocationLimit)
+	mustVerify(t, second, tok.access) // no stream yet: the last known state
+	time.Sleep(2500 * time.Millisecond)
+	if n := counter.count("/revocations"); n < 2 || n > 4 {
+		t.Fatalf("%d stream attempts in 2.5 s against Retry-After: 1, want 2 to 4", n)
+	}
+	first.Close()
+	eventually(t, second, tok.access, ErrRevoked, 5*time.Second)
+}
