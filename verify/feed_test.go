@@ -11,8 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/message"
 )
 
 // revocationLimit is how soon a revocation must reach the verifier.
@@ -61,6 +63,28 @@ func TestFeedRevocationsReachTheVerifier(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
+		"ConfirmForgotPassword": func(t *testing.T, e env, tok tokens) {
+			if _, err := e.srv.Admin.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+				UserPoolId: aws.String(e.pool), Username: aws.String(e.user),
+				UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.Admin.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(e.client),
+				Username: aws.String(e.user)}); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, m := range e.srv.Outbox.List(e.pool, e.user+"@example.com") {
+				if m.Kind == message.KindForgotPassword {
+					code = m.Code
+					break
+				}
+			}
+			if _, err := e.srv.Admin.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(e.client),
+				Username: aws.String(e.user), ConfirmationCode: aws.String(code), Password: aws.String(testPassword + "2")}); err != nil {
+				t.Fatal(err)
+			}
+		},
 		"DeleteUserPoolClient": func(t *testing.T, e env, tok tokens) {
 			if _, err := e.srv.Admin.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(e.pool),
 				ClientId: aws.String(e.client)}); err != nil {
@@ -92,6 +116,9 @@ func TestFeedRevocationsReachTheVerifier(t *testing.T) {
 				}
 			} else if !errors.Is(err, ErrRevoked) {
 				t.Fatalf("the earlier sign-in survived %s: %v", name, err)
+			}
+			if name == "ConfirmForgotPassword" {
+				mustVerify(t, v, e.signInWith(t, testPassword+"2").access)
 			}
 			if name == "GlobalSignOut" || name == "AdminUserGlobalSignOut" {
 				// A sign-in after the sign-out is live.
