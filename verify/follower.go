@@ -151,16 +151,12 @@ func (f *follower) stream(ctx context.Context) (opened bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	after := strconv.FormatInt(seq, 10)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.issuer+"/revocations?after="+after, nil)
+	req, err := f.client.request(ctx, f.issuer+"/revocations?after="+after, "text/event-stream")
 	if err != nil {
 		return false, fmt.Errorf("stream: %w", err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Cache-Control", "no-cache")
 	req.Header.Set("Last-Event-ID", after)
-	if f.client.id != "" {
-		req.SetBasicAuth(f.client.id, f.client.secret)
-	}
 	// The watchdog ends a stream that stays silent past f.idle.
 	var idled atomic.Bool
 	watchdog := time.AfterFunc(f.idle, func() { idled.Store(true); cancel() })
