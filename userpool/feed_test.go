@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
@@ -285,6 +286,70 @@ func TestAuthenticateFeedReader(t *testing.T) {
 		err := e.svc.AuthenticateFeedReader(ctx, c.pool, c.id, c.secret)
 		if de := userpool.AsError(err); de == nil || de.Kind != userpool.KindClientAuthFailed {
 			t.Errorf("%s: %v, want client-auth-failed", c.what, err)
+		}
+	}
+}
+
+// TestFeedRefreshReuse: a replayed rotated refresh token revokes its family
+// with the reason refresh-reuse, and the feed says so.
+func TestFeedRefreshReuse(t *testing.T) {
+	e := newEnv(t)
+	rot := e.newClient(userpool.ClientInput{Name: "rotating", Config: userpool.ClientConfig{
+		RefreshTokenRotation: &userpool.RefreshTokenRotation{Feature: "ENABLED"}}})
+	tk := e.signIn(rot, "alice")
+	if _, err := e.refresh(rot, tk.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.refresh(rot, tk.RefreshToken); err == nil {
+		t.Fatal("a replayed refresh token was accepted")
+	}
+	snap, err := e.svc.RevocationSnapshot(e.ctx(), e.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Events) != 1 || snap.Events[0].Kind != "family" || snap.Events[0].Reason != "refresh-reuse" ||
+		snap.Events[0].ID != familyOf(t, tk.AccessToken) || snap.Events[0].ClientID != rot.ID {
+		t.Errorf("snapshot: %+v", snap)
+	}
+	f, err := e.svc.RevocationFamily(e.ctx(), e.pool, familyOf(t, tk.AccessToken))
+	if err != nil || f.Revoked != userpool.ReasonRefreshReuse {
+		t.Errorf("family: %+v, %v", f, err)
+	}
+}
+
+// TestFeedPasswordReset: an admin password reset, and the reset's
+// confirmation, each end the user's sessions with the reason
+// password-reset.
+func TestFeedPasswordReset(t *testing.T) {
+	e := newEnv(t)
+	pool, c := e.newPool(amplifyPool())
+	if _, err := e.svc.AdminCreateUser(e.ctx(), userpool.AdminCreateUserInput{PoolID: pool, Username: "fay@example.com",
+		MessageAction: "SUPPRESS", Attributes: []userpool.Attribute{{Name: "email_verified", Value: "true"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.AdminSetUserPassword(e.ctx(), pool, "fay@example.com", password, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.AdminResetUserPassword(e.ctx(), pool, "fay@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	code := e.lastCode(pool, "fay@example.com", message.KindForgotPassword)
+	if err := e.svc.ConfirmForgotPassword(e.ctx(), userpool.ConfirmForgotPasswordInput{ClientID: c.ID, Username: "fay@example.com",
+		Code: code, Password: "Reset-Passw0rd!"}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := e.svc.Feed().Subscribe(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	evs, err := sub.Next(e.ctx(), 0, 0, 0)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events: %+v, %v", evs, err)
+	}
+	for i, ev := range evs {
+		if ev.Kind != "user" || ev.Reason != "password-reset" || ev.Gen != int64(i+1) {
+			t.Errorf("event %d: %+v", i, ev)
 		}
 	}
 }

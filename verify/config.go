@@ -90,6 +90,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
+
+	ownClient bool // HTTPClient was made by normalize
 }
 
 // normalize checks c and fills in its defaults.
@@ -127,7 +129,9 @@ func (c Config) normalize() (Config, error) {
 		c.InitialWait = DefaultInitialWait
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{}
+		// A transport of its own, so that Close can drop its idle connections.
+		c.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		c.ownClient = true
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -11,8 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/message"
 )
 
 // revocationLimit is how soon a revocation must reach the verifier.
@@ -61,6 +63,28 @@ func TestFeedRevocationsReachTheVerifier(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
+		"ConfirmForgotPassword": func(t *testing.T, e env, tok tokens) {
+			if _, err := e.srv.Admin.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+				UserPoolId: aws.String(e.pool), Username: aws.String(e.user),
+				UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.Admin.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(e.client),
+				Username: aws.String(e.user)}); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, m := range e.srv.Outbox.List(e.pool, e.user+"@example.com") {
+				if m.Kind == message.KindForgotPassword {
+					code = m.Code
+					break
+				}
+			}
+			if _, err := e.srv.Admin.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(e.client),
+				Username: aws.String(e.user), ConfirmationCode: aws.String(code), Password: aws.String(testPassword + "2")}); err != nil {
+				t.Fatal(err)
+			}
+		},
 		"DeleteUserPoolClient": func(t *testing.T, e env, tok tokens) {
 			if _, err := e.srv.Admin.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(e.pool),
 				ClientId: aws.String(e.client)}); err != nil {
@@ -92,6 +116,9 @@ func TestFeedRevocationsReachTheVerifier(t *testing.T) {
 				}
 			} else if !errors.Is(err, ErrRevoked) {
 				t.Fatalf("the earlier sign-in survived %s: %v", name, err)
+			}
+			if name == "ConfirmForgotPassword" {
+				mustVerify(t, v, e.signInWith(t, testPassword+"2").access)
 			}
 			if name == "GlobalSignOut" || name == "AdminUserGlobalSignOut" {
 				// A sign-in after the sign-out is live.
@@ -337,4 +364,31 @@ func TestFeedWithoutTokenRevocation(t *testing.T) {
 	}
 	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
 	mustVerify(t, v, e.signIn(t).access)
+}
+
+// TestFeedBusyServer: a server holding as many streams as it may answers
+// 503 with Retry-After; the verifier waits as asked, keeps its last known
+// state meanwhile, and catches up once a stream is free.
+func TestFeedBusyServer(t *testing.T) {
+	s := testserver.StartWith(t, testserver.Options{FeedMaxStreams: 1})
+	e := newEnvOn(t, s)
+	requireFeed(t, e)
+	first := e.newVerifier(t, Config{Feed: FeedRequired})
+	waitFollowing(t, first)
+	for !streaming(first) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	counter := &countingTransport{}
+	second := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: &http.Client{Transport: counter}})
+	waitFollowing(t, second)
+	tok := e.signIn(t)
+	revokeRefresh(t, e, tok.refresh)
+	eventually(t, first, tok.access, ErrRevoked, revocationLimit)
+	mustVerify(t, second, tok.access) // no stream yet: the last known state
+	time.Sleep(2500 * time.Millisecond)
+	if n := counter.count("/revocations"); n < 2 || n > 4 {
+		t.Fatalf("%d stream attempts in 2.5 s against Retry-After: 1, want 2 to 4", n)
+	}
+	first.Close()
+	eventually(t, second, tok.access, ErrRevoked, 5*time.Second)
 }

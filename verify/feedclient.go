@@ -12,7 +12,8 @@ type feedClient struct {
 	id, secret string
 }
 
-func (c *feedClient) get(ctx context.Context, url, accept string) (*http.Response, error) {
+// request builds a GET of url with Accept and the credentials.
+func (c *feedClient) request(ctx context.Context, url, accept string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("request: %w", err)
@@ -21,9 +22,14 @@ func (c *feedClient) get(ctx context.Context, url, accept string) (*http.Respons
 	if c.id != "" {
 		req.SetBasicAuth(c.id, c.secret)
 	}
-	resp, err := c.http.Do(req)
+	return req, nil
+}
+
+// get sends a GET of url.
+func (c *feedClient) get(ctx context.Context, url, accept string) (*http.Response, error) {
+	req, err := c.request(ctx, url, accept)
 	if err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return c.http.Do(req)
 }

@@ -49,8 +49,10 @@ func (f *follower) run(ctx context.Context) {
 	delay := backoffMin
 	needSnapshot := true
 	for ctx.Err() == nil {
+		var lastErr error
 		if needSnapshot {
 			err := f.snapshot(ctx)
+			lastErr = err
 			if err == nil {
 				needSnapshot = false
 				continue // straight to the stream
@@ -68,6 +70,7 @@ func (f *follower) run(ctx context.Context) {
 			f.report(err)
 		} else {
 			opened, err := f.stream(ctx)
+			lastErr = err
 			if ctx.Err() != nil {
 				return
 			}
@@ -82,8 +85,9 @@ func (f *follower) run(ctx context.Context) {
 			}
 		}
 		// Even a stream that ended cleanly waits a little: a server that
-		// accepts and drops at once is not hammered.
-		if !sleep(ctx, jitter(delay)) {
+		// accepts and drops at once is not hammered. A busy server's
+		// Retry-After is honoured.
+		if !sleep(ctx, max(jitter(delay), retryAfter(lastErr))) {
 			return
 		}
 		delay = min(delay*2, backoffMax)
@@ -147,16 +151,12 @@ func (f *follower) stream(ctx context.Context) (opened bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	after := strconv.FormatInt(seq, 10)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.issuer+"/revocations?after="+after, nil)
+	req, err := f.client.request(ctx, f.issuer+"/revocations?after="+after, "text/event-stream")
 	if err != nil {
 		return false, fmt.Errorf("stream: %w", err)
 	}
-	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Cache-Control", "no-cache")
 	req.Header.Set("Last-Event-ID", after)
-	if f.client.id != "" {
-		req.SetBasicAuth(f.client.id, f.client.secret)
-	}
 	// The watchdog ends a stream that stays silent past f.idle.
 	var idled atomic.Bool
 	watchdog := time.AfterFunc(f.idle, func() { idled.Store(true); cancel() })
@@ -224,10 +224,33 @@ func statusError(resp *http.Response) error {
 		Message string `json:"message"`
 	}
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 8<<10)).Decode(&body)
+	err := errors.New(resp.Status)
 	if body.Type != "" {
-		return fmt.Errorf("%s: %s: %s", resp.Status, body.Type, body.Message)
+		err = fmt.Errorf("%s: %s: %s", resp.Status, body.Type, body.Message)
 	}
-	return errors.New(resp.Status)
+	if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
+		return &busyError{err: err, after: min(time.Duration(secs)*time.Second, backoffMax)}
+	}
+	return err
+}
+
+// busyError is an answer with Retry-After (e.g. 503 when a replica holds as
+// many streams as it may).
+type busyError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *busyError) Error() string { return e.err.Error() }
+func (e *busyError) Unwrap() error { return e.err }
+
+// retryAfter is the wait err asks for, if any.
+func retryAfter(err error) time.Duration {
+	var b *busyError
+	if errors.As(err, &b) {
+		return b.after
+	}
+	return 0
 }
 
 // jitter spreads d over [0.8d, 1.2d) so that many verifiers do not

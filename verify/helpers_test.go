@@ -51,8 +51,14 @@ type tokens struct{ access, id, refresh string }
 
 func (e env) signIn(t testing.TB) tokens {
 	t.Helper()
+	return e.signInWith(t, testPassword)
+}
+
+// signInWith signs the user in with password.
+func (e env) signInWith(t testing.TB, password string) tokens {
+	t.Helper()
 	in := &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: aws.String(e.client),
-		AuthParameters: map[string]string{"USERNAME": e.user, "PASSWORD": testPassword}}
+		AuthParameters: map[string]string{"USERNAME": e.user, "PASSWORD": password}}
 	if e.secret != "" {
 		in.AuthParameters["SECRET_HASH"] = secretHash(e.user, e.client, e.secret)
 	}

@@ -106,3 +106,21 @@ func TestVerifyConcurrentlyWithRevocations(t *testing.T) {
 		mustVerify(t, v, toks[i].access)
 	}
 }
+
+// TestCloseLetsTheServerStopPromptly: Close leaves no connection open
+// behind it (an idle connection that never carried a request holds a Go
+// server's graceful shutdown for 5 s).
+func TestCloseLetsTheServerStopPromptly(t *testing.T) {
+	for range 12 {
+		e := newEnv(t)
+		v := e.newVerifier(t, Config{Feed: FeedRequired, Logger: discardLogger()})
+		waitFollowing(t, v)
+		mustVerify(t, v, e.signIn(t).access)
+		v.Close()
+		start := time.Now()
+		e.srv.Stop()
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("the server took %v to stop after Close", d)
+		}
+	}
+}

@@ -40,7 +40,6 @@ func newJWKSCache(issuer string, c Config) *jwksCache {
 func (j *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	j.mu.RLock()
 	k, ok := j.keys[kid]
-	loaded := j.keys != nil
 	j.mu.RUnlock()
 	if ok {
 		return k, nil
@@ -50,7 +49,7 @@ func (j *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 	// Another caller may have fetched while this one waited.
 	j.mu.RLock()
 	k, ok = j.keys[kid]
-	loaded = j.keys != nil
+	loaded := j.keys != nil
 	j.mu.RUnlock()
 	if ok {
 		return k, nil

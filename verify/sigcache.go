@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// maxCached bounds the verified-signature cache; when full, expired entries
-// go, and if that is not enough the cache starts over.
-const maxCached = 100_000
+// maxCached bounds the verified-signature cache (an entry holds the
+// decoded claims, about a kilobyte); when full, expired entries go, and if
+// that is not enough, half of the others, picked at random.
+const maxCached = 50_000
 
 // sigCache maps the SHA-256 of a token whose signature and claims checked
 // out to its claims, until the token expires. Only hashes are kept, never
@@ -37,8 +38,11 @@ func (c *sigCache) put(k [sha256.Size]byte, cl *Claims, now time.Time) {
 				delete(c.m, key)
 			}
 		}
-		if len(c.m) >= maxCached {
-			c.m = map[[sha256.Size]byte]*Claims{}
+		for key := range c.m { // map iteration order is random
+			if len(c.m) < maxCached/2 {
+				break
+			}
+			delete(c.m, key)
 		}
 	}
 	c.m[k] = cl

@@ -59,12 +59,16 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Close stops the feed follower and waits for it. Verify fails with
-// ErrClosed afterwards.
+// Close stops the feed follower, waits for it, and closes the idle
+// connections of the HTTP client it made (not those of Config.HTTPClient).
+// Verify fails with ErrClosed afterwards.
 func (v *Verifier) Close() error {
 	v.closeOnce.Do(func() {
 		v.cancel()
 		v.wg.Wait()
+		if v.cfg.ownClient {
+			v.cfg.HTTPClient.CloseIdleConnections()
+		}
 	})
 	return nil
 }
