@@ -187,9 +187,11 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 			return err
 		}
 		ch.ID = session
-		if ch.Data, err = json.Marshal(st); err != nil {
-			return internal("mfa challenge", err)
+		data, merr := json.Marshal(st)
+		if merr != nil {
+			return internal("mfa challenge", merr)
 		}
+		ch.Data = data
 		if perr := s.challenges.PutChallenge(ctx, ch); perr != nil {
 			return internal("restore challenge", perr)
 		}

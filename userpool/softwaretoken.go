@@ -182,9 +182,11 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, accessToken, session,
 			if t.st.Attempts >= maxMFAChallengeAttempts {
 				return err
 			}
-			if t.ch.Data, err = json.Marshal(t.st); err != nil {
-				return internal("mfa challenge", err)
+			data, merr := json.Marshal(t.st)
+			if merr != nil {
+				return internal("mfa challenge", merr)
 			}
+			t.ch.Data = data
 			t.ch.ID = session
 			if perr := s.challenges.PutChallenge(ctx, t.ch); perr != nil {
 				return internal("restore challenge", perr)
