@@ -411,7 +411,7 @@ func TestMFAEmailSMSAndSelect(t *testing.T) {
 func srvUser(t *testing.T, c *cip.Client, poolID, name string) {
 	t.Helper()
 	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String(name),
-		MessageAction: types.MessageActionTypeSuppress,
+		MessageAction:  types.MessageActionTypeSuppress,
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "@example.com")}}}); err != nil {
 		t.Fatal(err)
 	}
