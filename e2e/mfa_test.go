@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -427,4 +428,48 @@ func mustAtoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// TestMFAAfterSRPAndAudit: the SRP proof leads to the MFA challenge too,
+// and the audit trail shows the sign-in in progress, a failed code and the
+// pass, with no code in it.
+func TestMFAAfterSRPAndAudit(t *testing.T) {
+	_, clock, c, poolID, clientID := mfaServer(t)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}})
+	srvUser(t, c, poolID, "erin")
+	at := aws.ToString(signIn(t, c, clientID, "erin", "Passw0rd!").AuthenticationResult.AccessToken)
+	secret := associateTOTP(t, c, at, stepOf(clock.Now()))
+	clock.Advance(time.Minute)
+
+	cl, ch := srpChallenge(t, c, clientID, poolID, "erin")
+	out, err := c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: aws.String(clientID),
+		ChallengeName: types.ChallengeNameTypePasswordVerifier, ChallengeResponses: srpAnswer(t, cl, poolID, "Passw0rd!", ch, clock.Now())})
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || out.AuthenticationResult != nil {
+		t.Fatalf("PASSWORD_VERIFIER: %+v %v", out, err)
+	}
+	_, err = respond(c, clientID, types.ChallengeNameTypeSoftwareTokenMfa, aws.ToString(out.Session), map[string]string{"USERNAME": "erin", "SOFTWARE_TOKEN_MFA_CODE": "000000"})
+	wantCode(t, err, "CodeMismatchException", "")
+	code := totpAt(t, secret, stepOf(clock.Now()))
+	r, err := respond(c, clientID, types.ChallengeNameTypeSoftwareTokenMfa, aws.ToString(out.Session), map[string]string{"USERNAME": "erin", "SOFTWARE_TOKEN_MFA_CODE": code})
+	if err != nil || r.AuthenticationResult == nil {
+		t.Fatalf("SOFTWARE_TOKEN_MFA: %+v %v", r, err)
+	}
+
+	ev, err := c.AdminListUserAuthEvents(bg, &cip.AdminListUserAuthEventsInput{UserPoolId: aws.String(poolID), Username: aws.String("erin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[types.EventResponseType]int{}
+	for _, e := range ev.AuthEvents {
+		if e.EventType == types.EventTypeSignIn {
+			seen[e.EventResponse]++
+		}
+	}
+	if seen[types.EventResponseTypeInProgress] < 2 || seen[types.EventResponseTypeFail] < 1 || seen[types.EventResponseTypePass] < 2 {
+		t.Fatalf("sign-in events: %v", seen)
+	}
+	if raw, _ := json.Marshal(ev); strings.Contains(string(raw), code) || strings.Contains(string(raw), secret) {
+		t.Fatal("the audit trail holds a code or the secret")
+	}
 }

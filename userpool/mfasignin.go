@@ -91,6 +91,22 @@ func (s *Service) mfaStep(ctx context.Context, p *Pool, c *Client, u *store.User
 	return s.startFactor(ctx, p, c, u, factor)
 }
 
+// mfaRequired reports whether a sign-in of the user needs an MFA step.
+func mfaRequired(p *Pool, u *store.User) bool {
+	switch p.Config.MfaConfiguration {
+	case MFAOn:
+		return true
+	case MFAOptional:
+		m := decodeMFA(u)
+		for _, f := range m.Enabled {
+			if slices.Contains(p.Config.mfaFactors(), f) && canUse(u, m, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // canUse reports whether the user can answer with factor now.
 func canUse(u *store.User, m *userMFA, factor string) bool {
 	switch factor {
