@@ -283,7 +283,11 @@ func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User) (*
 // redeemTOTP checks a software-token code of the user and records its time
 // step as used: a step is accepted once, even by concurrent requests.
 func (s *Service) redeemTOTP(ctx context.Context, p *Pool, u *store.User, code string) error {
-	secret, err := s.openUserSecret(ctx, p.ID, u, decodeMFA(u).Secret)
+	sealed := decodeMFA(u).Secret
+	if len(sealed) == 0 { // removed since the challenge began
+		return &Error{Kind: KindCodeMismatch, Cause: CauseMFACodeMismatch}
+	}
+	secret, err := s.openUserSecret(ctx, p.ID, u, sealed)
 	if err != nil {
 		return err
 	}
