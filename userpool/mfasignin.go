@@ -29,15 +29,6 @@ const (
 	ChallengeMFASetup         = "MFA_SETUP"
 )
 
-// isMFAChallenge reports whether name is one of the MFA challenges.
-func isMFAChallenge(name string) bool {
-	switch name {
-	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
-		return true
-	}
-	return false
-}
-
 // mfaChallenge is what an MFA challenge remembers.
 type mfaChallenge struct {
 	Attempts int      `json:"attempts,omitempty"`
