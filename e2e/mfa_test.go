@@ -268,6 +268,23 @@ func TestMFAWrongCodesEndTheSession(t *testing.T) {
 	wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 	_, err = initiate(c, clientID, "bob", "Passw0rd!")
 	wantCode(t, err, "NotAuthorizedException", "Password attempts exceeded")
+
+	// The right password forgets the password's failures, not the codes':
+	// the next wrong code locks the code out again, for longer.
+	clock.Advance(2 * time.Second)
+	ch, err = initiate(c, clientID, "bob", "Passw0rd!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = respond(c, clientID, types.ChallengeNameTypeSoftwareTokenMfa, aws.ToString(ch.Session), map[string]string{"USERNAME": "bob", "SOFTWARE_TOKEN_MFA_CODE": "000000"})
+	wantCode(t, err, "CodeMismatchException", "")
+	good := map[string]string{"USERNAME": "bob", "SOFTWARE_TOKEN_MFA_CODE": totpAt(t, aws.ToString(a.SecretCode), stepOf(clock.Now()))}
+	_, err = respond(c, clientID, types.ChallengeNameTypeSoftwareTokenMfa, aws.ToString(ch.Session), good)
+	wantCode(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	clock.Advance(3 * time.Second)
+	if r, err := respond(c, clientID, types.ChallengeNameTypeSoftwareTokenMfa, aws.ToString(ch.Session), good); err != nil || r.AuthenticationResult == nil {
+		t.Fatalf("after the lockout: %+v %v", r, err)
+	}
 }
 
 func TestMFASetupFlow(t *testing.T) {

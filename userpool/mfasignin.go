@@ -234,7 +234,7 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 	if code == "" {
 		return nil, keep(invalidf("Missing required parameter %s", key))
 	}
-	attempt, err := s.claimSignIn(ctx, p.ID, u.Username)
+	attempt, err := s.claimMFA(ctx, p.ID, u.Username)
 	if err != nil {
 		return nil, keep(err)
 	}
@@ -309,4 +309,45 @@ func clip(s string, n int) string {
 func isCause(err error, c Cause) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Cause == c
+}
+
+// mfaAttempt is a claimed check of an MFA code. It counts on the user's
+// sign-in throttle like a password check (a wrong code is a failed
+// sign-in), and on a second ladder of the user's own that only a right code
+// resets: the password step's success forgets the first one's failures, so
+// without it whoever knows the password could guess codes without end.
+type mfaAttempt struct{ user, second *signInAttempt }
+
+// mfaThrottleName is the throttle's name for the user's MFA ladder (no
+// username holds a NUL).
+func mfaThrottleName(username string) string { return "\x00mfa\x00" + username }
+
+// claimMFA claims a slot on both ladders.
+func (s *Service) claimMFA(ctx context.Context, poolID, username string) (*mfaAttempt, error) {
+	second, err := s.claimSignIn(ctx, poolID, mfaThrottleName(username))
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.claimSignIn(ctx, poolID, username)
+	if err != nil {
+		second.abandoned(ctx)
+		return nil, err
+	}
+	return &mfaAttempt{user: user, second: second}, nil
+}
+
+func (a *mfaAttempt) succeeded(ctx context.Context) {
+	a.user.succeeded(ctx)
+	a.second.succeeded(ctx)
+}
+
+// failed counts the failure on both ladders, and once on the address.
+func (a *mfaAttempt) failed(ctx context.Context) {
+	a.user.failed(ctx)
+	a.second.failed(WithCaller(ctx, Caller{}))
+}
+
+func (a *mfaAttempt) abandoned(ctx context.Context) {
+	a.user.abandoned(ctx)
+	a.second.abandoned(ctx)
 }
