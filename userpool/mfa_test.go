@@ -89,3 +89,30 @@ func ptrTo[T any](v T) *T { return &v }
 func totp(secret []byte, step int64) string {
 	return userpool.TOTPForTest(secret, step)
 }
+
+// TestEmailOTPSendLimit: sign-in codes have their own sending limit, above
+// that of the other codes, so a user may sign in several times an hour.
+func TestEmailOTPSendLimit(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.SetUserPoolMfaConfig(e.ctx(), e.pool, userpool.PoolMFAConfig{MfaConfiguration: userpool.MFAOptional,
+		Email: &userpool.EmailMFAConfig{}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.AdminSetUserMFAPreference(e.ctx(), e.pool, "alice", userpool.MFAPreference{
+		Email: &userpool.MFASetting{Enabled: true, PreferredMfa: true}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		r, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserPassword,
+			AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": password}})
+		if err != nil || r.ChallengeName != userpool.ChallengeEmailOTP {
+			t.Fatalf("sign-in %d: %+v %v", i, r, err)
+		}
+		code := e.outbox.List(e.pool, "alice@example.com")[0].Code
+		r, err = e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: e.app.ID, ChallengeName: userpool.ChallengeEmailOTP,
+			Session: r.Session, Responses: map[string]string{"USERNAME": "alice", "EMAIL_OTP_CODE": code}})
+		if err != nil || r.Result == nil {
+			t.Fatalf("sign-in %d: %+v %v", i, r, err)
+		}
+	}
+}

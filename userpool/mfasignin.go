@@ -138,7 +138,7 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 
 // sendMFACode sends a sign-in code with the pool's MFA message.
 func (s *Service) sendMFACode(ctx context.Context, p *Pool, u *store.User, d destination, code string) error {
-	if err := s.countSend(ctx, u); err != nil {
+	if err := s.countMFASend(ctx, u); err != nil {
 		return err
 	}
 	m := message.Message{PoolID: p.ID, Username: u.Username, Destination: d.value, Channel: d.channel, Kind: message.KindMFA, Code: code}
@@ -350,4 +350,32 @@ func (a *mfaAttempt) failed(ctx context.Context) {
 func (a *mfaAttempt) abandoned(ctx context.Context) {
 	a.user.abandoned(ctx)
 	a.second.abandoned(ctx)
+}
+
+// Sign-in codes have a sending limit of their own, higher than that of the
+// other codes (countSend's): every sign-in of a user with SMS or e-mail MFA
+// sends one.
+const (
+	maxMFASendsPerWindow = 20
+	mfaSendWindow        = time.Hour
+)
+
+// countMFASend counts a sign-in code sent to the user against its limit.
+func (s *Service) countMFASend(ctx context.Context, u *store.User) error {
+	now := s.now()
+	err := s.throttles.UpdateThrottle(ctx, "mfasend\x00"+u.PoolID+"\x00"+u.Sub, func(st *store.Throttle) error {
+		if now.Sub(st.Since) >= mfaSendWindow {
+			st.Count, st.Since = 0, now
+		}
+		if st.Count >= maxMFASendsPerWindow {
+			return &Error{Kind: KindLimitExceeded, Cause: CauseCodeAttemptsExceeded, RetryAfter: st.Since.Add(mfaSendWindow).Sub(now)}
+		}
+		st.Count++
+		st.UpdatedAt = now
+		return nil
+	})
+	if err != nil && AsError(err) == nil {
+		return internal("count sends", err)
+	}
+	return err
 }
