@@ -516,3 +516,23 @@ func TestMFAHostedUIRefuses(t *testing.T) {
 		t.Fatalf("a user without MFA: %d %q", r.status, r.location())
 	}
 }
+
+// TestMFAChallengeOfAnotherUser: a session answers only for its user.
+func TestMFAChallengeOfAnotherUser(t *testing.T) {
+	srv, _, c, poolID, clientID := mfaServer(t)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		EmailMfaConfiguration: &types.EmailMfaConfigType{}})
+	srvUser(t, c, poolID, "fay")
+	srvUser(t, c, poolID, "gus")
+	if _, err := c.AdminSetUserMFAPreference(bg, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(poolID), Username: aws.String("fay"),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := initiate(c, clientID, "fay", "Passw0rd!")
+	if err != nil || ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("%+v %v", ch, err)
+	}
+	code := srv.Outbox.List(poolID, "fay@example.com")[0].Code
+	_, err = respond(c, clientID, types.ChallengeNameTypeEmailOtp, aws.ToString(ch.Session), map[string]string{"USERNAME": "gus", "EMAIL_OTP_CODE": code})
+	wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+}

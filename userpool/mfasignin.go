@@ -215,6 +215,13 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 	if !u.Enabled {
 		return nil, refused(CauseUserDisabled)
 	}
+	// USERNAME, when sent, must name the challenge's user (by an alias,
+	// too).
+	if given := r["USERNAME"]; given != "" && given != u.Username {
+		if other, err := s.findUser(ctx, p, given); err != nil || other.Sub != u.Sub {
+			return nil, refused(CauseSignInSessionExpired)
+		}
+	}
 	switch name {
 	case ChallengeSelectMFAType:
 		answer := r["ANSWER"]
