@@ -168,7 +168,8 @@ func TestMFASoftwareTokenSignIn(t *testing.T) {
 	wrong := fmt.Sprintf("%06d", (mustAtoi(totpAt(t, secret, now))+1)%1000000)
 	_, err = c.VerifySoftwareToken(bg, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(at), UserCode: aws.String(wrong)})
 	wantCode(t, err, "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
-	v, err := c.VerifySoftwareToken(bg, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(at), UserCode: aws.String(totpAt(t, secret, now))})
+	v, err := c.VerifySoftwareToken(bg, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(at), UserCode: aws.String(totpAt(t, secret, now)),
+		FriendlyDeviceName: aws.String("Pixel")})
 	if err != nil || v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
 		t.Fatalf("VerifySoftwareToken: %v %v", v, err)
 	}
@@ -187,7 +188,8 @@ func TestMFASoftwareTokenSignIn(t *testing.T) {
 
 	// Now the password leads to the challenge.
 	ch, err := initiate(c, clientID, "alice", "Passw0rd!")
-	if err != nil || ch.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || ch.AuthenticationResult != nil {
+	if err != nil || ch.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || ch.AuthenticationResult != nil ||
+		ch.ChallengeParameters["USER_ID_FOR_SRP"] != "alice" || ch.ChallengeParameters["FRIENDLY_DEVICE_NAME"] != "Pixel" {
 		t.Fatalf("InitiateAuth: %+v %v", ch, err)
 	}
 	session := aws.ToString(ch.Session)

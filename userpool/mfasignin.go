@@ -115,6 +115,9 @@ func canUse(u *store.User, m *userMFA, factor string) bool {
 // for SMS and e-mail.
 func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.User, factor string) (*AuthResponse, error) {
 	params := map[string]string{}
+	if name := decodeMFA(u).DeviceName; factor == MFASoftwareToken && name != "" {
+		params["FRIENDLY_DEVICE_NAME"] = name
+	}
 	if factor == MFASMS || factor == MFAEmail {
 		attr := attrPhone
 		if factor == MFAEmail {
