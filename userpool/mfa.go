@@ -50,7 +50,7 @@ const (
 	defaultEmailMFASubject   = "Your verification code"
 	mfaCodePurpose           = "mfa"
 	maxMFAChallengeAttempts  = MaxCodeAttempts
-	maxFriendlyDeviceNameLen = 131072
+	maxFriendlyDeviceNameLen = 256
 )
 
 // MFAFactors are the pool's MFA factors beyond SMS's configuration.
