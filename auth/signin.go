@@ -272,7 +272,9 @@ func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID st
 }
 
 // ConfirmSignIn answers the challenge of the sign-in in progress: for
-// SignInStepConfirmWithNewPassword, challengeResponse is the new password. It
+// SignInStepConfirmWithNewPassword, challengeResponse is the new password;
+// for the MFA steps (mfa.go), the code, or for
+// SignInStepContinueWithMFASelection the MFAType chosen. It
 // fails with ErrInvalidState when no sign-in is in progress (none was started,
 // it completed, or SignOut cancelled it).
 func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, opts ConfirmSignInOptions) (SignInResult, error) {
