@@ -146,6 +146,28 @@ func TestZeroClient_ReturnsPromptly(t *testing.T) {
 				"UpdatePassword": func(t *testing.T) {
 					check(t, "UpdatePassword", func() error { return notConfigured("UpdatePassword", c.UpdatePassword(ctx, "a", "b")) })
 				},
+				"SetUpTOTP": func(t *testing.T) {
+					check(t, "SetUpTOTP", func() error {
+						_, err := c.SetUpTOTP(ctx)
+						return notConfigured("SetUpTOTP", err)
+					})
+				},
+				"VerifyTOTPSetup": func(t *testing.T) {
+					check(t, "VerifyTOTPSetup", func() error {
+						return notConfigured("VerifyTOTPSetup", c.VerifyTOTPSetup(ctx, "123456", auth.VerifyTOTPSetupOptions{}))
+					})
+				},
+				"UpdateMFAPreference": func(t *testing.T) {
+					check(t, "UpdateMFAPreference", func() error {
+						return notConfigured("UpdateMFAPreference", c.UpdateMFAPreference(ctx, auth.UpdateMFAPreferenceInput{}))
+					})
+				},
+				"FetchMFAPreference": func(t *testing.T) {
+					check(t, "FetchMFAPreference", func() error {
+						_, err := c.FetchMFAPreference(ctx)
+						return notConfigured("FetchMFAPreference", err)
+					})
+				},
 				"ListSessions": func(t *testing.T) {
 					check(t, "ListSessions", func() error {
 						_, err := c.ListSessions(ctx)
@@ -369,6 +391,29 @@ func TestNilContext_IsBackground(t *testing.T) {
 			return nil
 		}},
 		{"UpdatePassword", func() error { return c.UpdatePassword(nilCtx, testPassword, testPassword) }},
+		{"SetUpTOTP", func() error {
+			d, err := c.SetUpTOTP(nilCtx)
+			if err == nil && len(d.SharedSecret) != 32 {
+				return fmt.Errorf("secret of %d characters", len(d.SharedSecret))
+			}
+			return err
+		}},
+		{"VerifyTOTPSetup", func() error {
+			if err := c.VerifyTOTPSetup(nilCtx, "000000", auth.VerifyTOTPSetupOptions{}); !auth.IsServiceError(err, "EnableSoftwareTokenMFAException") {
+				return fmt.Errorf("want EnableSoftwareTokenMFAException from the server, got %v", err)
+			}
+			return nil
+		}},
+		{"UpdateMFAPreference", func() error {
+			return c.UpdateMFAPreference(nilCtx, auth.UpdateMFAPreferenceInput{TOTP: auth.MFAPreferenceDisabled})
+		}},
+		{"FetchMFAPreference", func() error {
+			p, err := c.FetchMFAPreference(nilCtx)
+			if err == nil && (len(p.Enabled) != 0 || p.Preferred != "") {
+				return fmt.Errorf("preferences %+v", p)
+			}
+			return err
+		}},
 		{"FetchUserAttributes", func() error {
 			a, err := c.FetchUserAttributes(nilCtx)
 			if err == nil && a["email"] != testUser+"@example.com" {

@@ -63,6 +63,14 @@ type SignInResult struct {
 	// UserAttributes are the user's current attributes as the challenge reports
 	// them (NEW_PASSWORD_REQUIRED only).
 	UserAttributes map[string]string
+	// MFA: the factors the user may choose from
+	// (SignInStepContinueWithMFASelection), where the code was sent
+	// (SignInStepConfirmWithSMSCode, SignInStepConfirmWithEmailCode), and the
+	// new software token to add to an authenticator app
+	// (SignInStepContinueWithTOTPSetup). See mfa.go.
+	AllowedMFATypes     []MFAType
+	CodeDeliveryDetails *CodeDelivery
+	TOTPSetupDetails    *TOTPSetupDetails
 }
 
 // ConfirmSignInOptions configures ConfirmSignIn.
@@ -206,7 +214,7 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 }
 
 // afterAuth handles an InitiateAuth / RespondToAuthChallenge answer (lock held).
-func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID string, flow AuthFlow,
+func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID string, flow AuthFlow,
 	res *types.AuthenticationResultType, challenge types.ChallengeNameType, cparams map[string]string, session *string,
 ) (SignInResult, error) {
 	if res != nil {
@@ -252,6 +260,9 @@ func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID stri
 			}
 		}
 		return r, nil
+	case types.ChallengeNameTypeSoftwareTokenMfa, types.ChallengeNameTypeSmsMfa, types.ChallengeNameTypeEmailOtp,
+		types.ChallengeNameTypeSelectMfaType, types.ChallengeNameTypeMfaSetup:
+		return c.mfaChallenge(ctx, loginID, flow, challenge, cparams, session)
 	case "":
 		return SignInResult{}, errors.New("auth: the service answered with neither tokens nor a challenge")
 	default:
@@ -261,7 +272,9 @@ func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID stri
 }
 
 // ConfirmSignIn answers the challenge of the sign-in in progress: for
-// SignInStepConfirmWithNewPassword, challengeResponse is the new password. It
+// SignInStepConfirmWithNewPassword, challengeResponse is the new password;
+// for the MFA steps (mfa.go), the code, or for
+// SignInStepContinueWithMFASelection the MFAType chosen. It
 // fails with ErrInvalidState when no sign-in is in progress (none was started,
 // it completed, or SignOut cancelled it).
 func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, opts ConfirmSignInOptions) (SignInResult, error) {
@@ -292,6 +305,11 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 		for k, v := range opts.UserAttributes {
 			resp["userAttributes."+k] = v
 		}
+	case types.ChallengeNameTypeSoftwareTokenMfa, types.ChallengeNameTypeSmsMfa, types.ChallengeNameTypeEmailOtp,
+		types.ChallengeNameTypeSelectMfaType, types.ChallengeNameTypeMfaSetup:
+		if err := c.mfaResponse(ctx, p, challengeResponse, resp); err != nil {
+			return SignInResult{}, err
+		}
 	default:
 		return SignInResult{}, fmt.Errorf("%w: %s", ErrUnsupportedChallenge, p.challenge)
 	}
@@ -312,7 +330,10 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 	})
 	if err != nil {
 		// An expired or spent challenge session cannot be answered again.
-		if IsServiceError(err, "NotAuthorizedException") || IsServiceError(err, "ExpiredCodeException") {
+		// (A software-token code used before is refused with
+		// ExpiredCodeException, and the session stays: the next code works.)
+		if IsServiceError(err, "NotAuthorizedException") ||
+			(IsServiceError(err, "ExpiredCodeException") && p.challenge != types.ChallengeNameTypeSoftwareTokenMfa) {
 			c.pending = nil
 		}
 		return SignInResult{}, err

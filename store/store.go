@@ -69,6 +69,10 @@ type User struct {
 	// attribute: "email", "phone_number", "preferred_username". A value is
 	// unique per pool and attribute.
 	Aliases map[string]string
+	// MFA is the user's multi-factor settings (enabled factors, the sealed
+	// software-token secret), an opaque document owned by userpool; nil
+	// when the user never set any.
+	MFA []byte
 	// SignOutGen is bumped by a global sign-out; a session whose UserGen
 	// differs from it is dead. That makes global sign-out O(1). SignedOutAt
 	// is when it was last bumped.

@@ -75,6 +75,8 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 		return s.respondNewPassword(ctx, c, in.Session, r)
 	case ChallengePasswordVerifier:
 		return s.respondPasswordVerifier(ctx, c, r)
+	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
+		return s.respondMFA(ctx, c, in.ChallengeName, in.Session, r)
 	case "":
 		return nil, required("challengeName")
 	}

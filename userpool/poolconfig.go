@@ -98,6 +98,10 @@ type PoolConfig struct {
 	LambdaConfig                json.RawMessage              `json:"LambdaConfig,omitempty"`
 	DeviceConfiguration         json.RawMessage              `json:"DeviceConfiguration,omitempty"`
 	UserPoolAddOns              json.RawMessage              `json:"UserPoolAddOns,omitempty"`
+	// MFAFactors are the factors SetUserPoolMfaConfig enables (see mfa.go):
+	// stored with the pool, never taken from nor shown by CreateUserPool,
+	// UpdateUserPool or DescribeUserPool.
+	MFAFactors *MFAFactors `json:"CognateMfaFactors,omitempty"`
 }
 
 // Cognito's default messages.
@@ -129,11 +133,8 @@ func (c *PoolConfig) normalize() error {
 	if pp.TemporaryPasswordValidityDays < 0 || pp.TemporaryPasswordValidityDays > 365 {
 		return invalidf("TemporaryPasswordValidityDays must be between 0 and 365")
 	}
-	if c.MfaConfiguration == "" {
-		c.MfaConfiguration = "OFF"
-	}
-	if c.MfaConfiguration != "OFF" {
-		return invalidf("MfaConfiguration %q is not supported by this server; use OFF", c.MfaConfiguration)
+	if err := c.normalizeMFA(); err != nil {
+		return err
 	}
 	if c.DeletionProtection == "" {
 		c.DeletionProtection = "INACTIVE"

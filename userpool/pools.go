@@ -60,6 +60,7 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	if len(name) < 1 || len(name) > 128 || !nameRE.MatchString(name) {
 		return nil, poolNameViolation()
 	}
+	cfg.MFAFactors = nil
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
@@ -188,6 +189,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error 
 	cfg.AliasAttributes = cur.Config.AliasAttributes
 	cfg.UsernameConfiguration = cur.Config.UsernameConfiguration
 	cfg.SchemaAttributes = cur.Config.SchemaAttributes
+	cfg.MFAFactors = cur.Config.MFAFactors
 	if err := cfg.normalize(); err != nil {
 		return err
 	}

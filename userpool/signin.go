@@ -195,6 +195,9 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 		return &AuthResponse{ChallengeName: ChallengeNewPassword, Session: sessionID, ChallengeParameters: map[string]string{
 			"USER_ID_FOR_SRP": u.Username, "requiredAttributes": "[]", "userAttributes": string(attrs)}}, nil
 	}
+	if r, err := s.mfaStep(ctx, p, c, u); r != nil || err != nil {
+		return r, err
+	}
 	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI})
 	if err != nil {
 		return nil, err

@@ -36,11 +36,16 @@ type User struct {
 	LastModifiedDate time.Time
 	// PendingCode is the unexpired confirmation code; set only in dev mode.
 	PendingCode string
+	// MFASettings are the MFA factors the user enabled (UserMFASettingList)
+	// and PreferredMFA the preferred one (PreferredMfaSetting), if any.
+	MFASettings  []string
+	PreferredMFA string
 }
 
 func (s *Service) toUser(u *store.User) *User {
 	out := &User{Username: u.Username, Sub: u.Sub, Status: u.Status, Enabled: u.Enabled,
 		CreationDate: u.CreatedAt, LastModifiedDate: u.UpdatedAt}
+	out.MFASettings, out.PreferredMFA = userMFASettings(u)
 	out.Attributes = append(out.Attributes, Attribute{Name: "sub", Value: u.Sub})
 	names := make([]string, 0, len(u.Attributes))
 	for k := range u.Attributes {

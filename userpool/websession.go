@@ -166,6 +166,9 @@ func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	default: // FORCE_CHANGE_PASSWORD, RESET_REQUIRED: no such forms here yet
 		return "", nil, errorf(KindPasswordResetRequired, "the password must be changed before signing in here")
 	}
+	if mfaRequired(p, u) { // no MFA form here yet: never a way around MFA
+		return "", nil, errorf(KindUserState, "multi-factor authentication is required, and the hosted UI does not offer it yet")
+	}
 	cookie, err := newSecret()
 	if err != nil {
 		return "", nil, internal("web session", err)

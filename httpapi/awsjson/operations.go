@@ -44,7 +44,7 @@ type userPoolType struct {
 
 func poolOut(p *userpool.Pool) *userPoolType {
 	return &userPoolType{ID: p.ID, Name: p.Name, Arn: p.Arn, CreationDate: epoch(p.CreationDate),
-		LastModifiedDate: epoch(p.LastModifiedDate), PoolConfig: p.Config}
+		LastModifiedDate: epoch(p.LastModifiedDate), PoolConfig: hideMFAFactors(p.Config)}
 }
 
 type userPoolClientType struct {
@@ -174,7 +174,7 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations()}},
+			auditOperations(), mfaOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {

@@ -16,6 +16,7 @@ func poolOperations() map[string]operation {
 		}) (any, error) {
 			cfg := in.PoolConfig
 			cfg.SchemaAttributes = in.Schema
+			cfg.MFAFactors = nil // set by SetUserPoolMfaConfig only
 			p, err := s.CreateUserPool(ctx, in.PoolName, cfg)
 			if err != nil {
 				return nil, err
@@ -55,6 +56,7 @@ func poolOperations() map[string]operation {
 			PoolName   string `json:"PoolName"`
 			userpool.PoolConfig
 		}) (any, error) {
+			in.PoolConfig.MFAFactors = nil // set by SetUserPoolMfaConfig only
 			return empty(s.UpdateUserPool(ctx, userpool.UpdatePoolInput{PoolID: in.UserPoolID, Name: in.PoolName, Config: in.PoolConfig}))
 		}),
 		"AddCustomAttributes": op(true, func(ctx context.Context, s *userpool.Service, in *struct {

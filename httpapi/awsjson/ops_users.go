@@ -78,8 +78,11 @@ func userOperations() map[string]operation {
 				Enabled              bool                 `json:"Enabled"`
 				UserStatus           string               `json:"UserStatus"`
 				// Dev mode only: the pending confirmation code, since no mail is sent.
-				ConfirmationCode string `json:"CognateConfirmationCode,omitempty"`
-			}{u.Username, u.Attributes, epoch(u.CreationDate), epoch(u.LastModifiedDate), u.Enabled, u.Status, u.PendingCode}, nil
+				ConfirmationCode    string   `json:"CognateConfirmationCode,omitempty"`
+				UserMFASettingList  []string `json:"UserMFASettingList,omitempty"`
+				PreferredMfaSetting string   `json:"PreferredMfaSetting,omitempty"`
+			}{u.Username, u.Attributes, epoch(u.CreationDate), epoch(u.LastModifiedDate), u.Enabled, u.Status, u.PendingCode,
+				u.MFASettings, u.PreferredMFA}, nil
 		}),
 		"AdminDeleteUser": op(true, func(ctx context.Context, s *userpool.Service, in *userRef) (any, error) {
 			return empty(s.AdminDeleteUser(ctx, in.UserPoolID, in.Username))
@@ -116,9 +119,11 @@ func userOperations() map[string]operation {
 				return nil, err
 			}
 			return struct {
-				Username       string               `json:"Username"`
-				UserAttributes []userpool.Attribute `json:"UserAttributes"`
-			}{u.Username, u.Attributes}, nil
+				Username            string               `json:"Username"`
+				UserAttributes      []userpool.Attribute `json:"UserAttributes"`
+				UserMFASettingList  []string             `json:"UserMFASettingList,omitempty"`
+				PreferredMfaSetting string               `json:"PreferredMfaSetting,omitempty"`
+			}{u.Username, u.Attributes, u.MFASettings, u.PreferredMFA}, nil
 		}),
 		"DeleteUser": op(false, func(ctx context.Context, s *userpool.Service, in *accessTokenIn) (any, error) {
 			return empty(s.DeleteUser(ctx, in.AccessToken))

@@ -107,6 +107,7 @@ const (
 	msgUserDisabled    = "User is disabled."
 	msgNotConfirmed    = "User is not confirmed."
 	msgChangePassword  = "Your password must be changed before you can sign in here. Contact your administrator."
+	msgMFAUnavailable  = "This account requires multi-factor authentication, which this sign-in page does not offer yet. Sign in through the app."
 )
 
 // pageFailure is the status and message a password-reset page shows for a
@@ -150,6 +151,8 @@ func loginFailure(e *userpool.Error) (int, string) {
 		return http.StatusBadRequest, msgNotConfirmed
 	case e.Kind == userpool.KindPasswordResetRequired:
 		return http.StatusBadRequest, msgChangePassword
+	case e.Kind == userpool.KindUserState:
+		return http.StatusBadRequest, msgMFAUnavailable
 	}
 	return http.StatusBadRequest, msgBadCredentials
 }

@@ -13,7 +13,7 @@ import (
 
 const userCols = `pool_id, username, sub, status, enabled, attributes, password_hash, srp_salt, srp_verifier,
 	temp_password_expires_at, sign_out_gen, signed_out_at, version, created_at, updated_at,
-	alias_email, alias_phone, alias_preferred`
+	alias_email, alias_phone, alias_preferred, mfa`
 
 // userDest is where a row of userCols scans to, in userCols' order.
 func userDest(u *store.User) []any {
@@ -21,7 +21,7 @@ func userDest(u *store.User) []any {
 		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, msTime{&u.TempPasswordExpiresAt}, &u.SignOutGen,
 		msTime{&u.SignedOutAt}, &u.Version, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt},
 		aliasCol{&u.Aliases, "email"}, aliasCol{&u.Aliases, "phone_number"},
-		aliasCol{&u.Aliases, "preferred_username"}}
+		aliasCol{&u.Aliases, "preferred_username"}, &u.MFA}
 }
 
 func scanUser(row pgx.Row) (*store.User, error) {
@@ -46,10 +46,10 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		return wrap("create user", err)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $16, $17, $18)`,
 		u.PoolID, u.Username, u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier,
 		ms(u.TempPasswordExpiresAt), u.SignOutGen, ms(u.SignedOutAt), ms(u.CreatedAt), ms(u.UpdatedAt),
-		email, phone, preferred)
+		email, phone, preferred, u.MFA)
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -189,13 +189,13 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 			UPDATE users SET sub = $1, status = $2, enabled = $3, attributes = $4,
 			password_hash = $5, srp_salt = $6, srp_verifier = $7, temp_password_expires_at = $8,
 			created_at = $9, updated_at = $10, alias_email = $14, alias_phone = $15, alias_preferred = $16,
-			version = version + 1
+			mfa = $17, version = version + 1
 			WHERE pool_id = $11 AND username = $12 AND version = $13 RETURNING version
 		)
 		SELECT (SELECT version FROM updated), EXISTS (SELECT 1 FROM users WHERE pool_id = $11 AND username = $12)`,
 		u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, ms(u.TempPasswordExpiresAt),
 		ms(u.CreatedAt), ms(u.UpdatedAt), u.PoolID, u.Username, u.Version,
-		email, phone, preferred).Scan(&version, &exists)
+		email, phone, preferred, u.MFA).Scan(&version, &exists)
 	switch {
 	case err != nil:
 		return wrap(op, err)

@@ -12,7 +12,7 @@ import (
 
 const userCols = `pool_id, username, sub, status, enabled, attributes, password_hash, srp_salt, srp_verifier,
 	temp_password_expires_at, sign_out_gen, signed_out_at, version, created_at, updated_at,
-	alias_email, alias_phone, alias_preferred`
+	alias_email, alias_phone, alias_preferred, mfa`
 
 const (
 	qGetUser      = `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username = ?`
@@ -24,7 +24,7 @@ func userDest(u *store.User) []any {
 	return []any{&u.PoolID, &u.Username, &u.Sub, &u.Status, &u.Enabled, attrsCol{&u.Attributes},
 		&u.PasswordHash, &u.SRPSalt, &u.SRPVerifier, msTime{&u.TempPasswordExpiresAt}, &u.SignOutGen,
 		msTime{&u.SignedOutAt}, &u.Version, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt},
-		aliasCol{&u.Aliases, "email"}, aliasCol{&u.Aliases, "phone_number"}, aliasCol{&u.Aliases, "preferred_username"}}
+		aliasCol{&u.Aliases, "email"}, aliasCol{&u.Aliases, "phone_number"}, aliasCol{&u.Aliases, "preferred_username"}, &u.MFA}
 }
 
 func scanUser(sc scanner) (*store.User, error) {
@@ -46,10 +46,10 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		return wrap("create user", err)
 	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
 		u.PoolID, u.Username, u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier,
 		ms(u.TempPasswordExpiresAt), u.SignOutGen, ms(u.SignedOutAt), ms(u.CreatedAt), ms(u.UpdatedAt),
-		email, phone, preferred)
+		email, phone, preferred, u.MFA)
 	if err == nil {
 		u.Version = 0
 	}
@@ -91,10 +91,10 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 	err = s.inTx(ctx, op, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE users SET sub = ?, status = ?, enabled = ?, attributes = ?,
 			password_hash = ?, srp_salt = ?, srp_verifier = ?, temp_password_expires_at = ?,
-			created_at = ?, updated_at = ?, alias_email = ?, alias_phone = ?, alias_preferred = ?, version = version + 1
+			created_at = ?, updated_at = ?, alias_email = ?, alias_phone = ?, alias_preferred = ?, mfa = ?, version = version + 1
 			WHERE pool_id = ? AND username = ? AND version = ? RETURNING version`,
 			u.Sub, u.Status, u.Enabled, attrs, u.PasswordHash, u.SRPSalt, u.SRPVerifier, ms(u.TempPasswordExpiresAt),
-			ms(u.CreatedAt), ms(u.UpdatedAt), email, phone, preferred, u.PoolID, u.Username, u.Version).Scan(&version)
+			ms(u.CreatedAt), ms(u.UpdatedAt), email, phone, preferred, u.MFA, u.PoolID, u.Username, u.Version).Scan(&version)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return wrap(op, err)
 		}

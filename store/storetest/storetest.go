@@ -122,6 +122,7 @@ var tests = []test{
 	{"BumpSignOutGenConcurrent", testBumpSignOutGenConcurrent},
 	{"UpdateUserCompareAndSet", testUpdateUserCompareAndSet},
 	{"UserAliases", testUserAliases},
+	{"UserMFA", testUserMFA},
 	{"AliasRace", testAliasRace},
 	{"SessionCreateGet", testSessionCreateGet},
 	{"SessionCreateConflict", testSessionCreateConflict},
