@@ -70,11 +70,16 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 	if err := c.authenticate(hashProof(r["SECRET_HASH"], r["USERNAME"])); err != nil {
 		return nil, err
 	}
+	ctx = withDeviceKey(ctx, r) // devices.go
 	switch in.ChallengeName {
 	case ChallengeNewPassword:
 		return s.respondNewPassword(ctx, c, in.Session, r)
 	case ChallengePasswordVerifier:
 		return s.respondPasswordVerifier(ctx, c, r)
+	case ChallengeDeviceSRP: // devices.go
+		return s.respondDeviceSRP(ctx, c, in.Session, r)
+	case ChallengeDevicePasswordVerifier:
+		return s.respondDevicePasswordVerifier(ctx, c, r)
 	case "":
 		return nil, required("challengeName")
 	}
