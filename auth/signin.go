@@ -145,6 +145,7 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 	if h := c.secretHash(username); h != "" {
 		params["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, username, params) // devices.go
 	var out *cip.InitiateAuthOutput
 	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
 		var err error
@@ -187,6 +188,7 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 	if h := c.secretHash(userID); h != "" {
 		resp["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, loginID, resp) // devices.go
 	var out *cip.RespondToAuthChallengeOutput
 	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
 		var err error
@@ -206,7 +208,7 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 }
 
 // afterAuth handles an InitiateAuth / RespondToAuthChallenge answer (lock held).
-func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID string, flow AuthFlow,
+func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID string, flow AuthFlow,
 	res *types.AuthenticationResultType, challenge types.ChallengeNameType, cparams map[string]string, session *string,
 ) (SignInResult, error) {
 	if res != nil {
@@ -215,6 +217,7 @@ func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID stri
 			return SignInResult{}, err
 		}
 		rec.Session = s
+		c.confirmNewDevice(ctx, &rec, s, res.NewDeviceMetadata) // devices.go
 		if err := safeSave(c.store, c.key, rec); err != nil {
 			return SignInResult{}, fmt.Errorf("auth: signed in, but the session could not be saved: %w", err)
 		}
@@ -224,6 +227,8 @@ func (c *Client) afterAuth(_ context.Context, rec credstore.Record, loginID stri
 		return SignInResult{SignedIn: true, NextStep: SignInStepDone}, nil
 	}
 	switch challenge {
+	case types.ChallengeNameTypeDeviceSrpAuth: // devices.go
+		return c.answerDeviceSRP(ctx, rec, loginID, flow, cparams, session)
 	case types.ChallengeNameTypeNewPasswordRequired:
 		p := &pendingSignIn{loginID: loginID, username: loginID, flow: flow, challenge: challenge, session: aws.ToString(session)}
 		if u := cparams["USER_ID_FOR_SRP"]; u != "" {
@@ -298,6 +303,7 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 	if h := c.secretHash(p.username); h != "" {
 		resp["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, p.loginID, resp) // devices.go
 	var out *cip.RespondToAuthChallengeOutput
 	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
 		var err error
