@@ -60,6 +60,40 @@ func addDeviceKey(rec credstore.Record, loginID string, params map[string]string
 	}
 }
 
+// dropUserDevice removes the user's remembered device from rec, under every
+// name it is kept (the user name, and the login id the user typed).
+func dropUserDevice(rec credstore.Record, username string) {
+	d, ok := rec.Devices[username]
+	delete(rec.Devices, username)
+	if !ok {
+		return
+	}
+	for name, other := range rec.Devices {
+		if other.DeviceKey == d.DeviceKey {
+			delete(rec.Devices, name)
+		}
+	}
+}
+
+// deviceRefused handles the service refusing the remembered device's proof
+// (forgotten, or its verifier lost): the device is dropped here, so that the
+// next sign-in is one on a new device instead of failing again.
+func (c *Client) deviceRefused(loginID string, err error) error {
+	if !IsServiceError(err, "NotAuthorizedException") && !IsServiceError(err, "ResourceNotFoundException") {
+		return err
+	}
+	rec, lerr := c.loadRecord()
+	if lerr != nil {
+		return err
+	}
+	dropUserDevice(rec, loginID)
+	if serr := safeSave(c.store, c.key, rec); serr != nil {
+		return err
+	}
+	c.log.Info("auth: the remembered device was refused and is forgotten here; sign in again", "username", loginID)
+	return fmt.Errorf("%w (the remembered device was refused and is forgotten here; sign in again)", err)
+}
+
 // answerDeviceSRP proves the remembered device (lock held): DEVICE_SRP_AUTH,
 // then DEVICE_PASSWORD_VERIFIER, then the answer goes to afterAuth.
 func (c *Client) answerDeviceSRP(ctx context.Context, rec credstore.Record, loginID string, flow AuthFlow,
@@ -83,7 +117,7 @@ func (c *Client) answerDeviceSRP(ctx context.Context, rec credstore.Record, logi
 	}
 	ch, err := c.respond(ctx, types.ChallengeNameTypeDeviceSrpAuth, resp, session)
 	if err != nil {
-		return SignInResult{}, err
+		return SignInResult{}, c.deviceRefused(loginID, err)
 	}
 	if ch.ChallengeName != types.ChallengeNameTypeDevicePasswordVerifier {
 		return c.afterAuth(ctx, rec, loginID, flow, ch.AuthenticationResult, ch.ChallengeName, ch.ChallengeParameters, ch.Session)
@@ -109,7 +143,7 @@ func (c *Client) answerDeviceSRP(ctx context.Context, rec credstore.Record, logi
 	}
 	out, err := c.respond(ctx, types.ChallengeNameTypeDevicePasswordVerifier, resp, ch.Session)
 	if err != nil {
-		return SignInResult{}, err
+		return SignInResult{}, c.deviceRefused(loginID, err)
 	}
 	return c.afterAuth(ctx, rec, loginID, flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
 }

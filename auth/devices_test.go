@@ -178,3 +178,40 @@ func TestDevices_NoTracking(t *testing.T) {
 		t.Fatalf("FetchDevices = %v, %v", devices, err)
 	}
 }
+
+// TestDevices_RefusedDeviceIsDropped: a device whose proof the service
+// refuses (here, a secret that no longer matches) fails that sign-in and is
+// forgotten locally, so that the next sign-in is one on a new device.
+func TestDevices_RefusedDeviceIsDropped(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	trackDevices(t, e, false)
+	c := e.client(t)
+	e.signIn(t, c)
+	if r := c.SignOut(ctx, auth.SignOutOptions{}); !r.SignedOutLocally() {
+		t.Fatalf("SignOut: %#v", r)
+	}
+	rec, err := e.store.Load(e.key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := rec.Devices[testUser]
+	dev.DevicePassword = "not-the-secret"
+	rec.Devices[testUser] = dev
+	if err := e.store.Save(e.key(), rec); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SignIn(ctx, testUser, testPassword, auth.SignInOptions{})
+	if !auth.IsServiceError(err, "NotAuthorizedException") {
+		t.Fatalf("SignIn with a wrong device secret: %v, want NotAuthorizedException", err)
+	}
+	rec, _ = e.store.Load(e.key())
+	if _, ok := rec.Devices[testUser]; ok || rec.Session != nil {
+		t.Fatalf("after a refused device: devices %v, session %v", rec.Devices, rec.Session)
+	}
+	s := e.signIn(t, c)
+	rec, _ = e.store.Load(e.key())
+	if nd := rec.Devices[testUser]; nd.DeviceKey == "" || nd.DeviceKey == dev.DeviceKey || deviceKeyOf(t, s.AccessToken) != nd.DeviceKey {
+		t.Fatalf("the next sign-in: device %v", nd)
+	}
+}

@@ -222,7 +222,7 @@ func (c *Client) DeleteUser(ctx context.Context) error {
 		return err
 	}
 	rec.Session = nil
-	delete(rec.Devices, s.Username)
+	dropUserDevice(rec, s.Username) // devices.go
 	if err := safeSave(c.store, c.key, rec); err != nil {
 		return fmt.Errorf("auth: the user was deleted but the local session could not be cleared: %w", err)
 	}
