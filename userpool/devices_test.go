@@ -154,3 +154,38 @@ func TestForgetDeviceEndsItsFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceKeyOfSRPInitiateAuth: a DEVICE_KEY sent only with USER_SRP_AUTH's
+// InitiateAuth (not in the PASSWORD_VERIFIER answer) still leads to
+// DEVICE_SRP_AUTH.
+func TestDeviceKeyOfSRPInitiateAuth(t *testing.T) {
+	e := newEnv(t)
+	e.trackDevices(false)
+	d := e.confirmDevice()
+	cl, err := srp.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: e.app.ID, AuthFlow: userpool.FlowUserSRP,
+		AuthParameters: map[string]string{"USERNAME": "alice", "SRP_A": cl.A(), "DEVICE_KEY": d.key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.ChallengeParameters
+	key, err := cl.Key(srp.PoolName(e.pool), p["USER_ID_FOR_SRP"], password, p["SRP_B"], p["SALT"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	ts := srp.FormatTimestamp(e.clock.Now())
+	out, err := e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: e.app.ID,
+		ChallengeName: userpool.ChallengePasswordVerifier, Responses: map[string]string{"USERNAME": p["USER_ID_FOR_SRP"],
+			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts,
+			"PASSWORD_CLAIM_SIGNATURE": srp.Signature(key, srp.PoolName(e.pool), p["USER_ID_FOR_SRP"], block, ts)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ChallengeName != userpool.ChallengeDeviceSRP {
+		t.Fatalf("challenge %q, want DEVICE_SRP_AUTH", out.ChallengeName)
+	}
+}
