@@ -43,6 +43,17 @@ const (
 	DeviceNotRemembered = "not_remembered"
 )
 
+// Audit event types of the device operations that change something
+// (Cognate's; see audit.go). Forgetting a device also records each family
+// it ends (device-forgotten).
+const (
+	EventConfirmDevice           = "ConfirmDevice"
+	EventUpdateDeviceStatus      = "UpdateDeviceStatus"
+	EventAdminUpdateDeviceStatus = "AdminUpdateDeviceStatus"
+	EventForgetDevice            = "ForgetDevice"
+	EventAdminForgetDevice       = "AdminForgetDevice"
+)
+
 // maxDevicesPage is Cognito's largest Limit of ListDevices.
 const maxDevicesPage = 60
 
@@ -343,6 +354,10 @@ func errDeviceNotFound() *Error { return errorf(KindNotFound, "Device does not e
 // session signed in on (its NewDeviceMetadata), and returns whether the user
 // must still be asked to remember it (DeviceOnlyRememberedOnUserPrompt).
 func (s *Service) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (bool, error) {
+	return audited(ctx, s, EventConfirmDevice, "", func(ctx context.Context) (bool, error) { return s.confirmDevice(ctx, in) })
+}
+
+func (s *Service) confirmDevice(ctx context.Context, in ConfirmDeviceInput) (bool, error) {
 	pr, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return false, err
@@ -513,7 +528,9 @@ func (s *Service) listDevices(ctx context.Context, u *store.User, limit int, nex
 
 // UpdateDeviceStatus sets whether a device of the access token's user is
 // remembered.
-func (s *Service) UpdateDeviceStatus(ctx context.Context, accessToken, key, status string) error {
+func (s *Service) UpdateDeviceStatus(ctx context.Context, accessToken, key, status string) (err error) {
+	ctx, e := s.beginAudit(ctx, EventUpdateDeviceStatus, "")
+	defer func() { s.finish(ctx, e, err, "") }()
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return err
@@ -522,7 +539,9 @@ func (s *Service) UpdateDeviceStatus(ctx context.Context, accessToken, key, stat
 }
 
 // AdminUpdateDeviceStatus sets whether a device of a user is remembered.
-func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, poolID, username, key, status string) error {
+func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, poolID, username, key, status string) (err error) {
+	ctx, _ = s.beginAudit(ctx, EventAdminUpdateDeviceStatus, username)
+	defer s.auditAdmin(ctx, EventAdminUpdateDeviceStatus, poolID, username, &err)
 	_, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err
@@ -556,7 +575,9 @@ func (s *Service) updateDeviceStatus(ctx context.Context, u *store.User, key, st
 // ForgetDevice forgets a device of the access token's user and ends the
 // token families signed in through it (the caller's included, when it is
 // one). The device key may be left out to forget the token's own device.
-func (s *Service) ForgetDevice(ctx context.Context, accessToken, key string) error {
+func (s *Service) ForgetDevice(ctx context.Context, accessToken, key string) (err error) {
+	ctx, e := s.beginAudit(ctx, EventForgetDevice, "")
+	defer func() { s.finish(ctx, e, err, "") }()
 	pr, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return err
@@ -569,7 +590,9 @@ func (s *Service) ForgetDevice(ctx context.Context, accessToken, key string) err
 
 // AdminForgetDevice forgets a device of a user and ends the token families
 // signed in through it.
-func (s *Service) AdminForgetDevice(ctx context.Context, poolID, username, key string) error {
+func (s *Service) AdminForgetDevice(ctx context.Context, poolID, username, key string) (err error) {
+	ctx, _ = s.beginAudit(ctx, EventAdminForgetDevice, username)
+	defer s.auditAdmin(ctx, EventAdminForgetDevice, poolID, username, &err)
 	_, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return err

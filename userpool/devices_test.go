@@ -129,6 +129,19 @@ func TestForgetDeviceEndsItsFamilies(t *testing.T) {
 	wantRefused(t, "refresh token of the forgotten device", err, userpool.KindNotAuthorized, userpool.CauseRefreshTokenRevoked,
 		userpool.ReasonDeviceForgotten)
 	e.wantLive("a family of another device", other.AccessToken)
+	evs, _, err := e.svc.ListAuditEvents(e.ctx(), userpool.AuditQuery{PoolID: e.pool, Username: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forgot, revoked bool
+	for _, ev := range evs {
+		forgot = forgot || (ev.Type == userpool.EventForgetDevice && ev.Outcome == userpool.OutcomePass)
+		revoked = revoked || (ev.Type == userpool.EventSessionRevoked && ev.Reason == string(userpool.ReasonDeviceForgotten) &&
+			ev.SessionID != "")
+	}
+	if !forgot || !revoked {
+		t.Fatalf("audit trail lacks the ForgetDevice (%v) or its revocation (%v): %+v", forgot, revoked, evs)
+	}
 
 	// The race: sign-ins through a new device while it is forgotten.
 	d = e.confirmDevice()
