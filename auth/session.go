@@ -124,6 +124,9 @@ func (c *Client) refresh(ctx context.Context, s *credstore.Session) (*credstore.
 	if c.cfg.ClientSecret != "" {
 		in.ClientSecret = aws.String(c.cfg.ClientSecret)
 	}
+	if k := currentDeviceKey(s); k != "" {
+		in.DeviceKey = aws.String(k) // Cognito requires it where it remembers devices (devices.go)
+	}
 	var out *cip.GetTokensFromRefreshTokenOutput
 	err := c.call(ctx, "GetTokensFromRefreshToken", func(ctx context.Context) error {
 		var err error
