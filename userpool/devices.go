@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -212,16 +213,18 @@ func (s *Service) completeSignIn(ctx context.Context, p *Pool, c *Client, u *sto
 	return &AuthResponse{Result: res}, nil
 }
 
-// deviceGroupKey is the user's device group key: derived from a pool
-// secret and the user's sub, so it needs no storage until a device is
-// confirmed, and is the same on every server.
-func (s *Service) deviceGroupKey(ctx context.Context, poolID, sub string) (string, error) {
-	ks, err := s.keySet(ctx, poolID)
-	if err != nil {
-		return "", internal("device group key", err)
+// deviceGroupKey is the user's device group key: an identifier (the "pool
+// name" of the device's SRP identity, not a secret) derived from the pool
+// and the user's sub, so that it needs no storage until a device is
+// confirmed, and is the same on every server and across key rotations. A
+// confirmed device keeps the one it was confirmed with.
+func (s *Service) deviceGroupKey(_ context.Context, poolID, sub string) (string, error) {
+	h := sha256.New()
+	for _, part := range []string{"cognate device group key v1", poolID, sub} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
 	}
-	mac := ks.MAC("device-group-key", []byte(sub))
-	return "-" + base64.RawURLEncoding.EncodeToString(mac[:9]), nil
+	return "-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:9]), nil
 }
 
 // deviceState is what the device challenges remember.
@@ -326,11 +329,7 @@ func (s *Service) respondDevicePasswordVerifier(ctx context.Context, c *Client, 
 	if err != nil {
 		return nil, internal("get device", err)
 	}
-	group, err := s.deviceGroupKey(ctx, p.ID, u.Sub)
-	if err != nil {
-		return nil, err
-	}
-	if !srp.VerifySignature(st.Key, group, d.Key, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
+	if !srp.VerifySignature(st.Key, d.GroupKey, d.Key, block, r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) {
 		return nil, refused(CauseBadCredentials)
 	}
 	if !u.Enabled {
