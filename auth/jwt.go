@@ -20,6 +20,7 @@ type claims struct {
 	TokenUse        string  `json:"token_use"`
 	Exp             float64 `json:"exp"`
 	Iat             float64 `json:"iat"`
+	DeviceKey       string  `json:"device_key"` // devices.go
 }
 
 func (c claims) expiry() time.Time {

@@ -229,6 +229,18 @@ func TestZeroClient_ReturnsPromptly(t *testing.T) {
 				"DeleteUser": func(t *testing.T) {
 					check(t, "DeleteUser", func() error { return notConfigured("DeleteUser", c.DeleteUser(ctx)) })
 				},
+				"FetchDevices": func(t *testing.T) {
+					check(t, "FetchDevices", func() error {
+						_, err := c.FetchDevices(ctx)
+						return notConfigured("FetchDevices", err)
+					})
+				},
+				"RememberDevice": func(t *testing.T) {
+					check(t, "RememberDevice", func() error { return notConfigured("RememberDevice", c.RememberDevice(ctx)) })
+				},
+				"ForgetDevice": func(t *testing.T) {
+					check(t, "ForgetDevice", func() error { return notConfigured("ForgetDevice", c.ForgetDevice(ctx, "")) })
+				},
 				"SignOut": func(t *testing.T) {
 					check(t, "SignOut", func() error {
 						r := c.SignOut(ctx, auth.SignOutOptions{Global: true})
@@ -441,6 +453,23 @@ func TestNilContext_IsBackground(t *testing.T) {
 			// Another session's id: this one stays signed in for the steps after.
 			if err := c.RevokeSession(nilCtx, "00000000-0000-4000-8000-000000000000"); !auth.IsServiceError(err, "ResourceNotFoundException") {
 				return fmt.Errorf("want ResourceNotFoundException, got %v", err)
+			}
+			return nil
+		}},
+		// This pool tracks no devices (devices_test.go covers those that do).
+		{"FetchDevices", func() error {
+			_, err := c.FetchDevices(nilCtx)
+			return err
+		}},
+		{"RememberDevice", func() error {
+			if err := c.RememberDevice(nilCtx); !errors.Is(err, auth.ErrInvalidState) {
+				return fmt.Errorf("want ErrInvalidState (no device), got %v", err)
+			}
+			return nil
+		}},
+		{"ForgetDevice", func() error {
+			if err := c.ForgetDevice(nilCtx, ""); !errors.Is(err, auth.ErrInvalidState) {
+				return fmt.Errorf("want ErrInvalidState (no device), got %v", err)
 			}
 			return nil
 		}},

@@ -124,6 +124,9 @@ func (c *Client) refresh(ctx context.Context, s *credstore.Session) (*credstore.
 	if c.cfg.ClientSecret != "" {
 		in.ClientSecret = aws.String(c.cfg.ClientSecret)
 	}
+	if k := currentDeviceKey(s); k != "" {
+		in.DeviceKey = aws.String(k) // Cognito requires it where it remembers devices (devices.go)
+	}
 	var out *cip.GetTokensFromRefreshTokenOutput
 	err := c.call(ctx, "GetTokensFromRefreshToken", func(ctx context.Context) error {
 		var err error
@@ -222,7 +225,7 @@ func (c *Client) DeleteUser(ctx context.Context) error {
 		return err
 	}
 	rec.Session = nil
-	delete(rec.Devices, s.Username)
+	dropUserDevice(rec, s.Username) // devices.go
 	if err := safeSave(c.store, c.key, rec); err != nil {
 		return fmt.Errorf("auth: the user was deleted but the local session could not be cleared: %w", err)
 	}

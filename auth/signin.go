@@ -153,6 +153,7 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 	if h := c.secretHash(username); h != "" {
 		params["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, username, params) // devices.go
 	var out *cip.InitiateAuthOutput
 	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
 		var err error
@@ -195,6 +196,7 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 	if h := c.secretHash(userID); h != "" {
 		resp["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, loginID, resp) // devices.go
 	var out *cip.RespondToAuthChallengeOutput
 	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
 		var err error
@@ -223,6 +225,7 @@ func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID st
 			return SignInResult{}, err
 		}
 		rec.Session = s
+		c.confirmNewDevice(ctx, &rec, s, res.NewDeviceMetadata) // devices.go
 		if err := safeSave(c.store, c.key, rec); err != nil {
 			return SignInResult{}, fmt.Errorf("auth: signed in, but the session could not be saved: %w", err)
 		}
@@ -232,6 +235,8 @@ func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID st
 		return SignInResult{SignedIn: true, NextStep: SignInStepDone}, nil
 	}
 	switch challenge {
+	case types.ChallengeNameTypeDeviceSrpAuth: // devices.go
+		return c.answerDeviceSRP(ctx, rec, loginID, flow, cparams, session)
 	case types.ChallengeNameTypeNewPasswordRequired:
 		p := &pendingSignIn{loginID: loginID, username: loginID, flow: flow, challenge: challenge, session: aws.ToString(session)}
 		if u := cparams["USER_ID_FOR_SRP"]; u != "" {
@@ -316,6 +321,7 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 	if h := c.secretHash(p.username); h != "" {
 		resp["SECRET_HASH"] = h
 	}
+	addDeviceKey(rec, p.loginID, resp) // devices.go
 	var out *cip.RespondToAuthChallengeOutput
 	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
 		var err error

@@ -70,6 +70,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 	if err := c.authenticate(hashProof(r["SECRET_HASH"], r["USERNAME"])); err != nil {
 		return nil, err
 	}
+	ctx = withDeviceKey(ctx, r) // devices.go
 	switch in.ChallengeName {
 	case ChallengeNewPassword:
 		return s.respondNewPassword(ctx, c, in.Session, r)
@@ -77,6 +78,10 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 		return s.respondPasswordVerifier(ctx, c, r)
 	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
 		return s.respondMFA(ctx, c, in.ChallengeName, in.Session, r)
+	case ChallengeDeviceSRP: // devices.go
+		return s.respondDeviceSRP(ctx, c, in.Session, r)
+	case ChallengeDevicePasswordVerifier:
+		return s.respondDevicePasswordVerifier(ctx, c, r)
 	case "":
 		return nil, required("challengeName")
 	}

@@ -26,9 +26,12 @@ const (
 	ReasonRevoked      Reason = "revoked"       // RevokeToken or /oauth2/revoke
 	ReasonRefreshReuse Reason = "refresh-reuse" // a rotated refresh token was replayed after the grace period
 	ReasonCodeReplay   Reason = "code-replay"   // the authorization code that started it was presented again
-	ReasonSignedOut    Reason = "signed-out"    // a global sign-out (or a disable) moved the user's generation on
-	ReasonUserDisabled Reason = "user-disabled"
-	ReasonUserDeleted  Reason = "user-deleted"
+	// ReasonDeviceForgotten is recorded too: the device the family signed
+	// in through was forgotten (ForgetDevice, AdminForgetDevice; devices.go).
+	ReasonDeviceForgotten Reason = "device-forgotten"
+	ReasonSignedOut       Reason = "signed-out" // a global sign-out (or a disable) moved the user's generation on
+	ReasonUserDisabled    Reason = "user-disabled"
+	ReasonUserDeleted     Reason = "user-deleted"
 	// ReasonPasswordReset is recorded in the revocation feed only: a
 	// password reset moves the user's generation on like a sign-out.
 	ReasonPasswordReset Reason = "password-reset"
@@ -70,6 +73,8 @@ func storedReason(sess *store.Session) Reason {
 		return ReasonRefreshReuse
 	case string(ReasonCodeReplay), "code-reuse":
 		return ReasonCodeReplay
+	case string(ReasonDeviceForgotten):
+		return ReasonDeviceForgotten
 	}
 	return ReasonRevoked
 }

@@ -34,11 +34,22 @@ type mfaChallenge struct {
 	Attempts int      `json:"attempts,omitempty"`
 	Choices  []string `json:"choices,omitempty"`  // SELECT_MFA_TYPE
 	Verified bool     `json:"verified,omitempty"` // MFA_SETUP: the software token is verified
+	// The device of the sign-in (see signInState), handed on to the tokens
+	// once the MFA step passes.
+	DeviceKey string             `json:"deviceKey,omitempty"`
+	NewDevice *NewDeviceMetadata `json:"newDevice,omitempty"`
+}
+
+// carryDevice is a new challenge state that keeps st's device.
+func (st mfaChallenge) carryDevice() mfaChallenge {
+	return mfaChallenge{DeviceKey: st.DeviceKey, NewDevice: st.NewDevice}
 }
 
 // mfaStep decides whether a proven password leads to an MFA challenge;
-// nil means straight to tokens.
-func (s *Service) mfaStep(ctx context.Context, p *Pool, c *Client, u *store.User) (*AuthResponse, error) {
+// nil means straight to tokens. dev is the sign-in's device, kept in the
+// challenge for the tokens.
+func (s *Service) mfaStep(ctx context.Context, p *Pool, c *Client, u *store.User, dev signInState) (*AuthResponse, error) {
+	base := mfaChallenge{DeviceKey: dev.deviceKey, NewDevice: dev.newDevice}
 	mode := p.Config.MfaConfiguration
 	if mode != MFAOn && mode != MFAOptional {
 		return nil, nil
@@ -64,7 +75,7 @@ func (s *Service) mfaStep(ctx context.Context, p *Pool, c *Client, u *store.User
 			usable = []string{MFAEmail}
 		case slices.Contains(pool, MFASoftwareToken):
 			can, _ := json.Marshal([]string{MFASoftwareToken})
-			return s.mfaChallengeResponse(ctx, c, u, ChallengeMFASetup, mfaChallenge{}, map[string]string{"MFAS_CAN_SETUP": string(can)})
+			return s.mfaChallengeResponse(ctx, c, u, ChallengeMFASetup, base, map[string]string{"MFAS_CAN_SETUP": string(can)})
 		default:
 			return nil, &Error{Kind: KindInvalid, Cause: CauseNoSMSDelivery}
 		}
@@ -77,9 +88,11 @@ func (s *Service) mfaStep(ctx context.Context, p *Pool, c *Client, u *store.User
 		factor = usable[0]
 	default:
 		can, _ := json.Marshal(usable)
-		return s.mfaChallengeResponse(ctx, c, u, ChallengeSelectMFAType, mfaChallenge{Choices: usable}, map[string]string{"MFAS_CAN_CHOOSE": string(can)})
+		sel := base
+		sel.Choices = usable
+		return s.mfaChallengeResponse(ctx, c, u, ChallengeSelectMFAType, sel, map[string]string{"MFAS_CAN_CHOOSE": string(can)})
 	}
-	return s.startFactor(ctx, p, c, u, factor)
+	return s.startFactor(ctx, p, c, u, factor, base)
 }
 
 // mfaRequired reports whether a sign-in of the user needs an MFA step.
@@ -112,8 +125,8 @@ func canUse(u *store.User, m *userMFA, factor string) bool {
 }
 
 // startFactor answers the challenge of one factor, sending the code first
-// for SMS and e-mail.
-func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.User, factor string) (*AuthResponse, error) {
+// for SMS and e-mail; st is the challenge's state (its device).
+func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.User, factor string, st mfaChallenge) (*AuthResponse, error) {
 	params := map[string]string{}
 	if name := decodeMFA(u).DeviceName; factor == MFASoftwareToken && name != "" {
 		params["FRIENDLY_DEVICE_NAME"] = name
@@ -136,7 +149,7 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = del.DeliveryMedium
 		params["CODE_DELIVERY_DESTINATION"] = del.Destination
 	}
-	return s.mfaChallengeResponse(ctx, c, u, factor, mfaChallenge{}, params)
+	return s.mfaChallengeResponse(ctx, c, u, factor, st, params)
 }
 
 // sendMFACode sends a sign-in code with the pool's MFA message.
@@ -231,12 +244,12 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 		if !slices.Contains(st.Choices, answer) {
 			return nil, keep(invalidf("Invalid ANSWER: %s is not one of the MFA types the user can choose", clip(answer, 32)))
 		}
-		return s.startFactor(ctx, p, c, u, answer)
+		return s.startFactor(ctx, p, c, u, answer, st.carryDevice())
 	case ChallengeMFASetup:
 		if !st.Verified || len(decodeMFA(u).Secret) == 0 {
 			return nil, keep(invalidf("The software token has not been verified: call AssociateSoftwareToken and VerifySoftwareToken with the session first"))
 		}
-		return s.mfaSucceeded(ctx, c, u)
+		return s.mfaSucceeded(ctx, c, u, st)
 	}
 	key := map[string]string{ChallengeSoftwareTokenMFA: "SOFTWARE_TOKEN_MFA_CODE", ChallengeSMSMFA: "SMS_MFA_CODE",
 		ChallengeEmailOTP: "EMAIL_OTP_CODE"}[name]
@@ -269,15 +282,17 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 		attempt.abandoned(ctx)
 		return nil, err
 	}
-	return s.mfaSucceeded(ctx, c, u)
+	return s.mfaSucceeded(ctx, c, u, st)
 }
 
-// mfaSucceeded mints the tokens of a sign-in whose MFA step passed.
-func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User) (*AuthResponse, error) {
-	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI})
+// mfaSucceeded mints the tokens of a sign-in whose MFA step passed, with
+// the sign-in's device (a new one is offered as NewDeviceMetadata).
+func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User, st mfaChallenge) (*AuthResponse, error) {
+	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI, deviceKey: st.DeviceKey})
 	if err != nil {
 		return nil, err
 	}
+	res.NewDevice = st.NewDevice
 	return &AuthResponse{Result: res}, nil
 }
 

@@ -17,6 +17,9 @@ type AuthResult struct {
 	RefreshToken string // empty when the flow does not return one
 	ExpiresIn    int    // access-token lifetime in seconds
 	TokenType    string
+	// NewDevice is the device a sign-in with device tracking on was given
+	// (nil otherwise).
+	NewDevice *NewDeviceMetadata
 
 	family string // the session (token family) the tokens belong to
 }
@@ -29,10 +32,11 @@ const (
 
 // sessionOptions describe how a token family started.
 type sessionOptions struct {
-	source   string    // SourceAPI or SourceHostedUI
-	scopes   string    // granted scopes; AdminScope when empty
-	authTime time.Time // when the user authenticated; now when zero
-	nonce    string    // OIDC nonce for the first ID token
+	source    string    // SourceAPI or SourceHostedUI
+	scopes    string    // granted scopes; AdminScope when empty
+	authTime  time.Time // when the user authenticated; now when zero
+	nonce     string    // OIDC nonce for the first ID token
+	deviceKey string    // the device signed in on (devices.go); recorded in the session
 }
 
 // newSession starts a token family for a fresh sign-in and mints its tokens.
@@ -50,7 +54,7 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 	sess := &store.Session{ID: newUUID(), PoolID: c.PoolID, ClientID: c.ID, UserSub: u.Sub, Username: u.Username,
 		AuthTime: o.authTime, CreatedAt: now, LastUsed: now,
 		ExpiresAt: now.Add(c.Config.RefreshTokenDuration()), Scopes: o.scopes, Source: o.source,
-		AccessTTL: c.Config.tokenTTL()}
+		AccessTTL: c.Config.tokenTTL(), DeviceKey: o.deviceKey}
 	sess.SourceIP, sess.UserAgent = callerMeta(ctx)
 	switch err := s.sessions.CreateSession(ctx, sess); {
 	case errors.Is(err, store.ErrConflict):

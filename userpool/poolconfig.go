@@ -113,6 +113,9 @@ const (
 )
 
 func (c *PoolConfig) normalize() error {
+	if err := c.normalizeDevices(); err != nil { // devices.go
+		return err
+	}
 	if c.Policies == nil {
 		c.Policies = &PoolPolicies{}
 	}

@@ -97,6 +97,7 @@ type Service struct {
 	keyStore    store.Keys
 	revocations store.Revocations
 	audit       store.Audit
+	devices     store.Devices
 	auditQ      *auditQueue
 
 	issuer     string
@@ -137,7 +138,7 @@ func New(o Options) *Service {
 		o.AuditRetention = DefaultAuditRetention
 	}
 	st := o.Store
-	return &Service{observer: o.Observer, audit: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
+	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
 		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, revocations: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
 		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,

@@ -56,6 +56,7 @@ func (s *Service) initiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 	if params == nil {
 		params = map[string]string{}
 	}
+	ctx = withDeviceKey(ctx, params) // devices.go
 	switch in.AuthFlow {
 	case "":
 		return nil, required("authFlow")
@@ -195,12 +196,5 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 		return &AuthResponse{ChallengeName: ChallengeNewPassword, Session: sessionID, ChallengeParameters: map[string]string{
 			"USER_ID_FOR_SRP": u.Username, "requiredAttributes": "[]", "userAttributes": string(attrs)}}, nil
 	}
-	if r, err := s.mfaStep(ctx, p, c, u); r != nil || err != nil {
-		return r, err
-	}
-	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI})
-	if err != nil {
-		return nil, err
-	}
-	return &AuthResponse{Result: res}, nil
+	return s.signInDevice(ctx, p, c, u) // devices.go: the device step, then completeSignIn (the MFA hook)
 }

@@ -22,7 +22,8 @@ const maxSRPSkew = 5 * time.Minute
 type srpState struct {
 	Key         []byte `json:"key"` // the session key, derived once SRP_A and B are known
 	SecretBlock []byte `json:"secretBlock"`
-	Fake        bool   `json:"fake,omitempty"` // unknown user hidden by PreventUserExistenceErrors
+	Fake        bool   `json:"fake,omitempty"`      // unknown user hidden by PreventUserExistenceErrors
+	DeviceKey   string `json:"deviceKey,omitempty"` // InitiateAuth's DEVICE_KEY (devices.go)
 }
 
 // srpChallengeID derives the challenge key from the secret block, because
@@ -78,7 +79,7 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	if _, err := rand.Read(block); err != nil {
 		return nil, internal("srp secret block", err)
 	}
-	data, err := json.Marshal(srpState{Key: key, SecretBlock: block, Fake: fake})
+	data, err := json.Marshal(srpState{Key: key, SecretBlock: block, Fake: fake, DeviceKey: deviceKeyFrom(ctx)})
 	if err != nil {
 		return nil, internal("srp", err)
 	}
@@ -123,6 +124,9 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	var st srpState
 	if err := json.Unmarshal(ch.Data, &st); err != nil {
 		return nil, internal("srp state", err)
+	}
+	if deviceKeyFrom(ctx) == "" { // devices.go: the DEVICE_KEY of InitiateAuth, when the answer has none
+		ctx = withDeviceKey(ctx, map[string]string{"DEVICE_KEY": st.DeviceKey})
 	}
 	if subtle.ConstantTimeCompare(st.SecretBlock, block) != 1 || r["USERNAME"] != ch.Username {
 		return nil, refused(CauseSignInSessionExpired)

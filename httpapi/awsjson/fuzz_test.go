@@ -51,7 +51,9 @@ var targets = []string{
 	"ConfirmSignUp", "AdminConfirmSignUp", "AdminCreateUser", "AdminSetUserPassword", "AdminGetUser",
 	"AdminDeleteUser", "AdminDisableUser", "AdminEnableUser", "ListUsers", "GetUser", "DeleteUser", "ChangePassword",
 	"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
-	"GetTokensFromRefreshToken", "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken", "NoSuchOperation",
+	"GetTokensFromRefreshToken", "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken",
+	"UpdateUserPool", "ConfirmDevice", "GetDevice", "ListDevices", "UpdateDeviceStatus", "ForgetDevice",
+	"AdminGetDevice", "AdminListDevices", "AdminUpdateDeviceStatus", "AdminForgetDevice", "NoSuchOperation",
 }
 
 // FuzzHandler feeds arbitrary bodies to every operation: no input may yield
@@ -65,6 +67,13 @@ func FuzzHandler(f *testing.F) {
 		`{"ClientId":"CLIENT","AuthFlow":"USER_SRP_AUTH","AuthParameters":{"USERNAME":"u","SRP_A":"ffffffffffffffffffff"}}`,
 		`{"ClientId":"CLIENT","ChallengeName":"NEW_PASSWORD_REQUIRED","Session":"abc","ChallengeResponses":{"USERNAME":"u"}}`,
 		`{"ClientId":"CLIENT","ChallengeName":"PASSWORD_VERIFIER","ChallengeResponses":{"PASSWORD_CLAIM_SECRET_BLOCK":"AAAA","TIMESTAMP":"Mon Nov 23 08:10:29 UTC 2026"}}`,
+		`{"ClientId":"CLIENT","ChallengeName":"DEVICE_SRP_AUTH","Session":"abc","ChallengeResponses":{"USERNAME":"u","DEVICE_KEY":"k","SRP_A":"0"}}`,
+		`{"ClientId":"CLIENT","ChallengeName":"DEVICE_PASSWORD_VERIFIER","ChallengeResponses":{"PASSWORD_CLAIM_SECRET_BLOCK":"AAAA","DEVICE_KEY":"k"}}`,
+		`{"UserPoolId":"POOL","DeviceConfiguration":{"ChallengeRequiredOnNewDevice":"yes"}}`,
+		`{"UserPoolId":"POOL","DeviceConfiguration":[1]}`,
+		`{"UserPoolId":"POOL","Username":"u","DeviceKey":"us-east-1_x","DeviceRememberedStatus":"forever"}`,
+		`{"UserPoolId":"POOL","Username":"u","Limit":-5,"PaginationToken":"%%%"}`,
+		`{"AccessToken":"x","DeviceKey":"k","DeviceSecretVerifierConfig":{"PasswordVerifier":"AA==","Salt":"!"}}`,
 		`{"ClientId":"CLIENT","Token":"a.b.c.d.e"}`, `{"AccessToken":"eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkyMjkvUE9PTCJ9."}`,
 		`{"UserPoolId":"POOL","ClientName":"c","AccessTokenValidity":-1,"TokenValidityUnits":{"AccessToken":"years"}}`,
 		`{"UserPoolId":"POOL","ClientName":"c","RefreshTokenRotation":{"Feature":"ENABLED","RetryGracePeriodSeconds":99999999999}}`,

@@ -82,6 +82,8 @@ type authenticationResult struct {
 	TokenType    string `json:"TokenType"`
 	RefreshToken string `json:"RefreshToken,omitempty"`
 	IDToken      string `json:"IdToken"`
+	// NewDeviceMetadata: ops_devices.go.
+	NewDeviceMetadata *newDeviceMetadata `json:"NewDeviceMetadata,omitempty"`
 }
 
 func resultOut(r *userpool.AuthResult) *authenticationResult {
@@ -89,7 +91,7 @@ func resultOut(r *userpool.AuthResult) *authenticationResult {
 		return nil
 	}
 	return &authenticationResult{AccessToken: r.AccessToken, ExpiresIn: r.ExpiresIn, TokenType: r.TokenType,
-		RefreshToken: r.RefreshToken, IDToken: r.IDToken}
+		RefreshToken: r.RefreshToken, IDToken: r.IDToken, NewDeviceMetadata: newDeviceOut(r.NewDevice)}
 }
 
 type authResponse struct {
@@ -174,7 +176,7 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations(), mfaOperations()}},
+			auditOperations(), mfaOperations(), deviceOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {

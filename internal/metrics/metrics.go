@@ -40,7 +40,7 @@ func New() *Metrics {
 	}, []string{"route"})
 	m.revocations = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cognate_revocations_total",
-		Help: "Token families ended by a recorded revocation, by reason (revoked, refresh-reuse, code-replay).",
+		Help: "Token families ended by a recorded revocation, by reason (revoked, refresh-reuse, code-replay, device-forgotten).",
 	}, []string{"reason"})
 	m.signOuts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cognate_global_signouts_total",
