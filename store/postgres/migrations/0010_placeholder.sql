@@ -1,0 +1,3 @@
+-- Placeholder: keeps the migration versions gap-free on the groups branch; the
+-- real migration of this number comes from another branch, and this file is
+-- dropped at merge.
