@@ -530,6 +530,7 @@ type Store interface {
 	Keys
 	Leases
 	Audit
+	Groups
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.
