@@ -174,7 +174,7 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations()}},
+			auditOperations(), groupOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {
