@@ -429,11 +429,11 @@ func TestSeedWithAdminCredentials(t *testing.T) {
 }
 
 // TestSeedFailureStopsTheServer: when serve --seed cannot apply the file
-// (here: groups, which this server does not have yet), the report says what
+// (here: a group whose precedence the service refuses), the report says what
 // failed and the server stops with exit code 1 instead of running half-seeded.
 func TestSeedFailureStopsTheServer(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "groups.yaml")
-	if err := os.WriteFile(file, []byte("pools:\n  - name: g\n    groups: [{name: admins}]\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("pools:\n  - name: g\n    groups: [{name: admins, precedence: -1}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := serveWithStdout(t, t.TempDir(), "--seed", file)
@@ -447,7 +447,7 @@ func TestSeedFailureStopsTheServer(t *testing.T) {
 		t.Fatal("the server kept running after a failed seed")
 	}
 	time.Sleep(100 * time.Millisecond) // the output readers finish
-	if out := s.stdout(); !regexp.MustCompile(`group\s+admins\s+-\s+skipped\s+line 3: the service does not support groups`).MatchString(out) {
+	if out := s.stdout(); !regexp.MustCompile(`group\s+admins\s+admins\s+failed\s+line 3: CreateGroup: InvalidParameterException`).MatchString(out) {
 		t.Errorf("report:\n%s", out)
 	}
 	if !strings.Contains(s.log(), "the seed file was not applied") {
