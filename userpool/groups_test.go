@@ -355,3 +355,29 @@ func TestGroupClaims(t *testing.T) {
 	// The access token still authenticates and GetUser is unaffected.
 	e.wantLive("a token with groups", r.AccessToken)
 }
+
+// TestGroupMembershipAudited: membership changes are in the audit trail,
+// with their outcome.
+func TestGroupMembershipAudited(t *testing.T) {
+	e := newEnv(t)
+	e.group(userpool.GroupInput{Name: "admins"})
+	if err := e.svc.AdminAddUserToGroup(e.ctx(), e.pool, "alice", "admins"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.AdminRemoveUserFromGroup(e.ctx(), e.pool, "alice", "nope"); err == nil {
+		t.Fatal("removal from a missing group succeeded")
+	}
+	if err := e.svc.FlushAudit(e.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]string{userpool.EventAdminAddUserToGroup: userpool.OutcomePass,
+		userpool.EventAdminRemoveUserFromGroup: userpool.OutcomeFail} {
+		evs, _, err := e.svc.ListAuditEvents(e.ctx(), userpool.AuditQuery{PoolID: e.pool, EventType: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Outcome != want || evs[0].Username != "alice" {
+			t.Errorf("%s events: %+v", typ, evs)
+		}
+	}
+}
