@@ -126,7 +126,13 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Wait must not close the pipes before the readers have drained them
+	// (os/exec): the done goroutine waits for both readers first, so that a
+	// server that exits at once (a failed seed) leaves all its output.
+	var readers sync.WaitGroup
+	readers.Add(2)
 	go func() {
+		defer readers.Done()
 		b := make([]byte, 4096)
 		for {
 			n, err := stdout.Read(b)
@@ -140,6 +146,7 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 	}()
 	addr := make(chan string, 1)
 	go func() {
+		defer readers.Done()
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -147,12 +154,18 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 			s.logs.WriteString(line + "\n")
 			s.process.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(line); m != nil {
-				addr <- m[1]
+				select {
+				case addr <- m[1]:
+				default: // never block the reader (Wait waits for it)
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 	}()
-	go func() { s.done <- cmd.Wait() }()
+	go func() {
+		readers.Wait()
+		s.done <- cmd.Wait()
+	}()
 	select {
 	case a := <-addr:
 		s.url = "http://" + a
