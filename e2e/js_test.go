@@ -62,7 +62,8 @@ func nodeSummary(out string) map[string]int {
 
 // TestJSClients runs e2e/js with node's own test runner against the real
 // binary: Amplify JS v6 (signUp, SRP signIn, fetchAuthSession, signOut local
-// and global, NEW_PASSWORD_REQUIRED, remembered devices) and amazon-cognito-identity-js
+// and global, NEW_PASSWORD_REQUIRED, remembered devices, cognito:groups in
+// fetchAuthSession's tokens) and amazon-cognito-identity-js
 // (authenticateUser, getSession, refreshSession, revokeTokens, signOut,
 // globalSignOut, and remembered devices: confirmDevice, device SRP,
 // listDevices, forgetDevice). The JS tests assert on the server's answers themselves.

@@ -126,7 +126,13 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Wait must not close the pipes before the readers have drained them
+	// (os/exec): the done goroutine waits for both readers first, so that a
+	// server that exits at once (a failed seed) leaves all its output.
+	var readers sync.WaitGroup
+	readers.Add(2)
 	go func() {
+		defer readers.Done()
 		b := make([]byte, 4096)
 		for {
 			n, err := stdout.Read(b)
@@ -140,6 +146,7 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 	}()
 	addr := make(chan string, 1)
 	go func() {
+		defer readers.Done()
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -147,12 +154,18 @@ func serveWithStdout(t *testing.T, dataDir string, args ...string) *served {
 			s.logs.WriteString(line + "\n")
 			s.process.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(line); m != nil {
-				addr <- m[1]
+				select {
+				case addr <- m[1]:
+				default: // never block the reader (Wait waits for it)
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 	}()
-	go func() { s.done <- cmd.Wait() }()
+	go func() {
+		readers.Wait()
+		s.done <- cmd.Wait()
+	}()
 	select {
 	case a := <-addr:
 		s.url = "http://" + a
@@ -429,11 +442,11 @@ func TestSeedWithAdminCredentials(t *testing.T) {
 }
 
 // TestSeedFailureStopsTheServer: when serve --seed cannot apply the file
-// (here: groups, which this server does not have yet), the report says what
+// (here: a group whose precedence the service refuses), the report says what
 // failed and the server stops with exit code 1 instead of running half-seeded.
 func TestSeedFailureStopsTheServer(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "groups.yaml")
-	if err := os.WriteFile(file, []byte("pools:\n  - name: g\n    groups: [{name: admins}]\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("pools:\n  - name: g\n    groups: [{name: admins, precedence: -1}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := serveWithStdout(t, t.TempDir(), "--seed", file)
@@ -447,7 +460,7 @@ func TestSeedFailureStopsTheServer(t *testing.T) {
 		t.Fatal("the server kept running after a failed seed")
 	}
 	time.Sleep(100 * time.Millisecond) // the output readers finish
-	if out := s.stdout(); !regexp.MustCompile(`group\s+admins\s+-\s+skipped\s+line 3: the service does not support groups`).MatchString(out) {
+	if out := s.stdout(); !regexp.MustCompile(`group\s+admins\s+admins\s+failed\s+line 3: CreateGroup: InvalidParameterException`).MatchString(out) {
 		t.Errorf("report:\n%s", out)
 	}
 	if !strings.Contains(s.log(), "the seed file was not applied") {

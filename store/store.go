@@ -1,9 +1,9 @@
 // Package store defines Cognate's storage contracts: small interfaces per
-// aggregate (pools and clients, users, sessions, challenges, web sessions,
-// authorization codes, one-time codes, throttles, keys) and the leases by
-// which servers sharing a store take turns at background jobs. The
-// implementations (store/sqlite, store/postgres) hold no business rules;
-// every rule lives in package userpool. Every backend must pass
+// aggregate (pools and clients, users, groups, sessions, challenges, web
+// sessions, authorization codes, one-time codes, throttles, keys) and the
+// leases by which servers sharing a store take turns at background jobs.
+// The implementations (store/sqlite, store/postgres) hold no business
+// rules; every rule lives in package userpool. Every backend must pass
 // store/storetest.
 //
 // Encoding contracts common to every method: times are kept to the
@@ -535,6 +535,7 @@ type Store interface {
 	Leases
 	Audit
 	Devices
+	Groups
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.

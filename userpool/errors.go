@@ -40,13 +40,14 @@ const (
 	KindLimitExceeded                     // a limit on attempts or requests is used up for now
 	KindAliasExists                       // an alias (e-mail, phone) another user holds
 	KindDeliveryFailed                    // a message could not be handed to a sender
+	KindGroupExists                       // the group name is taken
 )
 
 var kindNames = [...]string{"internal", "invalid", "not-found", "user-not-found", "user-exists",
 	"not-authorized", "client-auth-failed", "wrong-client", "not-allowed", "feature-disabled",
 	"weak-password", "code-mismatch", "code-expired", "user-not-confirmed", "password-reset-required",
 	"user-state", "token-type-unsupported", "token-reuse", "conflict", "throttled", "scope-not-allowed",
-	"unsupported", "login-required", "limit-exceeded", "alias-exists", "delivery-failed"}
+	"unsupported", "login-required", "limit-exceeded", "alias-exists", "delivery-failed", "group-exists"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -95,6 +96,8 @@ const (
 	CausePasswordResetRequired    Cause = "password-reset-required" // an admin reset the password
 	CauseNoRecoveryChannel        Cause = "no-recovery-channel"     // no verified e-mail or phone to send a reset code to
 	CauseUserConfirmed            Cause = "user-confirmed"          // a sign-up code asked for a confirmed user
+	CauseGroupNotFound            Cause = "group-not-found"         // Subject: group name
+	CauseGroupExists              Cause = "group-exists"            // Subject: group name
 )
 
 // Error is a domain error.

@@ -83,15 +83,27 @@ func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *stor
 	}
 	iss := ks.Issuer()
 	revocable := c.Config.RevocationEnabled()
+	// The user's groups as of now: one indexed read per mint, so that a
+	// membership change shows in the next token (see groups.go).
+	gc, err := s.userGroupClaims(ctx, c.PoolID, u.Sub)
+	if err != nil {
+		return nil, err
+	}
 	access := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseAccess, ClientID: c.ID, Scope: sess.Scopes,
 		Username: u.Username, AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(),
 		ExpiresAt: now.Add(c.Config.AccessTokenDuration()).Unix(), Version: 2,
 		// event_id always names the family, so the server can tell it even
 		// when revocation is off and origin_jti is omitted.
-		EventID: sess.ID, DeviceKey: sess.DeviceKey}
+		EventID: sess.ID, DeviceKey: sess.DeviceKey, Groups: gc.groups}
 	id := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseID, Aud: c.ID, CognitoUsername: u.Username,
 		AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(), ExpiresAt: now.Add(c.Config.IDTokenDuration()).Unix(),
-		EventID: sess.ID, Extra: idTokenAttributes(u)}
+		EventID: sess.ID, Extra: idTokenAttributes(u), Groups: gc.groups}
+	if len(gc.roles) > 0 {
+		id.Extra["cognito:roles"] = gc.roles
+	}
+	if gc.preferredRole != "" {
+		id.Extra["cognito:preferred_role"] = gc.preferredRole
+	}
 	if nonce != "" {
 		id.Extra["nonce"] = nonce
 	}

@@ -98,6 +98,7 @@ type Service struct {
 	revocations store.Revocations
 	audit       store.Audit
 	devices     store.Devices
+	groups      store.Groups
 	auditQ      *auditQueue
 
 	issuer     string
@@ -140,7 +141,7 @@ func New(o Options) *Service {
 	st := o.Store
 	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
 		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
-		throttles: st, keyStore: st, revocations: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
+		throttles: st, keyStore: st, revocations: st, groups: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
 		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}

@@ -41,6 +41,7 @@ var exceptions = map[userpool.Kind]string{
 	userpool.KindLimitExceeded:         "LimitExceededException",
 	userpool.KindAliasExists:           "AliasExistsException",
 	userpool.KindDeliveryFailed:        "CodeDeliveryFailureException",
+	userpool.KindGroupExists:           "GroupExistsException",
 }
 
 // causeExceptions are causes Cognito names with another exception than
@@ -87,6 +88,8 @@ var messages = map[userpool.Cause]string{
 	userpool.CausePasswordResetRequired:    "Password reset required for the user",
 	userpool.CauseNoRecoveryChannel:        "Cannot reset password for the user as there is no registered/verified email or phone_number",
 	userpool.CauseUserConfirmed:            "User is already confirmed.",
+	userpool.CauseGroupNotFound:            "Group not found.",
+	userpool.CauseGroupExists:              "A group with the name already exists.",
 }
 
 // wireError is an error already in Cognito's wire shape (the protocol's own

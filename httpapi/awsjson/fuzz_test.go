@@ -53,7 +53,9 @@ var targets = []string{
 	"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
 	"GetTokensFromRefreshToken", "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken",
 	"UpdateUserPool", "ConfirmDevice", "GetDevice", "ListDevices", "UpdateDeviceStatus", "ForgetDevice",
-	"AdminGetDevice", "AdminListDevices", "AdminUpdateDeviceStatus", "AdminForgetDevice", "NoSuchOperation",
+	"AdminGetDevice", "AdminListDevices", "AdminUpdateDeviceStatus", "AdminForgetDevice", "CreateGroup", "GetGroup",
+	"UpdateGroup", "DeleteGroup", "ListGroups", "AdminAddUserToGroup", "AdminRemoveUserFromGroup",
+	"AdminListGroupsForUser", "ListUsersInGroup", "NoSuchOperation",
 }
 
 // FuzzHandler feeds arbitrary bodies to every operation: no input may yield
@@ -80,6 +82,9 @@ func FuzzHandler(f *testing.F) {
 		`{"PoolName":"p","Policies":{"PasswordPolicy":{"MinimumLength":1e9}}}`,
 		`{"UserPoolId":"POOL","Filter":"email ^= \"a"}`, `{"UserPoolId":"POOL","Limit":-5,"PaginationToken":"%%%"}`,
 		`{"ClientId":"CLIENT","Username":"` + strings.Repeat("\u00e9", 200) + `","Password":"p"}`,
+		`{"UserPoolId":"POOL","GroupName":"g","Precedence":-1,"RoleArn":"arn:aws:iam::1:role/x","Description":"d"}`,
+		`{"UserPoolId":"POOL","GroupName":"g","Username":"u","Limit":61,"NextToken":"%%%"}`,
+		`{"UserPoolId":"POOL","GroupName":"` + strings.Repeat("\u00e9", 129) + `","Precedence":1e30}`,
 	}
 	for i, body := range seeds {
 		body = strings.NewReplacer("POOL", ids["pool"], "CLIENT", ids["client"]).Replace(body)

@@ -176,7 +176,7 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations(), mfaOperations(), deviceOperations()}},
+			auditOperations(), mfaOperations(), deviceOperations(), groupOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {

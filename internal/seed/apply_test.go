@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,17 +214,58 @@ func TestApplyRefusesImmutableChangesAndTakenIDs(t *testing.T) {
 	if r := rep.Results[0]; r.Action != seed.Failed || !strings.Contains(r.Error, "exists with id us-east-1_P1") {
 		t.Errorf("%+v", r)
 	}
-	// Groups: this server has none yet; the rest is applied.
-	rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", `pools:
+	// Groups and memberships are applied, and applied again change nothing.
+	groups := `pools:
   - name: g
-    groups: [{name: admins}]
+    groups: [{name: admins, description: Administrators, precedence: 1}, {name: readers}]
     users:
-      - {username: u, password: Passw0rd!, groups: [admins]}
-`), seed.Options{})
+      - {username: u, password: Passw0rd!, groups: [admins, readers]}
+`
+	rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", groups), seed.Options{})
 	g, _ := rep.Find("group", "admins")
 	u, _ := rep.Find("user", "u")
-	if g.Action != seed.Skipped || !strings.Contains(g.Error, "does not support groups") || u.Action != seed.Skipped || u.ID == "" || rep.Err() == nil {
+	if g.Action != seed.Created || u.Action != seed.Created || u.ID == "" || rep.Err() != nil ||
+		!slices.Contains(u.Changes, "added to admins") || !slices.Contains(u.Changes, "added to readers") {
 		t.Errorf("groups: %+v", rep.Results)
+	}
+	poolID := g.PoolID
+	got, err := s.Admin.GetGroup(ctx, &cip.GetGroupInput{UserPoolId: aws.String(poolID), GroupName: aws.String("admins")})
+	if err != nil || aws.ToString(got.Group.Description) != "Administrators" || aws.ToInt32(got.Group.Precedence) != 1 {
+		t.Fatalf("GetGroup: %+v, %v", got, err)
+	}
+	if rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", groups), seed.Options{}); rep.Changed() || rep.Err() != nil {
+		t.Errorf("groups applied again: %+v", rep.Results)
+	}
+	// An edited file updates the group and makes the memberships exactly
+	// the file's.
+	rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", `pools:
+  - name: g
+    groups: [{name: admins, description: Admins, precedence: 2}, {name: readers}]
+    users:
+      - {username: u, password: Passw0rd!, groups: [readers]}
+`), seed.Options{})
+	g, _ = rep.Find("group", "admins")
+	u, _ = rep.Find("user", "u")
+	if g.Action != seed.Updated || !slices.Equal(g.Changes, []string{"description", "precedence"}) ||
+		u.Action != seed.Updated || !slices.Equal(u.Changes, []string{"removed from admins"}) || rep.Err() != nil {
+		t.Errorf("groups edited: %+v", rep.Results)
+	}
+	mine, err := s.Admin.AdminListGroupsForUser(ctx, &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(poolID), Username: aws.String("u")})
+	if err != nil || len(mine.Groups) != 1 || aws.ToString(mine.Groups[0].GroupName) != "readers" {
+		t.Errorf("u's groups: %+v, %v", mine, err)
+	}
+	// A group the service refuses fails, and so do memberships of it; the
+	// rest is applied.
+	rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", `pools:
+  - name: g
+    groups: [{name: bad, precedence: -1}]
+    users:
+      - {username: v, password: Passw0rd!, groups: [bad]}
+`), seed.Options{})
+	g, _ = rep.Find("group", "bad")
+	u, _ = rep.Find("user", "v")
+	if g.Action != seed.Failed || !strings.Contains(g.Error, "CreateGroup") || u.Action != seed.Failed || u.ID == "" || rep.Err() == nil {
+		t.Errorf("a refused group: %+v", rep.Results)
 	}
 	// Without FixedIDs (Amazon Cognito), ids are not sent: matched by name.
 	rep = seed.Apply(ctx, s.Admin, mustParse(t, "a.yaml", "pools:\n  - name: q\n    id: us-east-1_Q1\n"), seed.Options{})

@@ -56,6 +56,11 @@
 //     stored part (revocation, expiry, sign-out generation, enabled user)
 //     and stay consistent while sessions are created, rotated and revoked
 //     concurrently; audit events list newest first and page without gaps.
+//   - Groups: names are case-sensitive and per pool; memberships go with
+//     their user, group and pool (a user or group re-created under the same
+//     name has none); adding a membership twice is no error, removing a
+//     missing one is a no-op; concurrent adds and removes lose none, and an
+//     add racing a group's deletion never leaves a membership behind.
 //   - Ping and Close: Ping fails, without panicking, on a canceled context
 //     and once the store is closed; Close may be called more than once.
 //
