@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -491,31 +490,6 @@ func TestMFAAfterSRPAndAudit(t *testing.T) {
 	}
 	if raw, _ := json.Marshal(ev); strings.Contains(string(raw), code) || strings.Contains(string(raw), secret) {
 		t.Fatal("the audit trail holds a code or the secret")
-	}
-}
-
-// TestMFAHostedUIRefuses: the hosted UI has no MFA form yet, so it refuses a
-// user who needs MFA (saying so) instead of skipping MFA; a pool whose MFA
-// is OPTIONAL still signs a user without a factor in.
-func TestMFAHostedUIRefuses(t *testing.T) {
-	s := testserver.Start(t)
-	h := newHostedUI(t, s)
-	s.NewUser(t, h.pool, "alice", password)
-	s.NewUser(t, h.pool, "bob", password)
-	setMFA(t, s.Admin, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(h.pool), MfaConfiguration: types.UserPoolMfaTypeOptional,
-		EmailMfaConfiguration: &types.EmailMfaConfigType{}})
-	if _, err := s.Admin.AdminSetUserMFAPreference(bg, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(h.pool),
-		Username: aws.String("alice"), EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}}); err != nil {
-		t.Fatal(err)
-	}
-	_, challenge := pkce()
-	action, csrf := h.openLogin(h.authorizeURL(challenge, nil))
-	r := h.submitLogin(action, csrf, "alice", password)
-	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "multi-factor authentication") || r.location() != "" {
-		t.Fatalf("a user with MFA: %d %q", r.status, r.body)
-	}
-	if r := h.submitLogin(action, csrf, "bob", password); r.status != http.StatusSeeOther || !strings.Contains(r.location(), "/oauth2/authorize?") {
-		t.Fatalf("a user without MFA: %d %q", r.status, r.location())
 	}
 }
 

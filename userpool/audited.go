@@ -69,9 +69,13 @@ func (s *Service) HostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 				noteClient(ctx, c)
 			}
 		}
-		c, w, err := s.hostedLogin(ctx, in)
-		ws = w
-		return c, err
+		in.Tx = "" // no MFA step here: see HostedSignIn
+		res, err := s.hostedLogin(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		ws = res.Session
+		return res.Cookie, nil
 	})
 	return cookie, ws, err
 }

@@ -11,6 +11,7 @@ package userpool
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -38,6 +39,9 @@ type mfaChallenge struct {
 	// once the MFA step passes.
 	DeviceKey string             `json:"deviceKey,omitempty"`
 	NewDevice *NewDeviceMetadata `json:"newDevice,omitempty"`
+	// Hosted binds a hosted-UI challenge to the browser's login
+	// transaction (see hostedTx); only the hosted UI can answer it.
+	Hosted string `json:"hosted,omitempty"`
 }
 
 // carryDevice is a new challenge state that keeps st's device.
@@ -181,6 +185,7 @@ func (s *Service) sendMFACode(ctx context.Context, p *Pool, u *store.User, d des
 
 // mfaChallengeResponse stores an MFA challenge and answers it.
 func (s *Service) mfaChallengeResponse(ctx context.Context, c *Client, u *store.User, name string, st mfaChallenge, params map[string]string) (*AuthResponse, error) {
+	st.Hosted = hostedTx(ctx)
 	data, err := json.Marshal(st)
 	if err != nil {
 		return nil, internal("mfa challenge", err)
@@ -202,6 +207,9 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 	var st mfaChallenge
 	if err := json.Unmarshal(ch.Data, &st); err != nil {
 		return nil, internal("mfa challenge", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(st.Hosted), []byte(hostedTx(ctx))) != 1 {
+		return nil, refused(CauseSignInSessionExpired) // the hosted UI's, or not
 	}
 	// keep puts the challenge back for another try, while tries remain.
 	keep := func(err error) error {
@@ -288,6 +296,9 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 // mfaSucceeded mints the tokens of a sign-in whose MFA step passed, with
 // the sign-in's device (a new one is offered as NewDeviceMetadata).
 func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User, st mfaChallenge) (*AuthResponse, error) {
+	if st.Hosted != "" { // the hosted UI starts a web session instead
+		return hostedMFAPassed(u), nil
+	}
 	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI, deviceKey: st.DeviceKey})
 	if err != nil {
 		return nil, err

@@ -111,26 +111,32 @@ type LoginInput struct {
 	Request  *AuthorizeRequest
 	Username string
 	Password string
+	// Tx is the browser's login transaction (the sign-in form's CSRF
+	// cookie). With it a sign-in that needs MFA goes on to the MFA step,
+	// bound to the transaction (HostedLoginResult.MFA); without it such a
+	// sign-in is refused (KindUserState).
+	Tx string
 }
 
-// hostedLogin checks a hosted-UI sign-in and starts a web session. It
-// returns the cookie value (given to the browser, stored only hashed) and
-// the session. Failures: KindInvalid without a username or password;
+// hostedLogin checks a hosted-UI sign-in and starts a web session: the
+// cookie value (given to the browser, stored only hashed) and the session;
+// or, when MFA applies and the input names the login transaction, the MFA
+// step the browser must pass first (the API's: mfaStep). Failures: KindInvalid without a username or password;
 // CauseBadCredentials for an unknown user or a wrong password alike;
 // CauseAttemptsExceeded while the user is locked out and KindThrottled once
 // the address has failed too often (the sign-in throttle, shared with the
 // API); the user-state errors (disabled, not confirmed, password change
 // needed) after a correct password.
-func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (string, *WebSession, error) {
+func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (*HostedLoginResult, error) {
 	if in.Request == nil {
-		return "", nil, internal("hosted login", errors.New("no authorization request"))
+		return nil, internal("hosted login", errors.New("no authorization request"))
 	}
 	if in.Username == "" || in.Password == "" || len(in.Username) > 128 || len(in.Password) > 256 {
-		return "", nil, invalidf("a username and a password are required")
+		return nil, invalidf("a username and a password are required")
 	}
 	p, err := s.pool(ctx, in.Request.PoolID)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	u, err := s.findUser(ctx, p, in.Username)
 	hash, key := s.dummyPasswordHash(), usernameKey(p, in.Username) // an unknown user costs a password check too
@@ -140,46 +146,55 @@ func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (string, *WebS
 	case IsKind(err, KindUserNotFound) || IsKind(err, KindInvalid):
 		u = nil // no user can have a malformed name: it is just a wrong one
 	default:
-		return "", nil, err
+		return nil, err
 	}
 	attempt, err := s.claimSignIn(ctx, p.ID, key)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	ok, err := s.verify(ctx, in.Password, hash)
 	if err != nil {
 		attempt.abandoned(ctx)
-		return "", nil, err
+		return nil, err
 	}
 	if u == nil || !ok {
 		attempt.failed(ctx)
-		return "", nil, refused(CauseBadCredentials)
+		return nil, refused(CauseBadCredentials)
 	}
 	attempt.succeeded(ctx)
 	if !u.Enabled {
-		return "", nil, refused(CauseUserDisabled)
+		return nil, refused(CauseUserDisabled)
 	}
 	switch u.Status {
 	case StatusConfirmed:
 	case StatusUnconfirmed:
-		return "", nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
+		return nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
 	default: // FORCE_CHANGE_PASSWORD, RESET_REQUIRED: no such forms here yet
-		return "", nil, errorf(KindPasswordResetRequired, "the password must be changed before signing in here")
+		return nil, errorf(KindPasswordResetRequired, "the password must be changed before signing in here")
 	}
-	if mfaRequired(p, u) { // no MFA form here yet: never a way around MFA
-		return "", nil, errorf(KindUserState, "multi-factor authentication is required, and the hosted UI does not offer it yet")
+	if mfaRequired(p, u) {
+		if in.Tx == "" { // never a way around MFA
+			return nil, errorf(KindUserState, "multi-factor authentication is required")
+		}
+		return s.hostedMFAStart(ctx, p, in, u)
 	}
+	return s.startWebSession(ctx, p, in.Request.ClientID, u)
+}
+
+// startWebSession starts a web session of the user: the sign-in (password,
+// and MFA when it applies) is complete.
+func (s *Service) startWebSession(ctx context.Context, p *Pool, clientID string, u *store.User) (*HostedLoginResult, error) {
 	cookie, err := newSecret()
 	if err != nil {
-		return "", nil, internal("web session", err)
+		return nil, internal("web session", err)
 	}
 	now := s.now().UTC()
 	ws := &store.WebSession{ID: secretID(cookie), PoolID: p.ID, UserSub: u.Sub, UserGen: u.SignOutGen,
 		CreatedAt: now, ExpiresAt: now.Add(WebSessionLifetime)}
 	if err := s.web.CreateWebSession(ctx, ws); err != nil {
-		return "", nil, internal("create web session", err)
+		return nil, internal("create web session", err)
 	}
-	s.log.Info("hosted sign-in", "pool", p.ID, "client", in.Request.ClientID, "sub", u.Sub)
-	return cookie, &WebSession{ID: ws.ID, Username: u.Username, Sub: u.Sub, CreatedAt: now, ExpiresAt: ws.ExpiresAt,
-		gen: ws.UserGen}, nil
+	s.log.Info("hosted sign-in", "pool", p.ID, "client", clientID, "sub", u.Sub)
+	return &HostedLoginResult{Cookie: cookie, Session: &WebSession{ID: ws.ID, Username: u.Username, Sub: u.Sub,
+		CreatedAt: now, ExpiresAt: ws.ExpiresAt, gen: ws.UserGen}}, nil
 }

@@ -132,8 +132,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return h.showLogin(w, r, req, http.StatusForbidden, username, msgFormExpired)
 	}
-	cookie, ws, err := h.svc.HostedLogin(r.Context(), userpool.LoginInput{Request: req, Username: username,
-		Password: r.PostForm.Get("password")})
+	tx, _ := r.Cookie(csrfCookie) // checkLoginForm saw it
+	res, err := h.svc.HostedSignIn(r.Context(), userpool.LoginInput{Request: req, Username: username,
+		Password: r.PostForm.Get("password"), Tx: tx.Value})
 	if err != nil {
 		e := userpool.AsError(err)
 		if e == nil || e.Kind == userpool.KindInternal {
@@ -145,6 +146,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.showLogin(w, r, req, status, username, msg)
 	}
+	if res.MFA != nil {
+		return h.showMFA(w, r, req, res.MFA, http.StatusOK, "")
+	}
+	return h.signedIn(w, r, req, res)
+}
+
+// signedIn gives the browser its new web session (ending the one it had)
+// and goes back to the authorization endpoint for the code.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, req *userpool.AuthorizeRequest, res *userpool.HostedLoginResult) error {
+	cookie, ws := res.Cookie, res.Session
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		if err := h.svc.EndWebSession(r.Context(), req.PoolID, old.Value); err != nil {
 			h.log.Warn("end previous web session", "err", err)

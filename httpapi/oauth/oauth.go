@@ -44,6 +44,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{pool}/oauth2/authorize", h.handle(atBrowser, h.authorize))
 	mux.HandleFunc("GET /{pool}/login", h.handle(atBrowser, h.loginForm))
 	mux.HandleFunc("POST /{pool}/login", h.handle(atBrowser, h.login))
+	mux.HandleFunc("POST /{pool}/mfa", h.handle(atBrowser, h.mfa))
 	mux.HandleFunc("GET /{pool}/forgotPassword", h.handle(atBrowser, h.forgotForm))
 	mux.HandleFunc("POST /{pool}/forgotPassword", h.handle(atBrowser, h.forgot))
 	mux.HandleFunc("POST /{pool}/confirmForgotPassword", h.handle(atBrowser, h.confirmForgot))
