@@ -222,7 +222,8 @@ func TestHostedUIMFATOTPAndSetup(t *testing.T) {
 	r := h.submitLogin(action, csrf, "carol", password)
 	f = h.mfaPage(r, http.StatusOK, "Set up an authenticator app")
 	m := mfaSecretRE.FindStringSubmatch(r.body)
-	if m == nil || f.fields.Get("secret") != m[1] || !strings.Contains(r.body, `href="otpauth://totp/`) {
+	if m == nil || f.fields.Get("secret") != m[1] || !strings.Contains(r.body, `href="otpauth://totp/`) ||
+		!strings.Contains(r.body, `<img src="data:image/png;base64,`) {
 		t.Fatalf("setup page without the key or its otpauth link: %s", r.body)
 	}
 	if r := h.answer(f, "code", "123"); r.status != http.StatusBadRequest || !strings.Contains(r.body, m[1]) {
