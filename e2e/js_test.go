@@ -66,7 +66,9 @@ func nodeSummary(out string) map[string]int {
 // fetchAuthSession's tokens) and amazon-cognito-identity-js
 // (authenticateUser, getSession, refreshSession, revokeTokens, signOut,
 // globalSignOut, and remembered devices: confirmDevice, device SRP,
-// listDevices, forgetDevice). The JS tests assert on the server's answers themselves.
+// listDevices, forgetDevice; software-token MFA: associateSoftwareToken,
+// verifySoftwareToken, setUserMfaPreference, totpRequired and sendMFACode,
+// mfaSetup). The JS tests assert on the server's answers themselves.
 func TestJSClients(t *testing.T) {
 	node := requireJSClients(t)
 	srv := startBinary(t, t.TempDir())
