@@ -107,7 +107,7 @@ const (
 	msgUserDisabled    = "User is disabled."
 	msgNotConfirmed    = "User is not confirmed."
 	msgChangePassword  = "Your password must be changed before you can sign in here. Contact your administrator."
-	msgMFAUnavailable  = "This account requires multi-factor authentication, which this sign-in page does not offer yet. Sign in through the app."
+	msgMFAUnavailable  = "This account requires multi-factor authentication. Please sign in again."
 )
 
 // pageFailure is the status and message a password-reset page shows for a
