@@ -294,7 +294,8 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 }
 
 // mfaSucceeded mints the tokens of a sign-in whose MFA step passed, with
-// the sign-in's device (a new one is offered as NewDeviceMetadata).
+// the sign-in's device (a new one is offered as NewDeviceMetadata); a
+// hosted-UI challenge gets no tokens (hostedMFAPassed).
 func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User, st mfaChallenge) (*AuthResponse, error) {
 	if st.Hosted != "" { // the hosted UI starts a web session instead
 		return hostedMFAPassed(u), nil
