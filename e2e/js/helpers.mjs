@@ -3,7 +3,7 @@
 // unique names, JWT decoding, and a recorder of what the client libraries
 // send over the wire.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 export const COGNATE_URL = (() => {
 	const url = process.env.COGNATE_URL;
@@ -227,4 +227,33 @@ export class MapStorage {
 		assert.ok(keys.length <= 1, `more than one key ends with ${suffix}: ${keys}`);
 		return keys.length ? this.map.get(keys[0]) : undefined;
 	}
+}
+
+/** Decodes RFC 4648 base32 (the software-token secrets' encoding). */
+function base32Decode(s) {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = 0;
+	let value = 0;
+	const out = [];
+	for (const c of s.replace(/=+$/, '')) {
+		value = (value << 5) | alphabet.indexOf(c);
+		bits += 5;
+		if (bits >= 8) {
+			out.push((value >>> (bits - 8)) & 0xff);
+			bits -= 8;
+		}
+	}
+	return Buffer.from(out);
+}
+
+/**
+ * The 6-digit RFC 6238 code (HMAC-SHA1, 30-second steps) of a base32 secret,
+ * steps after the current time step, as an authenticator app computes it.
+ */
+export function totp(secret, steps = 0) {
+	const counter = Buffer.alloc(8);
+	counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+	const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+	const off = mac[mac.length - 1] & 0x0f;
+	return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }

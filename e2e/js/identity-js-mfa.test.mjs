@@ -7,38 +7,12 @@
 // (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 
 import identity from 'amazon-cognito-identity-js';
 
-import { COGNATE_URL, claims, cognito, newConfirmedUser, newPool } from './helpers.mjs';
+import { COGNATE_URL, claims, cognito, newConfirmedUser, newPool, totp } from './helpers.mjs';
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
-
-function base32Decode(s) {
-	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-	let bits = 0;
-	let value = 0;
-	const out = [];
-	for (const c of s.replace(/=+$/, '')) {
-		value = (value << 5) | alphabet.indexOf(c);
-		bits += 5;
-		if (bits >= 8) {
-			out.push((value >>> (bits - 8)) & 0xff);
-			bits -= 8;
-		}
-	}
-	return Buffer.from(out);
-}
-
-/** The 6-digit code of a base32 secret, steps after the current time step. */
-function totp(secret, steps = 0) {
-	const counter = Buffer.alloc(8);
-	counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
-	const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-	const off = mac[mac.length - 1] & 0x0f;
-	return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 
 async function mfaPool(mode) {
 	const pool = await newPool();
