@@ -230,3 +230,79 @@ func TestUserAuthAfterConfirmSignUp(t *testing.T) {
 	_, err = c.InitiateAuth(bg, in)
 	wantCode(t, err, "NotAuthorizedException", "")
 }
+
+// TestUserAuthMFA: a code first factor needs no MFA step (MFA is a second
+// factor after a password); a pool whose MFA is ON offers no code first
+// factor; an unknown user hidden by PreventUserExistenceErrors is offered
+// the pool's factors and refused at the code.
+func TestUserAuthMFA(t *testing.T) {
+	srv := testserver.StartWith(t, testserver.Options{})
+	c := srv.Admin
+	poolID, clientID := userAuthPool(t, srv)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: &poolID, MfaConfiguration: types.UserPoolMfaTypeOptional,
+		EmailMfaConfiguration: &types.EmailMfaConfigType{}})
+	if _, err := c.AdminSetUserMFAPreference(bg, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: &poolID, Username: aws.String("uma"),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}); err != nil {
+		t.Fatal(err)
+	}
+	// The password leads to the MFA step ...
+	r, err := userAuth(c, clientID, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!"})
+	if err != nil || r.ChallengeName != types.ChallengeNameTypeEmailOtp || r.AuthenticationResult != nil {
+		t.Fatalf("PASSWORD with MFA: %+v %v", r, err)
+	}
+	// ... an e-mail code first factor to tokens.
+	r, err = userAuth(c, clientID, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	if err != nil || r.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("EMAIL_OTP: %+v %v", r, err)
+	}
+	code := srv.Outbox.List(poolID, "uma@example.com")[0].Code
+	done, err := respond(c, clientID, types.ChallengeNameTypeEmailOtp, aws.ToString(r.Session), map[string]string{"USERNAME": "uma", "EMAIL_OTP_CODE": code})
+	if err != nil || done.AuthenticationResult == nil {
+		t.Fatalf("EMAIL_OTP first factor with MFA: %+v %v", done, err)
+	}
+	// An MFA code does not answer a first-factor challenge, nor the reverse.
+	if _, err := userAuth(c, clientID, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := userAuth(c, clientID, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := srv.Outbox.List(poolID, "uma@example.com")
+	firstCode, mfaCode := ms[0].Code, ms[1].Code
+	if firstCode != mfaCode {
+		_, err = respond(c, clientID, types.ChallengeNameTypeEmailOtp, aws.ToString(first.Session), map[string]string{"USERNAME": "uma", "EMAIL_OTP_CODE": mfaCode})
+		wantCode(t, err, "CodeMismatchException", "")
+	}
+
+	// MFA ON: no code first factor.
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: &poolID, MfaConfiguration: types.UserPoolMfaTypeOn,
+		EmailMfaConfiguration: &types.EmailMfaConfigType{}})
+	sel, err := userAuth(c, clientID, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	if err != nil || sel.ChallengeName != types.ChallengeNameTypeSelectChallenge ||
+		!slices.Equal(sel.AvailableChallenges, []types.ChallengeNameType{"PASSWORD", "PASSWORD_SRP"}) {
+		t.Fatalf("MFA ON: %+v %v", sel, err)
+	}
+
+	// PreventUserExistenceErrors: an unknown user looks like a known one.
+	hidden, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("hidden"),
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled,
+		ExplicitAuthFlows:          []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hid := aws.ToString(hidden.UserPoolClient.ClientId)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: &poolID, MfaConfiguration: types.UserPoolMfaTypeOff})
+	ghost, err := userAuth(c, hid, map[string]string{"USERNAME": "ghost"})
+	if err != nil || ghost.ChallengeName != types.ChallengeNameTypeSelectChallenge || len(ghost.AvailableChallenges) != 4 {
+		t.Fatalf("unknown user: %+v %v", ghost, err)
+	}
+	otp, err := respond(c, hid, types.ChallengeNameTypeSelectChallenge, aws.ToString(ghost.Session), map[string]string{"USERNAME": "ghost", "ANSWER": "EMAIL_OTP"})
+	if err != nil || otp.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("unknown user, EMAIL_OTP: %+v %v", otp, err)
+	}
+	_, err = respond(c, hid, types.ChallengeNameTypeEmailOtp, aws.ToString(otp.Session), map[string]string{"USERNAME": "ghost", "EMAIL_OTP_CODE": "123456"})
+	wantCode(t, err, "CodeMismatchException", "")
+	_, err = userAuth(c, hid, map[string]string{"USERNAME": "ghost", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!"})
+	wantCode(t, err, "NotAuthorizedException", "Incorrect username or password.")
+}
