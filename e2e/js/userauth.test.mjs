@@ -5,23 +5,32 @@ import { afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { Amplify } from 'aws-amplify';
-import { confirmSignIn, fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
+import { autoSignIn, confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 
-import { COGNATE_URL, MapStorage, cognito, newConfirmedUser, opsSince, unique, wire } from './helpers.mjs';
+import { COGNATE_URL, MapStorage, cognito, newConfirmedUser, opsSince, password, unique, wire } from './helpers.mjs';
+
+// Amplify's signUp with autoSignIn arms a give-up timer that it never
+// clears: let long timers not hold the test process open.
+const setTimeoutAsIs = globalThis.setTimeout;
+globalThis.setTimeout = (fn, ms, ...args) => {
+	const t = setTimeoutAsIs(fn, ms, ...args);
+	if (ms >= 60_000) t.unref?.();
+	return t;
+};
 
 let pool; // { poolId, clientId }
 const storage = new MapStorage();
 
 /** The newest sign-in code the server sent to destination. */
-async function signInCode(destination) {
+async function signInCode(destination, kind = 'MFA') {
 	const url = new URL(COGNATE_URL + '/_dev/outbox');
 	url.searchParams.set('poolId', pool.poolId);
 	url.searchParams.set('destination', destination);
 	const resp = await fetch(url);
 	assert.equal(resp.status, 200, 'the development outbox answers');
 	const { messages } = await resp.json();
-	const m = messages.find((x) => x.kind === 'MFA');
+	const m = messages.find((x) => x.kind === kind);
 	assert.ok(m, `a sign-in code to ${destination} in ${JSON.stringify(messages.map((x) => x.kind))}`);
 	return m.code;
 }
@@ -90,6 +99,23 @@ describe('Amplify JS USER_AUTH', () => {
 		assert.equal(out.isSignedIn, true);
 		assert.equal(wire[mark].request.AuthFlow, 'USER_AUTH');
 		assert.equal(wire[mark].response.ChallengeName, 'PASSWORD_VERIFIER');
+		await signedInAs(username);
+	});
+
+	test('autoSignIn after confirmSignUp uses the Session of ConfirmSignUp (USER_AUTH)', async () => {
+		const username = unique('auto');
+		const email = `${username}@example.com`;
+		const up = await signUp({ username, password: password(), options: { userAttributes: { email }, autoSignIn: { authFlowType: 'USER_AUTH' } } });
+		assert.equal(up.nextStep.signUpStep, 'CONFIRM_SIGN_UP');
+		const mark = wire.length;
+		const confirmed = await confirmSignUp({ username, confirmationCode: await signInCode(email, 'SIGN_UP') });
+		assert.equal(confirmed.nextStep.signUpStep, 'COMPLETE_AUTO_SIGN_IN');
+		assert.ok(wire[mark].response.Session, 'ConfirmSignUp returns a Session');
+		const out = await autoSignIn();
+		assert.equal(out.isSignedIn, true);
+		const init = wire.slice(mark).find((e) => e.op === 'InitiateAuth');
+		assert.equal(init.request.AuthFlow, 'USER_AUTH');
+		assert.equal(init.request.Session, wire[mark].response.Session);
 		await signedInAs(username);
 	});
 });
