@@ -209,7 +209,8 @@ func srpUserAuth(t *testing.T, c *cip.Client, clientID, username string) (*srp.C
 // TestUserAuthAfterConfirmSignUp: ConfirmSignUp returns a Session with
 // which InitiateAuth USER_AUTH signs the user in once.
 func TestUserAuthAfterConfirmSignUp(t *testing.T) {
-	srv := testserver.StartWith(t, testserver.Options{})
+	clock := testserver.NewClock(time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC))
+	srv := testserver.StartWith(t, testserver.Options{Now: clock.Now})
 	c := srv.Admin
 	poolID, clientID := userAuthPool(t, srv)
 	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("sam"), Password: aws.String("Passw0rd!"),
@@ -229,6 +230,52 @@ func TestUserAuthAfterConfirmSignUp(t *testing.T) {
 	}
 	_, err = c.InitiateAuth(bg, in)
 	wantCode(t, err, "NotAuthorizedException", "")
+
+	// The session lives the client's AuthSessionValidity (three minutes).
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("tia"), Password: aws.String("Passw0rd!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("tia@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err = c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String("tia"),
+		ConfirmationCode: aws.String(srv.Outbox.List(poolID, "tia@example.com")[0].Code)})
+	if err != nil || aws.ToString(conf.Session) == "" {
+		t.Fatalf("ConfirmSignUp: %+v %v", conf, err)
+	}
+	clock.Advance(3*time.Minute + time.Second)
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: &clientID, Session: conf.Session,
+		AuthParameters: map[string]string{"USERNAME": "tia"}})
+	wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+	// Another user's session is refused too.
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("ugo"), Password: aws.String("Passw0rd!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ugo@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err = c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String("ugo"),
+		ConfirmationCode: aws.String(srv.Outbox.List(poolID, "ugo@example.com")[0].Code)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: &clientID, Session: conf.Session,
+		AuthParameters: map[string]string{"USERNAME": "sam"}})
+	wantCode(t, err, "NotAuthorizedException", "")
+
+	// A client without ALLOW_USER_AUTH gets no session.
+	plain, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("plain"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := plain.UserPoolClient.ClientId
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: other, Username: aws.String("vic"), Password: aws.String("Passw0rd!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("vic@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	conf, err = c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: other, Username: aws.String("vic"),
+		ConfirmationCode: aws.String(srv.Outbox.List(poolID, "vic@example.com")[0].Code)})
+	if err != nil || conf.Session != nil {
+		t.Fatalf("ConfirmSignUp without USER_AUTH: %+v %v", conf, err)
+	}
 }
 
 // TestUserAuthMFA: a code first factor needs no MFA step (MFA is a second
