@@ -76,6 +76,15 @@ func TestUserAuthSignIn(t *testing.T) {
 		if err != nil || !slices.Equal(def.UserPool.Policies.SignInPolicy.AllowedFirstAuthFactors, []types.AuthFactorType{types.AuthFactorTypePassword}) {
 			t.Fatalf("default SignInPolicy: %+v %v", def.UserPool.Policies, err)
 		}
+		if _, err := c.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: def.UserPool.Id, Policies: &types.UserPoolPolicyType{
+			SignInPolicy: &types.SignInPolicyType{AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeSmsOtp}}}}); err != nil {
+			t.Fatal(err)
+		}
+		upd, err := c.DescribeUserPool(bg, &cip.DescribeUserPoolInput{UserPoolId: def.UserPool.Id})
+		if err != nil || !slices.Equal(upd.UserPool.Policies.SignInPolicy.AllowedFirstAuthFactors, []types.AuthFactorType{"PASSWORD", "SMS_OTP"}) ||
+			upd.UserPool.Policies.PasswordPolicy == nil {
+			t.Fatalf("after UpdateUserPool: %+v %v", upd, err)
+		}
 		_, err = c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("bad"), Policies: &types.UserPoolPolicyType{
 			SignInPolicy: &types.SignInPolicyType{AllowedFirstAuthFactors: []types.AuthFactorType{"FINGERPRINT", "PASSWORD"}}}})
 		wantCode(t, err, "InvalidParameterException", "")
