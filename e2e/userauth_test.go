@@ -180,6 +180,14 @@ func TestUserAuthSignIn(t *testing.T) {
 		}
 		_, err = respond(c, clientID, types.ChallengeNameTypeSelectChallenge, aws.ToString(out.Session), map[string]string{"USERNAME": "uma", "ANSWER": "WEB_AUTHN"})
 		wantCode(t, err, "InvalidParameterException", "")
+		// The selection is bound to its user.
+		out, err = userAuth(c, clientID, map[string]string{"USERNAME": "uma"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = respond(c, clientID, types.ChallengeNameTypeSelectChallenge, aws.ToString(out.Session),
+			map[string]string{"USERNAME": "someone-else", "ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!"})
+		wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 		// A client without ALLOW_USER_AUTH.
 		_, other, _ := srv.NewPool(t)
 		_, err = userAuth(c, other, map[string]string{"USERNAME": "uma"})

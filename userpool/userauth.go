@@ -266,8 +266,22 @@ func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session
 	if !slices.Contains(st.Choices, answer) {
 		return nil, invalidf("Invalid ANSWER: %s is not one of the available challenges", clip(answer, 32))
 	}
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
 	params := map[string]string{"USERNAME": ch.Username, "SECRET_HASH": r["SECRET_HASH"]}
-	if given := r["USERNAME"]; given != "" {
+	if given := r["USERNAME"]; given != "" && given != ch.Username {
+		// The selection is bound to its user: another name must be an
+		// alias of the same one.
+		if st.Fake {
+			return nil, refused(CauseSignInSessionExpired)
+		}
+		a, aerr := s.findUser(ctx, p, ch.Username)
+		b, berr := s.findUser(ctx, p, given)
+		if aerr != nil || berr != nil || a.Sub != b.Sub {
+			return nil, refused(CauseSignInSessionExpired)
+		}
 		params["USERNAME"] = given // the name the SECRET_HASH was computed with
 	}
 	switch answer {
@@ -277,10 +291,6 @@ func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session
 	case FactorPasswordSRP:
 		params["SRP_A"] = r["SRP_A"]
 		return s.srpStart(ctx, c, params)
-	}
-	p, err := s.pool(ctx, c.PoolID)
-	if err != nil {
-		return nil, err
 	}
 	var u *store.User
 	if !st.Fake {
