@@ -37,6 +37,9 @@ type SignInOptions struct {
 	AuthFlow AuthFlow
 	// ClientMetadata is passed to the pool's Lambda triggers.
 	ClientMetadata map[string]string
+	// PreferredChallenge is the first factor AuthFlowUserAuth asks for
+	// (userauth.go); empty lets the user choose.
+	PreferredChallenge AuthFactor
 }
 
 // SignInStep tells what SignIn or ConfirmSignIn needs next.
@@ -71,6 +74,9 @@ type SignInResult struct {
 	AllowedMFATypes     []MFAType
 	CodeDeliveryDetails *CodeDelivery
 	TOTPSetupDetails    *TOTPSetupDetails
+	// AvailableChallenges are the first factors the user may choose from
+	// (SignInStepContinueWithFirstFactorSelection, userauth.go).
+	AvailableChallenges []AuthFactor
 }
 
 // ConfirmSignInOptions configures ConfirmSignIn.
@@ -89,6 +95,7 @@ type pendingSignIn struct {
 	flow      AuthFlow
 	challenge types.ChallengeNameType
 	session   string
+	chosen    AuthFactor // SELECT_CHALLENGE: the password factor chosen (userauth.go)
 }
 
 // SignIn signs username in with password. It fails with ErrInvalidState when a
@@ -119,6 +126,9 @@ func (c *Client) SignIn(ctx context.Context, username, password string, opts Sig
 
 // signIn is SignIn with the operation lock held.
 func (c *Client) signIn(ctx context.Context, username, password string, opts SignInOptions) (SignInResult, error) {
+	if opts.AuthFlow == AuthFlowUserAuth {
+		return c.signInUserAuth(ctx, username, password, opts) // userauth.go
+	}
 	if username == "" || password == "" {
 		return SignInResult{}, invalidParam("SignIn needs a username and a password")
 	}
@@ -268,6 +278,8 @@ func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID st
 	case types.ChallengeNameTypeSoftwareTokenMfa, types.ChallengeNameTypeSmsMfa, types.ChallengeNameTypeEmailOtp,
 		types.ChallengeNameTypeSelectMfaType, types.ChallengeNameTypeMfaSetup:
 		return c.mfaChallenge(ctx, loginID, flow, challenge, cparams, session)
+	case types.ChallengeNameTypeSmsOtp: // userauth.go
+		return c.smsOTPChallenge(loginID, flow, cparams, session)
 	case "":
 		return SignInResult{}, errors.New("auth: the service answered with neither tokens nor a challenge")
 	default:
@@ -303,8 +315,13 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 		c.pending = nil
 		return SignInResult{}, invalidState("a user is already signed in; sign out first")
 	}
+	if p.challenge == types.ChallengeNameTypeSelectChallenge { // userauth.go
+		return c.confirmFirstFactor(ctx, rec, p, challengeResponse, opts)
+	}
 	resp := map[string]string{"USERNAME": p.username}
 	switch p.challenge {
+	case types.ChallengeNameTypeSmsOtp: // userauth.go
+		resp["SMS_OTP_CODE"] = challengeResponse
 	case types.ChallengeNameTypeNewPasswordRequired:
 		resp["NEW_PASSWORD"] = challengeResponse
 		for k, v := range opts.UserAttributes {

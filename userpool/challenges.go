@@ -70,7 +70,10 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 	if err := c.authenticate(hashProof(r["SECRET_HASH"], r["USERNAME"])); err != nil {
 		return nil, err
 	}
-	ctx = withDeviceKey(ctx, r) // devices.go
+	ctx = withDeviceKey(ctx, r)                                                         // devices.go
+	if res, ok, err := s.respondUserAuth(ctx, c, in.ChallengeName, in.Session, r); ok { // userauth.go
+		return res, err
+	}
 	switch in.ChallengeName {
 	case ChallengeNewPassword:
 		return s.respondNewPassword(ctx, c, in.Session, r)

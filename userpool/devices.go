@@ -194,7 +194,9 @@ func (s *Service) signInDevice(ctx context.Context, p *Pool, c *Client, u *store
 // completeSignIn ends a sign-in whose proofs are all given: it starts the
 // token family. This is where MFA plugs in (see signInState).
 func (s *Service) completeSignIn(ctx context.Context, p *Pool, c *Client, u *store.User, st signInState) (*AuthResponse, error) {
-	if !st.rememberedDevice { // a remembered device skips MFA, as in Cognito
+	// A remembered device skips MFA, as in Cognito; so does a passwordless
+	// first factor (userauth.go).
+	if !st.rememberedDevice && !passwordlessSignIn(ctx) {
 		if r, err := s.mfaStep(ctx, p, c, u, st); r != nil || err != nil {
 			return r, err
 		}

@@ -20,6 +20,7 @@ type PasswordPolicy struct {
 // PoolPolicies wraps the password policy as Cognito does.
 type PoolPolicies struct {
 	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy,omitempty"`
+	SignInPolicy   *SignInPolicy   `json:"SignInPolicy,omitempty"` // userauth.go
 }
 
 // UsernameConfiguration says whether usernames are case sensitive.
@@ -135,6 +136,9 @@ func (c *PoolConfig) normalize() error {
 	}
 	if pp.TemporaryPasswordValidityDays < 0 || pp.TemporaryPasswordValidityDays > 365 {
 		return invalidf("TemporaryPasswordValidityDays must be between 0 and 365")
+	}
+	if err := c.normalizeSignInPolicy(); err != nil { // userauth.go
+		return err
 	}
 	if err := c.normalizeMFA(); err != nil {
 		return err

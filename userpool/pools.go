@@ -33,6 +33,9 @@ func (s *Service) toPool(p *store.Pool) (*Pool, error) {
 	if err := json.Unmarshal(p.Settings, &out.Config); err != nil {
 		return nil, fmt.Errorf("pool %s settings: %w", p.ID, err)
 	}
+	if pp := out.Config.Policies; pp != nil && pp.SignInPolicy == nil { // a pool stored before SignInPolicy (userauth.go)
+		pp.SignInPolicy = &SignInPolicy{AllowedFirstAuthFactors: []string{FactorPassword}}
+	}
 	return out, nil
 }
 

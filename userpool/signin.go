@@ -29,6 +29,7 @@ type AuthResponse struct {
 	ChallengeName       string
 	Session             string
 	ChallengeParameters map[string]string
+	AvailableChallenges []string // SELECT_CHALLENGE (userauth.go)
 	Result              *AuthResult
 }
 
@@ -38,6 +39,7 @@ type InitiateAuthInput struct {
 	ClientID       string
 	AuthFlow       string
 	AuthParameters map[string]string
+	Session        string // USER_AUTH: the Session of ConfirmSignUp (userauth.go)
 	Admin          bool
 }
 
@@ -86,6 +88,11 @@ func (s *Service) initiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 			return nil, errorf(KindNotAllowed, "Auth flow not enabled for this client")
 		}
 		return s.passwordAuth(ctx, c, params)
+	case FlowUserAuth: // userauth.go
+		if !c.Config.allowsFlow("ALLOW_USER_AUTH", "") {
+			return nil, errorf(KindNotAllowed, "USER_AUTH flow not enabled for this client")
+		}
+		return s.userAuthStart(ctx, c, params, in.Session)
 	case FlowUserSRP:
 		if !c.Config.allowsFlow("ALLOW_USER_SRP_AUTH", "") {
 			return nil, errorf(KindNotAllowed, "USER_SRP_AUTH is not enabled for the client.")

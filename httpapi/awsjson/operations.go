@@ -98,6 +98,7 @@ type authResponse struct {
 	ChallengeName        string                `json:"ChallengeName,omitempty"`
 	Session              string                `json:"Session,omitempty"`
 	ChallengeParameters  map[string]string     `json:"ChallengeParameters"`
+	AvailableChallenges  []string              `json:"AvailableChallenges,omitempty"`
 	AuthenticationResult *authenticationResult `json:"AuthenticationResult,omitempty"`
 }
 
@@ -110,7 +111,7 @@ func authOut(r *userpool.AuthResponse, err error) (any, error) {
 		params = map[string]string{}
 	}
 	return &authResponse{ChallengeName: r.ChallengeName, Session: r.Session, ChallengeParameters: params,
-		AuthenticationResult: resultOut(r.Result)}, nil
+		AvailableChallenges: r.AvailableChallenges, AuthenticationResult: resultOut(r.Result)}, nil
 }
 
 type poolRef struct {
@@ -156,6 +157,7 @@ type initiateAuthIn struct {
 	ClientID       string            `json:"ClientId"`
 	AuthFlow       string            `json:"AuthFlow"`
 	AuthParameters map[string]string `json:"AuthParameters"`
+	Session        string            `json:"Session"` // USER_AUTH after ConfirmSignUp
 }
 
 type respondIn struct {
@@ -176,7 +178,7 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations(), mfaOperations(), deviceOperations(), groupOperations()}},
+			auditOperations(), mfaOperations(), deviceOperations(), groupOperations(), userAuthOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {

@@ -11,14 +11,14 @@ func authOperations() map[string]operation {
 	return map[string]operation{
 		"InitiateAuth": op(false, func(ctx context.Context, s *userpool.Service, in *initiateAuthIn) (any, error) {
 			return authOut(s.InitiateAuth(ctx, userpool.InitiateAuthInput{ClientID: in.ClientID, AuthFlow: in.AuthFlow,
-				AuthParameters: in.AuthParameters}))
+				AuthParameters: in.AuthParameters, Session: in.Session}))
 		}),
 		"AdminInitiateAuth": op(true, func(ctx context.Context, s *userpool.Service, in *initiateAuthIn) (any, error) {
 			if in.UserPoolID == "" {
 				return nil, missing("userPoolId")
 			}
 			return authOut(s.InitiateAuth(ctx, userpool.InitiateAuthInput{PoolID: in.UserPoolID, ClientID: in.ClientID,
-				AuthFlow: in.AuthFlow, AuthParameters: in.AuthParameters, Admin: true}))
+				AuthFlow: in.AuthFlow, AuthParameters: in.AuthParameters, Session: in.Session, Admin: true}))
 		}),
 		"RespondToAuthChallenge": op(false, func(ctx context.Context, s *userpool.Service, in *respondIn) (any, error) {
 			return authOut(s.RespondToAuthChallenge(ctx, userpool.RespondInput{ClientID: in.ClientID,

@@ -34,8 +34,14 @@ func userOperations() map[string]operation {
 			ConfirmationCode   string `json:"ConfirmationCode"`
 			ForceAliasCreation bool   `json:"ForceAliasCreation"`
 		}) (any, error) {
-			return empty(s.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: in.ClientID, SecretHash: in.SecretHash,
-				Username: in.Username, Code: in.ConfirmationCode, ForceAliasCreation: in.ForceAliasCreation}))
+			session, err := s.ConfirmSignUpWithSession(ctx, userpool.ConfirmSignUpInput{ClientID: in.ClientID, SecretHash: in.SecretHash,
+				Username: in.Username, Code: in.ConfirmationCode, ForceAliasCreation: in.ForceAliasCreation})
+			if err != nil {
+				return nil, err
+			}
+			return struct {
+				Session string `json:"Session,omitempty"`
+			}{session}, nil
 		}),
 		"AdminConfirmSignUp": op(true, func(ctx context.Context, s *userpool.Service, in *userRef) (any, error) {
 			return empty(s.AdminConfirmSignUp(ctx, in.UserPoolID, in.Username))
