@@ -16,10 +16,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
 
-var (
-	mfaSessionRE = regexp.MustCompile(`name="session" value="([^"]+)"`)
-	mfaSecretRE  = regexp.MustCompile(`id="secret-code">([A-Z2-7]+)<`)
-)
+var mfaSecretRE = regexp.MustCompile(`id="secret-code">([A-Z2-7]+)<`)
 
 // mfaForm is the hosted UI's MFA page as a test posts it.
 type mfaForm struct {

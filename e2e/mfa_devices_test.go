@@ -14,7 +14,8 @@ import (
 // TestMFAAndRememberedDevices: where MFA and device tracking meet, as in
 // Cognito. A sign-in that passes its MFA step is offered a new device
 // (NewDeviceMetadata, and device_key in its access token); once that device
-// is remembered, a sign-in proving it (DEVICE_SRP_AUTH) skips MFA; a sign-in
+// is remembered, a sign-in proving it (DEVICE_SRP_AUTH) skips MFA when the
+// pool sets ChallengeRequiredOnNewDevice, and not otherwise; a sign-in
 // without it is challenged again.
 func TestMFAAndRememberedDevices(t *testing.T) {
 	// A clock near the real time: the device proof's TIMESTAMP is the real one.
@@ -77,6 +78,28 @@ func TestMFAAndRememberedDevices(t *testing.T) {
 	}
 	if _, err := getUser(c, aws.ToString(remembered.AccessToken)); err != nil {
 		t.Fatalf("the remembered device's tokens: %v", err)
+	}
+
+	// Without ChallengeRequiredOnNewDevice even a remembered device is asked
+	// for the second factor.
+	if _, err := c.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &poolID,
+		DeviceConfiguration: &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: false},
+		MfaConfiguration:    types.UserPoolMfaTypeOptional}); err != nil {
+		t.Fatal(err)
+	}
+	ch0, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": "maud", "PASSWORD": password, "DEVICE_KEY": d.key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out0, err := answerDeviceChallenges(t, c, clientID, "maud", d, d.secret, ch0.ChallengeName, ch0.Session)
+	if err != nil || out0.AuthenticationResult != nil || out0.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("remembered device, ChallengeRequiredOnNewDevice off: %+v %v, want the SOFTWARE_TOKEN_MFA challenge", out0, err)
+	}
+	if _, err := c.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &poolID,
+		DeviceConfiguration: &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true},
+		MfaConfiguration:    types.UserPoolMfaTypeOptional}); err != nil {
+		t.Fatal(err)
 	}
 
 	// Not remembered any more: MFA again, even naming the device.

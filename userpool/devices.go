@@ -144,12 +144,12 @@ func deviceKeyFrom(ctx context.Context) string {
 // signInState is what a sign-in knows once the user's password (and, for a
 // known device, the device) is proven, on its way to tokens.
 //
-// MFA hook: completeSignIn is where a second factor plugs in. A sign-in
-// that proved a remembered device (rememberedDevice) skips MFA, as in
-// Cognito; one on a new device (newDevice set) must be challenged when the
-// pool's DeviceConfiguration has ChallengeRequiredOnNewDevice. An MFA
-// challenge must carry deviceKey and newDevice in its state and give them
-// back to newSession/finishDeviceSignIn once answered.
+// completeSignIn is where the second factor comes in. As Cognito documents
+// ChallengeRequiredOnNewDevice, a sign-in that proved a remembered device
+// (rememberedDevice) skips MFA only when the pool's DeviceConfiguration sets
+// it; a device that is not (or not yet) remembered never skips MFA. The MFA
+// challenge carries deviceKey and newDevice in its state and gives them back
+// to the tokens once answered (mfaSucceeded).
 type signInState struct {
 	deviceKey        string             // recorded in the session and its access tokens
 	rememberedDevice bool               // the user proved a remembered device (DEVICE_PASSWORD_VERIFIER)
@@ -194,9 +194,11 @@ func (s *Service) signInDevice(ctx context.Context, p *Pool, c *Client, u *store
 // completeSignIn ends a sign-in whose proofs are all given: it starts the
 // token family. This is where MFA plugs in (see signInState).
 func (s *Service) completeSignIn(ctx context.Context, p *Pool, c *Client, u *store.User, st signInState) (*AuthResponse, error) {
-	// A remembered device skips MFA, as in Cognito; so does a passwordless
+	// A remembered device skips MFA where the pool says so
+	// (ChallengeRequiredOnNewDevice), as in Cognito; so does a passwordless
 	// first factor (userauth.go).
-	if !st.rememberedDevice && !passwordlessSignIn(ctx) {
+	dc, _ := p.deviceTracking()
+	if !(st.rememberedDevice && dc.ChallengeRequiredOnNewDevice) && !passwordlessSignIn(ctx) {
 		if r, err := s.mfaStep(ctx, p, c, u, st); r != nil || err != nil {
 			return r, err
 		}
