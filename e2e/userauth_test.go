@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -364,6 +365,16 @@ func TestUserAuthMFA(t *testing.T) {
 	otp, err := respond(c, hid, types.ChallengeNameTypeSelectChallenge, aws.ToString(ghost.Session), map[string]string{"USERNAME": "ghost", "ANSWER": "EMAIL_OTP"})
 	if err != nil || otp.ChallengeName != types.ChallengeNameTypeEmailOtp {
 		t.Fatalf("unknown user, EMAIL_OTP: %+v %v", otp, err)
+	}
+	// Shaped like a real answer (a masked address), and the same every time.
+	dest := otp.ChallengeParameters["CODE_DELIVERY_DESTINATION"]
+	if !regexp.MustCompile(`^[a-z]\*\*\*@[a-z]\*\*\*$`).MatchString(dest) ||
+		otp.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" {
+		t.Fatalf("unknown user, EMAIL_OTP parameters %v: want a masked address, as a real user gets", otp.ChallengeParameters)
+	}
+	again, err := userAuth(c, hid, map[string]string{"USERNAME": "ghost", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	if err != nil || again.ChallengeParameters["CODE_DELIVERY_DESTINATION"] != dest {
+		t.Fatalf("unknown user, second EMAIL_OTP: %+v %v, want the destination %q again", again, err, dest)
 	}
 	_, err = respond(c, hid, types.ChallengeNameTypeEmailOtp, aws.ToString(otp.Session), map[string]string{"USERNAME": "ghost", "EMAIL_OTP_CODE": "123456"})
 	wantCode(t, err, "CodeMismatchException", "")

@@ -28,7 +28,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -217,7 +219,12 @@ func (s *Service) startOTP(ctx context.Context, p *Pool, c *Client, u *store.Use
 		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = del.DeliveryMedium
 		params["CODE_DELIVERY_DESTINATION"] = del.Destination
 	} else {
+		dest, err := s.decoyDestination(ctx, p.ID, username, factor)
+		if err != nil {
+			return nil, err
+		}
 		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = map[string]string{FactorEmailOTP: "EMAIL", FactorSMSOTP: "SMS"}[factor]
+		params["CODE_DELIVERY_DESTINATION"] = dest
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
@@ -476,4 +483,24 @@ func (s *Service) GetUserAuthFactors(ctx context.Context, accessToken string) (*
 		}
 	}
 	return out, nil
+}
+
+// decoyDestination is the masked destination shown for a hidden unknown
+// user, so that the answer has the shape of a real one: the login id
+// itself, masked, when it is an address of the factor's kind (as a real
+// user's would be), else one derived with a key of the pool from the login
+// id — the same on every attempt, and not computable from outside.
+func (s *Service) decoyDestination(ctx context.Context, poolID, loginID, factor string) (string, error) {
+	if factor == FactorEmailOTP && strings.Contains(loginID, "@") || factor == FactorSMSOTP && strings.HasPrefix(loginID, "+") {
+		return mask(loginID), nil
+	}
+	ks, err := s.keySet(ctx, poolID)
+	if err != nil {
+		return "", internal("decoy destination", err)
+	}
+	h := ks.MAC("decoy-code-destination", []byte(strings.ToLower(loginID)))
+	if factor == FactorSMSOTP {
+		return fmt.Sprintf("+*******%04d", binary.BigEndian.Uint16(h)%10000), nil
+	}
+	return string(rune('a'+h[0]%26)) + "***@" + string(rune('a'+h[1]%26)) + "***", nil
 }
