@@ -298,17 +298,10 @@ func (s *Service) respondDeviceSRP(ctx context.Context, c *Client, session strin
 // respondDevicePasswordVerifier checks the device's proof and signs the
 // user in.
 func (s *Service) respondDevicePasswordVerifier(ctx context.Context, c *Client, r map[string]string) (*AuthResponse, error) {
-	block, err := base64.StdEncoding.DecodeString(r["PASSWORD_CLAIM_SECRET_BLOCK"])
-	if err != nil || len(block) == 0 {
-		return nil, refused(CauseSignInSessionExpired)
-	}
-	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), ChallengeDevicePasswordVerifier)
+	var st deviceState
+	ch, block, err := s.takeSRPProof(ctx, c, r, ChallengeDevicePasswordVerifier, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st deviceState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("device state", err)
 	}
 	if subtle.ConstantTimeCompare(st.SecretBlock, block) != 1 || (r["USERNAME"] != "" && r["USERNAME"] != ch.Username) {
 		return nil, refused(CauseSignInSessionExpired)
@@ -316,12 +309,8 @@ func (s *Service) respondDevicePasswordVerifier(ctx context.Context, c *Client, 
 	if r["DEVICE_KEY"] != "" && r["DEVICE_KEY"] != st.DeviceKey {
 		return nil, refused(CauseBadCredentials)
 	}
-	ts, err := srp.ParseTimestamp(r["TIMESTAMP"])
-	if err != nil {
-		return nil, invalidf("TIMESTAMP is not a valid timestamp")
-	}
-	if d := s.now().Sub(ts); d > maxSRPSkew || d < -maxSRPSkew {
-		return nil, refused(CauseSRPClockSkew)
+	if err := s.checkSRPTimestamp(r["TIMESTAMP"]); err != nil {
+		return nil, err
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {

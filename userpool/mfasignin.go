@@ -140,20 +140,32 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		if factor == MFAEmail {
 			attr = attrEmail
 		}
-		d := destinationFor(attr, u.Attributes[attr])
-		validity := time.Duration(deref(c.Config.AuthSessionValidity)) * time.Minute
-		code, err := s.issueCode(ctx, u, mfaCodePurpose, validity, nil)
-		if err != nil {
+		if err := s.sendSignInCode(ctx, p, c, u, attr, mfaCodePurpose, params); err != nil {
 			return nil, err
 		}
-		if err := s.sendMFACode(ctx, p, u, d, code); err != nil {
-			return nil, err
-		}
-		del := d.delivery()
-		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = del.DeliveryMedium
-		params["CODE_DELIVERY_DESTINATION"] = del.Destination
 	}
 	return s.mfaChallengeResponse(ctx, c, u, factor, st, params)
+}
+
+// sendSignInCode issues a sign-in code for purpose (valid for the client's
+// AuthSessionValidity), sends it to the user's attr (e-mail or phone) with
+// the pool's MFA message, and records where it went in params, as the
+// challenge parameters CODE_DELIVERY_DELIVERY_MEDIUM and
+// CODE_DELIVERY_DESTINATION.
+func (s *Service) sendSignInCode(ctx context.Context, p *Pool, c *Client, u *store.User, attr, purpose string, params map[string]string) error {
+	d := destinationFor(attr, u.Attributes[attr])
+	validity := time.Duration(deref(c.Config.AuthSessionValidity)) * time.Minute
+	code, err := s.issueCode(ctx, u, purpose, validity, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.sendMFACode(ctx, p, u, d, code); err != nil {
+		return err
+	}
+	del := d.delivery()
+	params["CODE_DELIVERY_DELIVERY_MEDIUM"] = del.DeliveryMedium
+	params["CODE_DELIVERY_DESTINATION"] = del.Destination
+	return nil
 }
 
 // sendMFACode sends a sign-in code with the pool's MFA message.

@@ -112,18 +112,43 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[string]string) (*AuthResponse, error) {
+// takeSRPProof takes the challenge an SRP proof answers (named by its
+// PASSWORD_CLAIM_SECRET_BLOCK) and decodes its state into st; it returns
+// the challenge and the block. The user's password proof and a device's
+// proof both start here.
+func (s *Service) takeSRPProof(ctx context.Context, c *Client, r map[string]string, name string, st any) (*store.Challenge, []byte, error) {
 	block, err := base64.StdEncoding.DecodeString(r["PASSWORD_CLAIM_SECRET_BLOCK"])
 	if err != nil || len(block) == 0 {
-		return nil, refused(CauseSignInSessionExpired)
+		return nil, nil, refused(CauseSignInSessionExpired)
 	}
-	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), ChallengePasswordVerifier)
+	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(ch.Data, st); err != nil {
+		return nil, nil, internal(name+" state", err)
+	}
+	return ch, block, nil
+}
+
+// checkSRPTimestamp checks the TIMESTAMP of an SRP proof: well formed and
+// within maxSRPSkew of the server's clock.
+func (s *Service) checkSRPTimestamp(raw string) error {
+	ts, err := srp.ParseTimestamp(raw)
+	if err != nil {
+		return invalidf("TIMESTAMP is not a valid timestamp")
+	}
+	if d := s.now().Sub(ts); d > maxSRPSkew || d < -maxSRPSkew {
+		return refused(CauseSRPClockSkew)
+	}
+	return nil
+}
+
+func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[string]string) (*AuthResponse, error) {
+	var st srpState
+	ch, block, err := s.takeSRPProof(ctx, c, r, ChallengePasswordVerifier, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st srpState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("srp state", err)
 	}
 	if deviceKeyFrom(ctx) == "" { // devices.go: the DEVICE_KEY of InitiateAuth, when the answer has none
 		ctx = withDeviceKey(ctx, map[string]string{"DEVICE_KEY": st.DeviceKey})
@@ -131,12 +156,8 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if subtle.ConstantTimeCompare(st.SecretBlock, block) != 1 || r["USERNAME"] != ch.Username {
 		return nil, refused(CauseSignInSessionExpired)
 	}
-	ts, err := srp.ParseTimestamp(r["TIMESTAMP"])
-	if err != nil {
-		return nil, invalidf("TIMESTAMP is not a valid timestamp")
-	}
-	if d := s.now().Sub(ts); d > maxSRPSkew || d < -maxSRPSkew {
-		return nil, refused(CauseSRPClockSkew)
+	if err := s.checkSRPTimestamp(r["TIMESTAMP"]); err != nil {
+		return nil, err
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cognate-dev/cognate/store"
 )
@@ -206,18 +205,9 @@ func (s *Service) startOTP(ctx context.Context, p *Pool, c *Client, u *store.Use
 		if factor == FactorSMSOTP {
 			attr = attrPhone
 		}
-		d := destinationFor(attr, u.Attributes[attr])
-		validity := time.Duration(deref(c.Config.AuthSessionValidity)) * time.Minute
-		code, err := s.issueCode(ctx, u, userAuthCodePurpose, validity, nil)
-		if err != nil {
+		if err := s.sendSignInCode(ctx, p, c, u, attr, userAuthCodePurpose, params); err != nil {
 			return nil, err
 		}
-		if err := s.sendMFACode(ctx, p, u, d, code); err != nil {
-			return nil, err
-		}
-		del := d.delivery()
-		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = del.DeliveryMedium
-		params["CODE_DELIVERY_DESTINATION"] = del.Destination
 	} else {
 		dest, err := s.decoyDestination(ctx, p.ID, username, factor)
 		if err != nil {

@@ -1,12 +1,8 @@
 package awsjson_test
 
 import (
-	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/cognate-dev/cognate/httpapi/awsjson"
 )
 
 var mfaTargets = []string{
@@ -40,20 +36,6 @@ func FuzzMFAHandler(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, target uint8, body string) {
-		name := mfaTargets[int(target)%len(mfaTargets)]
-		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
-		req.Header.Set("X-Amz-Target", awsjson.TargetPrefix+name)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %q: status %d: %s", name, body, rec.Code, rec.Body.String())
-		}
-		if rec.Code != 200 {
-			var e map[string]string
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["__type"] == "" || e["message"] == "" {
-				t.Fatalf("%s %q: error body not Cognito-shaped: %s", name, body, rec.Body.String())
-			}
-		}
+		answersLikeCognito(t, h, mfaTargets[int(target)%len(mfaTargets)], body)
 	})
 }

@@ -91,25 +91,32 @@ func FuzzHandler(f *testing.F) {
 		f.Add(uint8(i), body)
 	}
 	f.Fuzz(func(t *testing.T, target uint8, body string) {
-		name := targets[int(target)%len(targets)]
-		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
-		req.Header.Set("X-Amz-Target", awsjson.TargetPrefix+name)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %q: status %d: %s", name, body, rec.Code, rec.Body.String())
-		}
-		if rec.Code != 200 {
-			var e map[string]string
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["__type"] == "" || e["message"] == "" {
-				t.Fatalf("%s %q: error body not Cognito-shaped: %s", name, body, rec.Body.String())
-			}
-			if rec.Header().Get("x-amzn-ErrorType") != e["__type"]+":" {
-				t.Fatalf("%s: x-amzn-ErrorType %q does not match __type %q", name, rec.Header().Get("x-amzn-ErrorType"), e["__type"])
-			}
-		}
+		answersLikeCognito(t, h, targets[int(target)%len(targets)], body)
 	})
+}
+
+// answersLikeCognito sends body as operation name and fails on a 5xx, or
+// on an error that is not Cognito-shaped (a __type and a message, and the
+// x-amzn-ErrorType header matching __type). Every fuzz target checks this.
+func answersLikeCognito(t *testing.T, h http.Handler, name, body string) {
+	t.Helper()
+	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", awsjson.TargetPrefix+name)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code >= 500 {
+		t.Fatalf("%s %q: status %d: %s", name, body, rec.Code, rec.Body.String())
+	}
+	if rec.Code != 200 {
+		var e map[string]string
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e["__type"] == "" || e["message"] == "" {
+			t.Fatalf("%s %q: error body not Cognito-shaped: %s", name, body, rec.Body.String())
+		}
+		if rec.Header().Get("x-amzn-ErrorType") != e["__type"]+":" {
+			t.Fatalf("%s: x-amzn-ErrorType %q does not match __type %q", name, rec.Header().Get("x-amzn-ErrorType"), e["__type"])
+		}
+	}
 }
 
 // TestOperationsAreDocumentedTargets guards the fuzz target list against drift.
