@@ -41,13 +41,17 @@ const (
 	KindAliasExists                       // an alias (e-mail, phone) another user holds
 	KindDeliveryFailed                    // a message could not be handed to a sender
 	KindGroupExists                       // the group name is taken
+	KindLambdaValidation                  // a trigger function refused (raised an error)
+	KindLambdaUnexpected                  // a trigger function did not answer in time or could not be called
+	KindLambdaResponse                    // a trigger function answered something that is not its event
 )
 
 var kindNames = [...]string{"internal", "invalid", "not-found", "user-not-found", "user-exists",
 	"not-authorized", "client-auth-failed", "wrong-client", "not-allowed", "feature-disabled",
 	"weak-password", "code-mismatch", "code-expired", "user-not-confirmed", "password-reset-required",
 	"user-state", "token-type-unsupported", "token-reuse", "conflict", "throttled", "scope-not-allowed",
-	"unsupported", "login-required", "limit-exceeded", "alias-exists", "delivery-failed", "group-exists"}
+	"unsupported", "login-required", "limit-exceeded", "alias-exists", "delivery-failed", "group-exists",
+	"lambda-validation", "lambda-unexpected", "lambda-response"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -31,6 +31,7 @@ import (
 	"github.com/cognate-dev/cognate/message"
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/token"
+	"github.com/cognate-dev/cognate/trigger"
 )
 
 // Options configure a Service.
@@ -64,6 +65,13 @@ type Options struct {
 	// AuditRetention is how long the janitor keeps audit events (default
 	// DefaultAuditRetention).
 	AuditRetention time.Duration
+	// Triggers invokes the pools' Lambda triggers (LambdaConfig); nil means
+	// none can be invoked: a pool that names one answers
+	// UnexpectedLambdaException where it would run.
+	Triggers trigger.Invoker
+	// TriggerTimeout is how long a trigger may take (default
+	// DefaultTriggerTimeout).
+	TriggerTimeout time.Duration
 }
 
 // Observer is told of the ends of sessions as they commit. Its methods must
@@ -113,6 +121,9 @@ type Service struct {
 	observer   Observer
 	feed       *Feed
 	retention  time.Duration // of audit events
+	triggers   trigger.Invoker
+	// triggerTimeout bounds one trigger invocation.
+	triggerTimeout time.Duration
 
 	mu   sync.Mutex
 	keys map[string]*token.KeySet // per pool, built once (RSA parsing is slow)
@@ -138,13 +149,16 @@ func New(o Options) *Service {
 	if o.AuditRetention <= 0 {
 		o.AuditRetention = DefaultAuditRetention
 	}
+	if o.TriggerTimeout <= 0 {
+		o.TriggerTimeout = DefaultTriggerTimeout
+	}
 	st := o.Store
 	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
 		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, revocations: st, groups: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
 		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
-		limits: o.SignInLimits.orDefault(), sender: o.Sender, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
+		limits: o.SignInLimits.orDefault(), sender: o.Sender, triggers: o.Triggers, triggerTimeout: o.TriggerTimeout, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}
 }
 
 // Region is the region pool ids are made in.

@@ -71,6 +71,7 @@ func serveCmd() *cobra.Command {
 		feedMaxStreams                                 int
 		protection                                     *protectionFlags
 		messages                                       *messageFlags
+		triggers                                       *triggerFlags
 		seeding                                        serveSeed
 	)
 	cmd := &cobra.Command{
@@ -117,6 +118,10 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer messages.drain(log, grace)
+			if err := triggers.apply(ctx, &cfg); err != nil {
+				ln.Close()
+				return err
+			}
 			var stopMetrics func()
 			if metricsAddr != "" {
 				m := metrics.New()
@@ -181,6 +186,7 @@ func serveCmd() *cobra.Command {
 		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")
 	protection = addProtectionFlags(f)
 	messages = addMessageFlags(f)
+	triggers = addTriggerFlags(f)
 	return cmd
 }
 

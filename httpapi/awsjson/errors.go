@@ -42,6 +42,9 @@ var exceptions = map[userpool.Kind]string{
 	userpool.KindAliasExists:           "AliasExistsException",
 	userpool.KindDeliveryFailed:        "CodeDeliveryFailureException",
 	userpool.KindGroupExists:           "GroupExistsException",
+	userpool.KindLambdaValidation:      "UserLambdaValidationException",
+	userpool.KindLambdaUnexpected:      "UnexpectedLambdaException",
+	userpool.KindLambdaResponse:        "InvalidLambdaResponseException",
 }
 
 // causeExceptions are causes Cognito names with another exception than

@@ -73,6 +73,9 @@ var codes = map[userpool.Kind]string{
 	userpool.KindLimitExceeded:         codeInvalidGrant,
 	userpool.KindAliasExists:           codeInvalidRequest,
 	userpool.KindDeliveryFailed:        codeServerError,
+	userpool.KindLambdaValidation:      codeInvalidRequest,
+	userpool.KindLambdaUnexpected:      codeServerError,
+	userpool.KindLambdaResponse:        codeServerError,
 }
 
 // descriptions are the error_description of causes that carry no message

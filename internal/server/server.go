@@ -28,6 +28,7 @@ import (
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/store/postgres"
 	"github.com/cognate-dev/cognate/store/sqlite"
+	"github.com/cognate-dev/cognate/trigger"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
@@ -87,8 +88,14 @@ type Config struct {
 	// FeedKeepalive is how often an idle feed stream gets a comment
 	// (default feed.DefaultKeepalive).
 	FeedKeepalive time.Duration
-	Sender        message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
-	DevOutbox     *message.Outbox // dev mode: served at /_dev/outbox(.html)
+	// Triggers invokes the pools' Lambda triggers (see package trigger); nil
+	// means a pool that names one answers UnexpectedLambdaException.
+	Triggers trigger.Invoker
+	// TriggerTimeout is how long a trigger may take (default
+	// userpool.DefaultTriggerTimeout, Cognito's five seconds).
+	TriggerTimeout time.Duration
+	Sender         message.Sender  // delivers codes; nil with DevOutbox nil means messages cannot be delivered
+	DevOutbox      *message.Outbox // dev mode: served at /_dev/outbox(.html)
 }
 
 // Server is a running Cognate.
@@ -142,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
 		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics),
-		FeedPoll: cfg.FeedPoll, AuditRetention: cfg.AuditRetention})
+		FeedPoll: cfg.FeedPoll, AuditRetention: cfg.AuditRetention, Triggers: cfg.Triggers, TriggerTimeout: cfg.TriggerTimeout})
 	if cfg.Metrics != nil {
 		registerSessionGauge(cfg.Metrics, svc, cfg.Logger)
 	}

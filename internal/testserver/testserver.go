@@ -23,6 +23,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/server"
 	"github.com/cognate-dev/cognate/message"
+	"github.com/cognate-dev/cognate/trigger"
 	"github.com/cognate-dev/cognate/userpool"
 )
 
@@ -67,6 +68,11 @@ type Options struct {
 	FeedPoll       time.Duration
 	FeedMaxStreams int
 	FeedKeepalive  time.Duration
+	// Triggers invokes the pools' Lambda triggers (e.g. a
+	// triggertest.Server's Invoker); TriggerTimeout shortens Cognito's five
+	// seconds for tests of slow functions.
+	Triggers       trigger.Invoker
+	TriggerTimeout time.Duration
 }
 
 // Server is a running test server.
@@ -139,7 +145,8 @@ func StartWith(t testing.TB, o Options) *Server {
 		AdminCredentials: o.AdminCredentials, Logger: log, Hash: hash, Now: o.Now, SignInLimits: o.SignInLimits,
 		TrustedProxies: o.TrustedProxies, HashConcurrency: o.HashConcurrency, HashQueueTimeout: o.HashQueueTimeout,
 		DBMaxConns: o.DBMaxConns, DBStatementTimeout: o.DBStatementTimeout, RequestTimeout: o.RequestTimeout,
-		FeedPoll: o.FeedPoll, FeedMaxStreams: o.FeedMaxStreams, FeedKeepalive: o.FeedKeepalive})
+		FeedPoll: o.FeedPoll, FeedMaxStreams: o.FeedMaxStreams, FeedKeepalive: o.FeedKeepalive,
+		Triggers: o.Triggers, TriggerTimeout: o.TriggerTimeout})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("testserver: open: %v", err)
