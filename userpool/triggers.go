@@ -224,9 +224,18 @@ func sdkVersion(userAgent string) string {
 	return "aws-sdk-unknown-unknown"
 }
 
-// clientMetadata is an operation's ClientMetadata as a trigger's request
+type clientMetadataKey struct{}
+
+// WithClientMetadata returns ctx carrying the request's ClientMetadata,
+// which the operation's triggers get (Cognito passes it on untouched).
+func WithClientMetadata(ctx context.Context, m map[string]string) context.Context {
+	return context.WithValue(ctx, clientMetadataKey{}, m)
+}
+
+// clientMetadataOf is the request's ClientMetadata as a trigger's request
 // carries it: an empty map when none was sent (a function may index it).
-func clientMetadata(m map[string]string) map[string]string {
+func clientMetadataOf(ctx context.Context) map[string]string {
+	m, _ := ctx.Value(clientMetadataKey{}).(map[string]string)
 	if m == nil {
 		return map[string]string{}
 	}

@@ -140,6 +140,17 @@ func (h *Handler) serve(r *http.Request) (any, string, error) {
 		body = []byte("{}")
 	}
 	ctx := userpool.WithCaller(r.Context(), userpool.Caller{IP: h.clientIP.ClientIP(r), UserAgent: r.UserAgent()})
+	// ClientMetadata, on whichever operation takes it, goes to the
+	// operation's Lambda triggers as it is.
+	if bytes.Contains(body, []byte(`"ClientMetadata"`)) {
+		var meta struct {
+			ClientMetadata map[string]string `json:"ClientMetadata"`
+		}
+		if err := decode(body, &meta); err != nil {
+			return nil, name, err
+		}
+		ctx = userpool.WithClientMetadata(ctx, meta.ClientMetadata)
+	}
 	out, err := op.call(ctx, h, body)
 	return out, name, err
 }
