@@ -396,10 +396,12 @@ func (s *Service) forgetDevice(ctx context.Context, u *store.User, key string) e
 			return internal("list sessions", err)
 		}
 		for _, sess := range rows {
-			if sess.DeviceKey != key {
+			// The store's listing is the rule's stored part; the rule decides.
+			f := sessionFamily(sess, u)
+			if sess.DeviceKey != key || f.liveness(now) != "" {
 				continue
 			}
-			if err := s.revokeFamily(ctx, sessionFamily(sess, u), ReasonDeviceForgotten); err != nil {
+			if err := s.revokeFamily(ctx, f, ReasonDeviceForgotten); err != nil {
 				return err
 			}
 		}
