@@ -90,16 +90,23 @@ func IsCustomAttributeName(name string) bool {
 }
 
 // SchemaError is a refusal of a schema declaration or of an attribute
-// write. Message is Cognito's text. Cognito answers InvalidParameterException
-// unless Unauthorized is set, in which case it answers
-// NotAuthorizedException (a write of a developer-only attribute with the
-// user's own credentials).
+// write. Message is Cognito's text, or Violations the API model's member
+// constraints the declaration breaks (which the wire renders in its own
+// phrasing). Cognito answers InvalidParameterException unless Unauthorized
+// is set, in which case it answers NotAuthorizedException (a write of a
+// developer-only attribute with the user's own credentials).
 type SchemaError struct {
 	Message      string
+	Violations   []Violation
 	Unauthorized bool
 }
 
-func (e *SchemaError) Error() string { return e.Message }
+func (e *SchemaError) Error() string {
+	if e.Message == "" && len(e.Violations) > 0 {
+		return violationsText(e.Violations)
+	}
+	return e.Message
+}
 
 func schErr(format string, args ...any) *SchemaError {
 	return &SchemaError{Message: fmt.Sprintf(format, args...)}
@@ -227,22 +234,20 @@ func schStandardIndex(name string) int {
 
 // schValidation collects violations of the API model's member constraints,
 // which Cognito reports all together before it looks at anything else.
-type schValidation []string
+type schValidation []Violation
 
-func (v *schValidation) add(value, member, rule string) {
-	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member %s", value, member, rule))
+// add notes a violation whose value is shown back.
+func (v *schValidation) add(value string, vi Violation) {
+	vi.Value, vi.Shown = value, true
+	*v = append(*v, vi)
 }
 
-func (v *schValidation) addHidden(member, rule string) {
-	*v = append(*v, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member %s", member, rule))
-}
+// addHidden notes a violation of a list (its value is not shown).
+func (v *schValidation) addHidden(vi Violation) { *v = append(*v, vi) }
 
 func (v schValidation) err() *SchemaError {
-	switch len(v) {
-	case 0:
+	if len(v) == 0 {
 		return nil
-	case 1:
-		return schErr("1 validation error detected: %s", v[0])
 	}
-	return schErr("%d validation errors detected: %s", len(v), strings.Join(v, "; "))
+	return &SchemaError{Violations: v}
 }

@@ -16,32 +16,35 @@ const schNamePattern = `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`
 
 var schNameRE = regexp.MustCompile(`^` + schNamePattern + `$`)
 
+// schDataTypes are the data types in the order the model's enum lists them.
+var schDataTypes = []string{AttributeTypeBoolean, AttributeTypeNumber, AttributeTypeString, AttributeTypeDateTime}
+
 // schCheckModel applies the model's constraints on a Schema or
 // CustomAttributes list (member is "schema" or "customAttributes").
 func schCheckModel(list []SchemaAttribute, member string, maxItems int) *SchemaError {
 	var v schValidation
 	if len(list) < 1 {
-		v.addHidden(member, "must have length greater than or equal to 1")
+		v.addHidden(Violation{Member: member, Rule: RuleMinLength, Min: 1})
 	}
 	if len(list) > maxItems {
-		v.addHidden(member, fmt.Sprintf("must have length less than or equal to %d", maxItems))
+		v.addHidden(Violation{Member: member, Rule: RuleMaxLength, Max: maxItems})
 	}
 	for i, a := range list {
 		at := fmt.Sprintf("%s.%d.member.", member, i+1)
 		n := utf8.RuneCountInString(a.Name)
 		if n < 1 {
-			v.add(a.Name, at+"name", "must have length greater than or equal to 1")
+			v.add(a.Name, Violation{Member: at + "name", Rule: RuleMinLength, Min: 1})
 		}
 		if n > MaxCustomAttributeNameLength {
-			v.add(a.Name, at+"name", fmt.Sprintf("must have length less than or equal to %d", MaxCustomAttributeNameLength))
+			v.add(a.Name, Violation{Member: at + "name", Rule: RuleMaxLength, Max: MaxCustomAttributeNameLength})
 		}
 		if !schNameRE.MatchString(a.Name) {
-			v.add(a.Name, at+"name", "must satisfy regular expression pattern: "+schNamePattern)
+			v.add(a.Name, Violation{Member: at + "name", Rule: RulePattern, Pattern: schNamePattern})
 		}
 		switch a.AttributeDataType {
 		case "", AttributeTypeString, AttributeTypeNumber, AttributeTypeDateTime, AttributeTypeBoolean:
 		default:
-			v.add(a.AttributeDataType, at+"attributeDataType", "must satisfy enum value set: [Boolean, Number, String, DateTime]")
+			v.add(a.AttributeDataType, Violation{Member: at + "attributeDataType", Rule: RuleEnum, Values: schDataTypes})
 		}
 	}
 	return v.err()

@@ -133,12 +133,33 @@ func message(e *userpool.Error) string {
 	if e.Violation != nil {
 		return validationMessage(e.Violation)
 	}
+	if len(e.Violations) > 0 {
+		return validationsMessage(e.Violations)
+	}
 	return e.Message
 }
 
 // validationMessage renders a request member's violation the way AWS's
 // JSON protocol reports schema violations.
 func validationMessage(v *userpool.Violation) string {
+	return validationsMessage([]userpool.Violation{*v})
+}
+
+// validationsMessage renders violations reported together: counted, then
+// one after another.
+func validationsMessage(vs []userpool.Violation) string {
+	parts := make([]string, len(vs))
+	for i := range vs {
+		parts[i] = constraintText(&vs[i])
+	}
+	if len(vs) == 1 {
+		return "1 validation error detected: " + parts[0]
+	}
+	return fmt.Sprintf("%d validation errors detected: %s", len(vs), strings.Join(parts, "; "))
+}
+
+// constraintText is one violation in AWS's words.
+func constraintText(v *userpool.Violation) string {
 	value := "Value"
 	switch {
 	case v.Null:
@@ -152,6 +173,8 @@ func validationMessage(v *userpool.Violation) string {
 		rule = "must not be null"
 	case userpool.RuleMaxLength:
 		rule = fmt.Sprintf("must have length less than or equal to %d", v.Max)
+	case userpool.RuleMinLength:
+		rule = fmt.Sprintf("must have length greater than or equal to %d", v.Min)
 	case userpool.RuleRange:
 		rule = fmt.Sprintf("must have value between %d and %d", v.Min, v.Max)
 	case userpool.RuleEnum:
@@ -167,7 +190,7 @@ func validationMessage(v *userpool.Violation) string {
 			rule += " and match " + v.Pattern
 		}
 	}
-	return fmt.Sprintf("1 validation error detected: %s at '%s' failed to satisfy constraint: Member %s", value, v.Member, rule)
+	return fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member %s", value, v.Member, rule)
 }
 
 // missing is the protocol's refusal of a request without a required member.
