@@ -49,6 +49,8 @@ var exceptions = map[userpool.Kind]string{
 var causeExceptions = map[userpool.Cause]string{
 	userpool.CauseSecretHashOnPublicClient: "InvalidParameterException",
 	userpool.CauseSecretOnPublicClient:     "InvalidParameterException",
+	userpool.CauseSoftwareTokenMissing:     "SoftwareTokenMFANotFoundException",
+	userpool.CauseSoftwareTokenWrong:       "EnableSoftwareTokenMFAException",
 }
 
 // operationExceptions stand in for exceptions an operation's model does not
@@ -90,6 +92,17 @@ var messages = map[userpool.Cause]string{
 	userpool.CauseUserConfirmed:            "User is already confirmed.",
 	userpool.CauseGroupNotFound:            "Group not found.",
 	userpool.CauseGroupExists:              "A group with the name already exists.",
+	// Multi-factor authentication.
+	userpool.CauseMFANoFactor:          "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
+	userpool.CauseMFAOffWithFactor:     "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
+	userpool.CauseSoftwareTokenUnverif: "User has not verified software token mfa",
+	userpool.CauseNoSMSDelivery:        "User does not have delivery config set to turn on SMS_MFA",
+	userpool.CauseNoEmailDelivery:      "User does not have delivery config set to turn on EMAIL_OTP",
+	userpool.CauseSoftwareTokenMissing: "Software Token MFA has not been associated",
+	userpool.CauseSoftwareTokenWrong:   "Code mismatch and fail enable Software Token MFA",
+	userpool.CauseMFACodeMismatch:      "Invalid code received for user",
+	userpool.CauseMFAOTPMismatch:       "Invalid code or auth state for the user.",
+	userpool.CauseSoftwareTokenReused:  "Your software token has already been used once.",
 }
 
 // wireError is an error already in Cognito's wire shape (the protocol's own
