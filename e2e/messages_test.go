@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,5 +131,40 @@ func TestCognitoMessagesPinned(t *testing.T) {
 			`1 validation error detected: Value at 'poolName' failed to satisfy constraint: Member must have length between 1 and 128 and match [\w\s+=,.@-]+`)
 		_, err = c.GetUser(bg, &cip.GetUserInput{AccessToken: aws.String("")})
 		wantAPIError[*types.InvalidParameterException](t, err, "")
+	})
+
+	// The schema's model constraints are reported all together, one
+	// violation after another, as Cognito does.
+	t.Run("schema validation", func(t *testing.T) {
+		attr := func(name string, typ types.AttributeDataType) types.SchemaAttributeType {
+			return types.SchemaAttributeType{Name: aws.String(name), AttributeDataType: typ}
+		}
+		_, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("schema"),
+			Schema: []types.SchemaAttributeType{attr("", types.AttributeDataTypeString)}})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"2 validation errors detected: Value '' at 'schema.1.member.name' failed to satisfy constraint: Member must have length greater than or equal to 1; "+
+				`Value '' at 'schema.1.member.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`)
+		_, err = c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("schema"),
+			Schema: []types.SchemaAttributeType{{Name: aws.String("email"), Required: aws.Bool(true)}, attr("phone_number_verified", types.AttributeDataTypeBoolean)}})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"1 validation error detected: Value 'phone_number_verified' at 'schema.2.member.name' failed to satisfy constraint: Member must have length less than or equal to 20")
+		_, err = c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("schema"),
+			Schema: []types.SchemaAttributeType{attr("x", "string")}})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"1 validation error detected: Value 'string' at 'schema.1.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [Boolean, Number, String, DateTime]")
+		many := make([]types.SchemaAttributeType, 51)
+		for i := range many {
+			many[i] = attr(fmt.Sprintf("a%d", i), types.AttributeDataTypeString)
+		}
+		_, err = c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("schema"), Schema: many})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"1 validation error detected: Value at 'schema' failed to satisfy constraint: Member must have length less than or equal to 50")
+		_, err = c.AddCustomAttributes(bg, &cip.AddCustomAttributesInput{UserPoolId: &poolID,
+			CustomAttributes: []types.SchemaAttributeType{attr(strings.Repeat("x", 21), types.AttributeDataTypeString)}})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"1 validation error detected: Value 'xxxxxxxxxxxxxxxxxxxxx' at 'customAttributes.1.member.name' failed to satisfy constraint: Member must have length less than or equal to 20")
+		_, err = c.AddCustomAttributes(bg, &cip.AddCustomAttributesInput{UserPoolId: &poolID, CustomAttributes: many[:26]})
+		wantAPIError[*types.InvalidParameterException](t, err,
+			"1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 25")
 	})
 }

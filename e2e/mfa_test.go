@@ -512,3 +512,25 @@ func TestMFAChallengeOfAnotherUser(t *testing.T) {
 	_, err = respond(c, clientID, types.ChallengeNameTypeEmailOtp, aws.ToString(ch.Session), map[string]string{"USERNAME": "gus", "EMAIL_OTP_CODE": code})
 	wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 }
+
+// TestMFAMessagesPinned pins Cognito's text of the MFA refusals no other
+// test pins: a software token verified before one was associated, and an
+// e-mail factor turned on for a user without an e-mail address.
+func TestMFAMessagesPinned(t *testing.T) {
+	_, _, c, poolID, clientID := mfaServer(t)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		EmailMfaConfiguration:         &types.EmailMfaConfigType{Message: aws.String("Sign-in code {####}"), Subject: aws.String("Your code")}})
+	srvUser(t, c, poolID, "alice")
+	at := aws.ToString(signIn(t, c, clientID, "alice", "Passw0rd!").AuthenticationResult.AccessToken)
+	_, err := c.VerifySoftwareToken(bg, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(at), UserCode: aws.String("123456")})
+	wantCode(t, err, "SoftwareTokenMFANotFoundException", "Software Token MFA has not been associated")
+
+	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("nomail"),
+		MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AdminSetUserMFAPreference(bg, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(poolID), Username: aws.String("nomail"),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}})
+	wantCode(t, err, "InvalidParameterException", "User does not have delivery config set to turn on EMAIL_OTP")
+}

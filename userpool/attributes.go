@@ -47,6 +47,8 @@ func schemaErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &se) && len(se.Violations) > 0:
+		return &Error{Kind: KindInvalid, Violations: se.Violations}
 	case errors.As(err, &se) && se.Unauthorized:
 		return errorf(KindNotAuthorized, "%s", se.Message)
 	case errors.As(err, &se):

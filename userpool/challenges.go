@@ -70,7 +70,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 	if err := c.authenticate(hashProof(r["SECRET_HASH"], r["USERNAME"])); err != nil {
 		return nil, err
 	}
-	ctx = withDeviceKey(ctx, r)                                                         // devices.go
+	ctx = withDeviceKey(ctx, r)                                                         // devicesignin.go
 	if res, ok, err := s.respondUserAuth(ctx, c, in.ChallengeName, in.Session, r); ok { // userauth.go
 		return res, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 		return s.respondPasswordVerifier(ctx, c, r)
 	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
 		return s.respondMFA(ctx, c, in.ChallengeName, in.Session, r)
-	case ChallengeDeviceSRP: // devices.go
+	case ChallengeDeviceSRP: // devicesignin.go
 		return s.respondDeviceSRP(ctx, c, in.Session, r)
 	case ChallengeDevicePasswordVerifier:
 		return s.respondDevicePasswordVerifier(ctx, c, r)

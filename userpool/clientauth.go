@@ -1,10 +1,14 @@
 package userpool
 
 // App-client authentication: the one rule every entry point applies
-// (InitiateAuth and its admin twin, RespondToAuthChallenge, SignUp and
-// ConfirmSignUp with SECRET_HASH; GetTokensFromRefreshToken and RevokeToken
-// with ClientSecret; /oauth2/token and /oauth2/revoke with HTTP Basic or the
-// form's client_secret, which the wire reads into the same proof).
+// (InitiateAuth and its admin twin, every flow including USER_AUTH,
+// RespondToAuthChallenge for every challenge including the MFA and device
+// ones, SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword and
+// ConfirmForgotPassword with SECRET_HASH; GetTokensFromRefreshToken and
+// RevokeToken with ClientSecret; /oauth2/token and /oauth2/revoke with HTTP
+// Basic or the form's client_secret, which the wire reads into the same
+// proof; the revocation feed's Basic credentials, which also refuse public
+// clients outright). TestClientAuthenticationEveryEntryPoint drives them all.
 //
 // The public-client rule, decided from Cognito's documented behaviour: a
 // client without a secret that is sent one is refused, not ignored. Cognito

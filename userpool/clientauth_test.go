@@ -19,13 +19,16 @@ const (
 func (p proof) String() string { return [...]string{"right", "none", "wrong"}[p] }
 
 // TestClientAuthenticationEveryEntryPoint drives every entry point that
-// authenticates an app client with every kind of proof, for a confidential
+// authenticates an app client (the sign-in flows, USER_AUTH and its
+// SELECT_CHALLENGE, the MFA and device challenges, refresh, revocation over
+// both protocols, sign-up and password recovery) with every kind of proof, for a confidential
 // and a public client, and expects the same answer everywhere: a
 // confidential client must prove itself, a public client must not send a
 // secret.
 func TestClientAuthenticationEveryEntryPoint(t *testing.T) {
 	e := newEnv(t)
-	oauth := userpool.ClientConfig{ExplicitAuthFlows: []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+	oauth := userpool.ClientConfig{ExplicitAuthFlows: []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+		"ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
 		AllowedOAuthFlows: []string{"code"}, AllowedOAuthScopes: []string{"openid"}, AllowedOAuthFlowsUserPoolClient: true,
 		CallbackURLs: []string{"https://app.example.com/cb"}}
 	conf := e.newClient(userpool.ClientInput{Name: "confidential", GenerateSecret: true, Config: oauth})
@@ -69,6 +72,17 @@ func TestClientAuthenticationEveryEntryPoint(t *testing.T) {
 				AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": password, "SECRET_HASH": hash(c, p, "alice")}})
 			return err
 		}},
+		{"InitiateAuth USER_SRP_AUTH", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: c.ID, AuthFlow: userpool.FlowUserSRP,
+				AuthParameters: map[string]string{"USERNAME": "alice", "SRP_A": "1234abcd", "SECRET_HASH": hash(c, p, "alice")}})
+			return err
+		}},
+		{"InitiateAuth USER_AUTH", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: c.ID, AuthFlow: userpool.FlowUserAuth,
+				AuthParameters: map[string]string{"USERNAME": "alice", "PREFERRED_CHALLENGE": userpool.FactorPassword,
+					"PASSWORD": password, "SECRET_HASH": hash(c, p, "alice")}})
+			return err
+		}},
 		{"InitiateAuth REFRESH_TOKEN_AUTH", func(c *userpool.Client, p proof) error {
 			_, err := e.svc.InitiateAuth(e.ctx(), userpool.InitiateAuthInput{ClientID: c.ID, AuthFlow: userpool.FlowRefreshToken,
 				AuthParameters: map[string]string{"REFRESH_TOKEN": refresh[c.ID], "SECRET_HASH": hash(c, p, "alice")}})
@@ -78,6 +92,26 @@ func TestClientAuthenticationEveryEntryPoint(t *testing.T) {
 			_, err := e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: c.ID,
 				ChallengeName: userpool.ChallengeNewPassword, Session: "no-such-session",
 				Responses: map[string]string{"USERNAME": "alice", "NEW_PASSWORD": password, "SECRET_HASH": hash(c, p, "alice")}})
+			return err
+		}},
+		{"RespondToAuthChallenge SELECT_CHALLENGE", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: c.ID,
+				ChallengeName: userpool.ChallengeSelectChallenge, Session: "no-such-session",
+				Responses: map[string]string{"USERNAME": "alice", "ANSWER": userpool.FactorPassword, "PASSWORD": password,
+					"SECRET_HASH": hash(c, p, "alice")}})
+			return err
+		}},
+		{"RespondToAuthChallenge SOFTWARE_TOKEN_MFA", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: c.ID,
+				ChallengeName: userpool.ChallengeSoftwareTokenMFA, Session: "no-such-session",
+				Responses: map[string]string{"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": "123456", "SECRET_HASH": hash(c, p, "alice")}})
+			return err
+		}},
+		{"RespondToAuthChallenge DEVICE_SRP_AUTH", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.RespondToAuthChallenge(e.ctx(), userpool.RespondInput{ClientID: c.ID,
+				ChallengeName: userpool.ChallengeDeviceSRP, Session: "no-such-session",
+				Responses: map[string]string{"USERNAME": "alice", "DEVICE_KEY": "us-east-1_device", "SRP_A": "1234abcd",
+					"SECRET_HASH": hash(c, p, "alice")}})
 			return err
 		}},
 		{"GetTokensFromRefreshToken", func(c *userpool.Client, p proof) error {
@@ -101,6 +135,18 @@ func TestClientAuthenticationEveryEntryPoint(t *testing.T) {
 			_, err := e.svc.SignUp(e.ctx(), userpool.SignUpInput{ClientID: c.ID, SecretHash: hash(c, p, name),
 				Username: name, Password: password})
 			return err
+		}},
+		{"ResendConfirmationCode", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.ResendConfirmationCode(e.ctx(), c.ID, hash(c, p, "nobody"), "nobody")
+			return err
+		}},
+		{"ForgotPassword", func(c *userpool.Client, p proof) error {
+			_, err := e.svc.ForgotPassword(e.ctx(), userpool.ForgotPasswordInput{ClientID: c.ID, SecretHash: hash(c, p, "nobody"), Username: "nobody"})
+			return err
+		}},
+		{"ConfirmForgotPassword", func(c *userpool.Client, p proof) error {
+			return e.svc.ConfirmForgotPassword(e.ctx(), userpool.ConfirmForgotPasswordInput{ClientID: c.ID, SecretHash: hash(c, p, "nobody"),
+				Username: "nobody", Code: "123456", Password: password})
 		}},
 		{"ConfirmSignUp", func(c *userpool.Client, p proof) error {
 			return e.svc.ConfirmSignUp(e.ctx(), userpool.ConfirmSignUpInput{ClientID: c.ID, SecretHash: hash(c, p, "nobody"), Username: "nobody", Code: "123456"})

@@ -3,6 +3,7 @@ package userpool
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -115,6 +116,9 @@ type Error struct {
 	Message string
 	// Violation is set for KindInvalid errors about one request member.
 	Violation *Violation
+	// Violations is set instead for KindInvalid errors that report several
+	// members' violations together (a schema declaration's model checks).
+	Violations []Violation
 	// Reason is why a token family ended, when that is what refused the request.
 	Reason Reason
 	// RedirectURI and State are set on errors of an authorization request
@@ -131,6 +135,9 @@ func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Violation != nil {
 		msg = e.Violation.String()
+	}
+	if msg == "" && len(e.Violations) > 0 {
+		msg = violationsText(e.Violations)
 	}
 	if msg == "" {
 		msg = string(e.Cause)
@@ -162,11 +169,12 @@ type Rule uint8
 // Rules of request members.
 const (
 	RuleRequired      Rule = iota + 1 // must be present
-	RuleMaxLength                     // at most Max characters
+	RuleMaxLength                     // at most Max characters (or list items)
 	RuleRange                         // a number from Min to Max
 	RuleEnum                          // one of Values (listed when Values is set)
 	RulePattern                       // must match Pattern
 	RuleLengthPattern                 // Min to Max characters matching Pattern
+	RuleMinLength                     // at least Min characters (or list items)
 )
 
 // Violation is a request member that breaks a rule. Member is the member's
@@ -193,6 +201,8 @@ func (v *Violation) String() string {
 		return v.Member + " is required"
 	case RuleMaxLength:
 		return fmt.Sprintf("%s must be at most %d characters", v.Member, v.Max)
+	case RuleMinLength:
+		return fmt.Sprintf("%s must be at least %d characters", v.Member, v.Min)
 	case RuleRange:
 		return fmt.Sprintf("%s must be between %d and %d", v.Member, v.Min, v.Max)
 	case RuleEnum:
@@ -201,6 +211,15 @@ func (v *Violation) String() string {
 		return v.Member + " is malformed"
 	}
 	return v.Member + " is invalid"
+}
+
+// violationsText describes violations in plain words, one after another.
+func violationsText(vs []Violation) string {
+	parts := make([]string, len(vs))
+	for i := range vs {
+		parts[i] = vs[i].String()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // errorf builds a domain error with a message.

@@ -36,7 +36,7 @@ type sessionOptions struct {
 	scopes    string    // granted scopes; AdminScope when empty
 	authTime  time.Time // when the user authenticated; now when zero
 	nonce     string    // OIDC nonce for the first ID token
-	deviceKey string    // the device signed in on (devices.go); recorded in the session
+	deviceKey string    // the device signed in on (devicesignin.go); recorded in the session
 }
 
 // newSession starts a token family for a fresh sign-in and mints its tokens.

@@ -93,7 +93,37 @@ func schemaErrText(err error) string {
 	if !errors.As(err, &se) {
 		return fmt.Sprintf("not a *SchemaError: %v", err)
 	}
+	if len(se.Violations) > 0 {
+		if se.Message != "" {
+			return "both a message and violations: " + se.Message
+		}
+		parts := make([]string, len(se.Violations))
+		for i, v := range se.Violations {
+			parts[i] = violationText(v)
+		}
+		return strings.Join(parts, "; ")
+	}
 	return se.Message
+}
+
+// violationText is a compact notation of a model violation for the tables
+// below; the wire's wording of each is pinned by e2e (TestCognitoMessagesPinned).
+func violationText(v Violation) string {
+	at := "at " + v.Member
+	if v.Shown {
+		at = "'" + v.Value + "' " + at
+	}
+	switch v.Rule {
+	case RuleMinLength:
+		return fmt.Sprintf("%s: min length %d", at, v.Min)
+	case RuleMaxLength:
+		return fmt.Sprintf("%s: max length %d", at, v.Max)
+	case RulePattern:
+		return fmt.Sprintf("%s: pattern %s", at, v.Pattern)
+	case RuleEnum:
+		return fmt.Sprintf("%s: enum %v", at, v.Values)
+	}
+	return fmt.Sprintf("%s: rule %d", at, v.Rule)
 }
 
 func TestSchemaBuild(t *testing.T) {
@@ -235,28 +265,28 @@ func TestSchemaBuild(t *testing.T) {
 		{
 			name:     "phone_number_verified declared",
 			declared: []SchemaAttribute{{Name: "email", Required: B(true)}, {Name: "phone_number_verified", AttributeDataType: "Boolean"}},
-			err:      "1 validation error detected: Value 'phone_number_verified' at 'schema.2.member.name' failed to satisfy constraint: Member must have length less than or equal to 20",
+			err:      "'phone_number_verified' at schema.2.member.name: max length 20",
 		},
 		{
 			name:     "empty name",
 			declared: []SchemaAttribute{{Name: "", AttributeDataType: "String"}},
-			err: "2 validation errors detected: Value '' at 'schema.1.member.name' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
-				`Value '' at 'schema.1.member.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`,
+			err: "'' at schema.1.member.name: min length 1; " +
+				`'' at schema.1.member.name: pattern [\p{L}\p{M}\p{S}\p{N}\p{P}]+`,
 		},
 		{
 			name:     "name with a space",
 			declared: []SchemaAttribute{{Name: "my attr", AttributeDataType: "String"}},
-			err:      `1 validation error detected: Value 'my attr' at 'schema.1.member.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`,
+			err:      `'my attr' at schema.1.member.name: pattern [\p{L}\p{M}\p{S}\p{N}\p{P}]+`,
 		},
 		{
 			name:     "unknown data type",
 			declared: []SchemaAttribute{{Name: "x", AttributeDataType: "string"}},
-			err:      "1 validation error detected: Value 'string' at 'schema.1.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [Boolean, Number, String, DateTime]",
+			err:      "'string' at schema.1.member.attributeDataType: enum [Boolean Number String DateTime]",
 		},
 		{
 			name:     "51 attributes",
 			declared: many(51),
-			err:      "1 validation error detected: Value at 'schema' failed to satisfy constraint: Member must have length less than or equal to 50",
+			err:      "at schema: max length 50",
 		},
 		{
 			name:     "custom without data type",
@@ -488,19 +518,19 @@ func TestSchemaAddCustomAttributes(t *testing.T) {
 			name:   "none",
 			schema: base,
 			add:    nil,
-			err:    "1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length greater than or equal to 1",
+			err:    "at customAttributes: min length 1",
 		},
 		{
 			name:   "26 in one call",
 			schema: base,
 			add:    many(26),
-			err:    "1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 25",
+			err:    "at customAttributes: max length 25",
 		},
 		{
 			name:   "name too long",
 			schema: base,
 			add:    []SchemaAttribute{{Name: strings.Repeat("x", 21), AttributeDataType: "String"}},
-			err:    "1 validation error detected: Value 'xxxxxxxxxxxxxxxxxxxxx' at 'customAttributes.1.member.name' failed to satisfy constraint: Member must have length less than or equal to 20",
+			err:    "'xxxxxxxxxxxxxxxxxxxxx' at customAttributes.1.member.name: max length 20",
 		},
 	}
 	for _, tc := range tests {

@@ -58,7 +58,7 @@ func (s *Service) initiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 	if params == nil {
 		params = map[string]string{}
 	}
-	ctx = withDeviceKey(ctx, params) // devices.go
+	ctx = withDeviceKey(ctx, params) // devicesignin.go
 	switch in.AuthFlow {
 	case "":
 		return nil, required("authFlow")
@@ -203,5 +203,5 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, u *stor
 		return &AuthResponse{ChallengeName: ChallengeNewPassword, Session: sessionID, ChallengeParameters: map[string]string{
 			"USER_ID_FOR_SRP": u.Username, "requiredAttributes": "[]", "userAttributes": string(attrs)}}, nil
 	}
-	return s.signInDevice(ctx, p, c, u) // devices.go: the device step, then completeSignIn (the MFA hook)
+	return s.signInDevice(ctx, p, c, u) // devicesignin.go: the device step, then completeSignIn (the MFA hook)
 }

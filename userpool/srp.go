@@ -23,7 +23,7 @@ type srpState struct {
 	Key         []byte `json:"key"` // the session key, derived once SRP_A and B are known
 	SecretBlock []byte `json:"secretBlock"`
 	Fake        bool   `json:"fake,omitempty"`      // unknown user hidden by PreventUserExistenceErrors
-	DeviceKey   string `json:"deviceKey,omitempty"` // InitiateAuth's DEVICE_KEY (devices.go)
+	DeviceKey   string `json:"deviceKey,omitempty"` // InitiateAuth's DEVICE_KEY (devicesignin.go)
 }
 
 // srpChallengeID derives the challenge key from the secret block, because
@@ -150,7 +150,7 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 	if err != nil {
 		return nil, err
 	}
-	if deviceKeyFrom(ctx) == "" { // devices.go: the DEVICE_KEY of InitiateAuth, when the answer has none
+	if deviceKeyFrom(ctx) == "" { // devicesignin.go: the DEVICE_KEY of InitiateAuth, when the answer has none
 		ctx = withDeviceKey(ctx, map[string]string{"DEVICE_KEY": st.DeviceKey})
 	}
 	if subtle.ConstantTimeCompare(st.SecretBlock, block) != 1 || r["USERNAME"] != ch.Username {

@@ -52,6 +52,8 @@ var exceptions = map[userpool.Kind]string{
 var causeExceptions = map[userpool.Cause]string{
 	userpool.CauseSecretHashOnPublicClient: "InvalidParameterException",
 	userpool.CauseSecretOnPublicClient:     "InvalidParameterException",
+	userpool.CauseSoftwareTokenMissing:     "SoftwareTokenMFANotFoundException",
+	userpool.CauseSoftwareTokenWrong:       "EnableSoftwareTokenMFAException",
 }
 
 // operationExceptions stand in for exceptions an operation's model does not
@@ -93,6 +95,17 @@ var messages = map[userpool.Cause]string{
 	userpool.CauseUserConfirmed:            "User is already confirmed.",
 	userpool.CauseGroupNotFound:            "Group not found.",
 	userpool.CauseGroupExists:              "A group with the name already exists.",
+	// Multi-factor authentication.
+	userpool.CauseMFANoFactor:          "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
+	userpool.CauseMFAOffWithFactor:     "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
+	userpool.CauseSoftwareTokenUnverif: "User has not verified software token mfa",
+	userpool.CauseNoSMSDelivery:        "User does not have delivery config set to turn on SMS_MFA",
+	userpool.CauseNoEmailDelivery:      "User does not have delivery config set to turn on EMAIL_OTP",
+	userpool.CauseSoftwareTokenMissing: "Software Token MFA has not been associated",
+	userpool.CauseSoftwareTokenWrong:   "Code mismatch and fail enable Software Token MFA",
+	userpool.CauseMFACodeMismatch:      "Invalid code received for user",
+	userpool.CauseMFAOTPMismatch:       "Invalid code or auth state for the user.",
+	userpool.CauseSoftwareTokenReused:  "Your software token has already been used once.",
 }
 
 // wireError is an error already in Cognito's wire shape (the protocol's own
@@ -136,12 +149,33 @@ func message(e *userpool.Error) string {
 	if e.Violation != nil {
 		return validationMessage(e.Violation)
 	}
+	if len(e.Violations) > 0 {
+		return validationsMessage(e.Violations)
+	}
 	return e.Message
 }
 
 // validationMessage renders a request member's violation the way AWS's
 // JSON protocol reports schema violations.
 func validationMessage(v *userpool.Violation) string {
+	return validationsMessage([]userpool.Violation{*v})
+}
+
+// validationsMessage renders violations reported together: counted, then
+// one after another.
+func validationsMessage(vs []userpool.Violation) string {
+	parts := make([]string, len(vs))
+	for i := range vs {
+		parts[i] = constraintText(&vs[i])
+	}
+	if len(vs) == 1 {
+		return "1 validation error detected: " + parts[0]
+	}
+	return fmt.Sprintf("%d validation errors detected: %s", len(vs), strings.Join(parts, "; "))
+}
+
+// constraintText is one violation in AWS's words.
+func constraintText(v *userpool.Violation) string {
 	value := "Value"
 	switch {
 	case v.Null:
@@ -155,6 +189,8 @@ func validationMessage(v *userpool.Violation) string {
 		rule = "must not be null"
 	case userpool.RuleMaxLength:
 		rule = fmt.Sprintf("must have length less than or equal to %d", v.Max)
+	case userpool.RuleMinLength:
+		rule = fmt.Sprintf("must have length greater than or equal to %d", v.Min)
 	case userpool.RuleRange:
 		rule = fmt.Sprintf("must have value between %d and %d", v.Min, v.Max)
 	case userpool.RuleEnum:
@@ -170,7 +206,7 @@ func validationMessage(v *userpool.Violation) string {
 			rule += " and match " + v.Pattern
 		}
 	}
-	return fmt.Sprintf("1 validation error detected: %s at '%s' failed to satisfy constraint: Member %s", value, v.Member, rule)
+	return fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member %s", value, v.Member, rule)
 }
 
 // missing is the protocol's refusal of a request without a required member.

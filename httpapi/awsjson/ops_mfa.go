@@ -7,30 +7,6 @@ import (
 	"github.com/cognate-dev/cognate/userpool"
 )
 
-// Cognito's exceptions and messages for multi-factor authentication.
-func init() {
-	for c, name := range map[userpool.Cause]string{
-		userpool.CauseSoftwareTokenMissing: "SoftwareTokenMFANotFoundException",
-		userpool.CauseSoftwareTokenWrong:   "EnableSoftwareTokenMFAException",
-	} {
-		causeExceptions[c] = name
-	}
-	for c, msg := range map[userpool.Cause]string{
-		userpool.CauseMFANoFactor:          "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
-		userpool.CauseMFAOffWithFactor:     "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
-		userpool.CauseSoftwareTokenUnverif: "User has not verified software token mfa",
-		userpool.CauseNoSMSDelivery:        "User does not have delivery config set to turn on SMS_MFA",
-		userpool.CauseNoEmailDelivery:      "User does not have delivery config set to turn on EMAIL_OTP",
-		userpool.CauseSoftwareTokenMissing: "Software Token MFA has not been associated",
-		userpool.CauseSoftwareTokenWrong:   "Code mismatch and fail enable Software Token MFA",
-		userpool.CauseMFACodeMismatch:      "Invalid code received for user",
-		userpool.CauseMFAOTPMismatch:       "Invalid code or auth state for the user.",
-		userpool.CauseSoftwareTokenReused:  "Your software token has already been used once.",
-	} {
-		messages[c] = msg
-	}
-}
-
 // hideMFAFactors drops what only GetUserPoolMfaConfig shows.
 func hideMFAFactors(c userpool.PoolConfig) userpool.PoolConfig {
 	c.MFAFactors = nil

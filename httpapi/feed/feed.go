@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -84,9 +85,32 @@ func New(o Options) *Handler {
 
 // Mount registers the feed's routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{pool}/revocations", h.follow)
-	mux.HandleFunc("GET /{pool}/revocations/snapshot", h.snapshot)
-	mux.HandleFunc("GET /{pool}/revocations/families/{id}", h.family)
+	mux.HandleFunc("GET /{pool}/revocations", h.handle(h.follow))
+	mux.HandleFunc("GET /{pool}/revocations/snapshot", h.handle(h.snapshot))
+	mux.HandleFunc("GET /{pool}/revocations/families/{id}", h.handle(h.family))
+}
+
+// errPanic stands for a handler's panic on its way to writeError.
+var errPanic = errors.New("panic serving request")
+
+// handle adapts a feed handler to net/http: its error goes to the one
+// writer, and a panic is answered in the feed's own error shape (the stack
+// is logged). A handler that has begun its answer (a stream) returns nil.
+func (h *Handler) handle(f func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				h.writeError(w, r, errPanic)
+			}
+		}()
+		if err := f(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	}
 }
 
 // IsStream reports whether r is for the feed's streaming route, which
@@ -175,7 +199,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case de != nil && de.Kind == userpool.KindInvalid:
 		we = invalid(de.Error())
 	default:
-		if !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, errPanic) {
 			h.log.Error("revocation feed", "path", r.URL.Path, "err", err)
 		}
 		we = &wireError{http.StatusInternalServerError, "InternalErrorException", "Internal server error"}
@@ -229,34 +253,31 @@ func (h *Handler) authorize(r *http.Request, poolID string) error {
 	return h.svc.AuthenticateFeedReader(r.Context(), poolID, id, secret)
 }
 
-func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request) error {
 	pool := r.PathValue("pool")
 	if err := h.authorize(r, pool); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	snap, err := h.svc.RevocationSnapshot(r.Context(), pool)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
 		PoolID string  `json:"poolId"`
 		Seq    int64   `json:"seq"`
 		Events []event `json:"events"`
 	}{snap.PoolID, snap.Seq, toWire(snap.Events)})
+	return nil
 }
 
-func (h *Handler) family(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) family(w http.ResponseWriter, r *http.Request) error {
 	pool := r.PathValue("pool")
 	if err := h.authorize(r, pool); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := h.svc.RevocationFamily(r.Context(), pool, r.PathValue("id"))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
 		ID       string `json:"id"`
@@ -265,6 +286,7 @@ func (h *Handler) family(w http.ResponseWriter, r *http.Request) {
 		Gen      int64  `json:"gen"`
 		Revoked  string `json:"revoked"`
 	}{f.ID, f.Sub, f.ClientID, f.Gen, string(f.Revoked)})
+	return nil
 }
 
 // position reads where to follow from: Last-Event-ID (a reconnecting event
@@ -299,51 +321,45 @@ func waitOf(r *http.Request) (time.Duration, error) {
 
 // follow serves GET /{pool}/revocations: a server-sent-event stream when
 // the reader accepts one, else a long poll.
-func (h *Handler) follow(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) follow(w http.ResponseWriter, r *http.Request) error {
 	pool := r.PathValue("pool")
 	after, err := position(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 	wait := DefaultWait
 	if !sse {
 		if wait, err = waitOf(r); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	if err := h.authorize(r, pool); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if h.streams.Add(1) > h.maxStreams {
 		h.streams.Add(-1)
-		h.writeError(w, r, errUnavailable)
-		return
+		return errUnavailable
 	}
 	defer h.streams.Add(-1)
 	if err := h.svc.CheckFeedPosition(r.Context(), pool, after); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	sub, err := h.svc.Feed().Subscribe(pool)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	defer sub.Close()
 	if sse {
-		h.stream(w, r, sub, after)
-		return
+		h.stream(w, r, sub, after) // the answer has begun: it ends the stream itself
+		return nil
 	}
-	h.longPoll(w, r, sub, after, wait)
+	return h.longPoll(w, r, sub, after, wait)
 }
 
 // longPoll answers as soon as there is an event after after, or after wait
 // with none (or when the server shuts down).
-func (h *Handler) longPoll(w http.ResponseWriter, r *http.Request, sub *userpool.Subscription, after int64, wait time.Duration) {
+func (h *Handler) longPoll(w http.ResponseWriter, r *http.Request, sub *userpool.Subscription, after int64, wait time.Duration) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Now().Add(wait + writeTimeout))
@@ -353,8 +369,7 @@ func (h *Handler) longPoll(w http.ResponseWriter, r *http.Request, sub *userpool
 	case errors.Is(err, userpool.ErrFeedClosed):
 		evs = nil
 	default:
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	seq := after
 	if len(evs) > 0 {
@@ -364,6 +379,7 @@ func (h *Handler) longPoll(w http.ResponseWriter, r *http.Request, sub *userpool
 		Seq    int64   `json:"seq"`
 		Events []event `json:"events"`
 	}{seq, toWire(evs)})
+	return nil
 }
 
 // stream writes server-sent events until the reader goes away or the
