@@ -119,7 +119,7 @@ func (s *Service) resendConfirmationCode(ctx context.Context, clientID, secretHa
 	}
 	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return s.decoyDelivery(p, username), nil
+		return s.decoyDelivery(ctx, p, username)
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognate-dev/cognate/internal/testserver"
+)
+
+// TestAttackForgotPasswordExistenceOracle: with PreventUserExistenceErrors,
+// ForgotPassword for an unknown user answered a constant destination
+// ("x***@x***") and was never refused by the sending limit, while a real
+// user's destination is their own and the sixth code in an hour is refused:
+// both told who exists. An unknown name must get a destination of the same
+// shape, stable across calls and varying between names, and the same
+// sending limit.
+func TestAttackForgotPasswordExistenceOracle(t *testing.T) {
+	s := testserver.Start(t)
+	c := noRetries(s.URL)
+	poolID, clientID, _ := s.NewPool(t, testserver.WithPreventUserExistenceErrors())
+	// Codes go by e-mail, so a real user's and a decoy's medium agree.
+	if _, err := s.Admin.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &poolID,
+		AccountRecoverySetting: &types.AccountRecoverySettingType{RecoveryMechanisms: []types.RecoveryOptionType{
+			{Name: types.RecoveryOptionNameTypeVerifiedEmail, Priority: aws.Int32(1)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
+		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	forgot := func(name string) (string, string) {
+		out, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(name)})
+		if err != nil {
+			if isAPIError(err, "LimitExceededException") {
+				return "", "LimitExceededException"
+			}
+			t.Fatalf("ForgotPassword(%s): %v", name, err)
+		}
+		d := out.CodeDeliveryDetails
+		if d == nil || d.DeliveryMedium != types.DeliveryMediumTypeEmail || d.AttributeName == nil || *d.AttributeName != "email" {
+			t.Fatalf("ForgotPassword(%s): delivery %+v", name, d)
+		}
+		return aws.ToString(d.Destination), ""
+	}
+
+	// The destination of an unknown name has a real one's shape, is the
+	// same at every call and is not one constant for every unknown name.
+	seen := map[string]bool{}
+	for _, name := range []string{"ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5", "ghost-6"} {
+		a, _ := forgot(name)
+		b, _ := forgot(name)
+		if a != b {
+			t.Errorf("%s: the destination changed between calls (%q, %q)", name, a, b)
+		}
+		if len(a) != len("m***@e***") || a[1:5] != "***@" || a[6:] != "***" {
+			t.Errorf("%s: destination %q has not the shape of a real one (m***@e***)", name, a)
+		}
+		seen[a] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("every unknown name got the same destination %v: it marks the unknown", seen)
+	}
+
+	// The sending limit answers the same for both.
+	for _, name := range []string{"real", "ghost-limit"} {
+		var got []string
+		for range 6 {
+			_, code := forgot(name)
+			got = append(got, code)
+		}
+		if got[4] != "" || got[5] != "LimitExceededException" {
+			t.Errorf("%s: answers %q; want five deliveries, then LimitExceededException", name, got)
+		}
+	}
+}
