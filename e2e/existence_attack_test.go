@@ -78,3 +78,39 @@ func TestAttackForgotPasswordExistenceOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackUserAuthCodeSendLimit: with PreventUserExistenceErrors, a
+// USER_AUTH sign-in that asks for an e-mail code is refused once the
+// user's sign-in codes for the hour are used up (LimitExceededException),
+// but an unknown name's decoy challenge was never refused: the refusal
+// told real users from unknown ones. The decoy counts against the name's
+// own limit.
+func TestAttackUserAuthCodeSendLimit(t *testing.T) {
+	s := testserver.Start(t)
+	c := noRetries(s.URL)
+	poolID, _ := userAuthPool(t, s)
+	hidden, err := s.Admin.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("hidden"),
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled,
+		ExplicitAuthFlows:          []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := aws.ToString(hidden.UserPoolClient.ClientId)
+	for _, name := range []string{"uma", "ghost"} {
+		var refusedAt int
+		for i := 1; i <= 25 && refusedAt == 0; i++ {
+			out, err := userAuth(c, clientID, map[string]string{"USERNAME": name, "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+			switch {
+			case isAPIError(err, "LimitExceededException"):
+				refusedAt = i
+			case err != nil:
+				t.Fatalf("%s, code %d: %v", name, i, err)
+			case out.ChallengeName != types.ChallengeNameTypeEmailOtp:
+				t.Fatalf("%s, code %d: challenge %s", name, i, out.ChallengeName)
+			}
+		}
+		if refusedAt != 21 {
+			t.Errorf("%s: first refused at code %d, want 21 (twenty sign-in codes an hour)", name, refusedAt)
+		}
+	}
+}
