@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/message"
 )
 
 // TestAttackForgotPasswordExistenceOracle: with PreventUserExistenceErrors,
@@ -112,5 +114,61 @@ func TestAttackUserAuthCodeSendLimit(t *testing.T) {
 		if refusedAt != 21 {
 			t.Errorf("%s: first refused at code %d, want 21 (twenty sign-in codes an hour)", name, refusedAt)
 		}
+	}
+}
+
+// TestAttackConfirmForgotPasswordOracle: with PreventUserExistenceErrors,
+// ConfirmForgotPassword answered an unknown name CodeMismatchException
+// always, but a real user ExpiredCodeException when no reset was pending,
+// and LimitExceededException after five wrong codes: one call told who
+// exists. An unknown name now answers as a real user does, before and
+// after a ForgotPassword.
+func TestAttackConfirmForgotPasswordOracle(t *testing.T) {
+	s := testserver.Start(t)
+	c := noRetries(s.URL)
+	poolID, clientID, _ := s.NewPool(t, testserver.WithPreventUserExistenceErrors())
+	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
+		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	answers := func(name string) []string {
+		var out []string
+		confirm := func(code string) {
+			_, err := c.ConfirmForgotPassword(bg, &cip.ConfirmForgotPasswordInput{ClientId: &clientID, Username: aws.String(name),
+				ConfirmationCode: aws.String(code), Password: aws.String("New-Passw0rd!")})
+			var code2 string
+			for _, want := range []string{"CodeMismatchException", "ExpiredCodeException", "LimitExceededException"} {
+				if isAPIError(err, want) {
+					code2 = want
+				}
+			}
+			if code2 == "" {
+				t.Fatalf("%s: ConfirmForgotPassword: %v", name, err)
+			}
+			out = append(out, code2)
+		}
+		confirm("123456") // nothing pending
+		if _, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(name)}); err != nil {
+			t.Fatalf("%s: ForgotPassword: %v", name, err)
+		}
+		wrong := "123456"
+		if outboxCode(t, s, poolID, "mail@example.com", message.KindForgotPassword) == wrong {
+			wrong = "654321"
+		}
+		for range 6 {
+			confirm(wrong)
+		}
+		return out
+	}
+	real, ghost := answers("real"), answers("ghost")
+	want := []string{"ExpiredCodeException", "CodeMismatchException", "CodeMismatchException", "CodeMismatchException",
+		"CodeMismatchException", "CodeMismatchException", "LimitExceededException"}
+	if !slices.Equal(real, want) {
+		t.Fatalf("a real user's answers %q, want %q", real, want)
+	}
+	if !slices.Equal(ghost, real) {
+		t.Errorf("an unknown name's answers %q differ from a real user's %q", ghost, real)
 	}
 }

@@ -57,7 +57,7 @@ func (s *Service) forgotPassword(ctx context.Context, c *Client, username string
 	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
 		// Answer as for a real user: where a code would have gone.
-		return s.decoyDelivery(ctx, p, username)
+		return s.decoyDelivery(ctx, p, username, purposeForgotPassword, ForgotPasswordCodeValidity)
 	}
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (s *Service) forgotPassword(ctx context.Context, c *Client, username string
 // every call, not one constant that marks the unknown), and the "send" is
 // counted against the name's own sending limit, so that the sixth request
 // in an hour is refused for an unknown name as for a real user.
-func (s *Service) decoyDelivery(ctx context.Context, p *Pool, name string) (*CodeDelivery, error) {
+func (s *Service) decoyDelivery(ctx context.Context, p *Pool, name, purpose string, validity time.Duration) (*CodeDelivery, error) {
 	channels := p.Config.recoveryChannels()
 	if len(channels) == 0 {
 		channels = []string{attrEmail}
@@ -89,6 +89,9 @@ func (s *Service) decoyDelivery(ctx context.Context, p *Pool, name string) (*Cod
 		return nil, err
 	}
 	if err := s.countSendTo(ctx, unknownSendKey(p, name)); err != nil {
+		return nil, err
+	}
+	if err := s.issueDecoyCode(ctx, p, name, purpose, validity); err != nil {
 		return nil, err
 	}
 	d := destinationFor(attr, "").delivery()
@@ -155,7 +158,7 @@ func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in Confi
 	}
 	u, err := s.findUser(ctx, p, in.Username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+		return s.redeemDecoyCode(ctx, p, in.Username, purposeForgotPassword)
 	}
 	if err != nil {
 		return err
