@@ -80,3 +80,60 @@ func (s *Service) pendingCode(ctx context.Context, u *store.User, purpose string
 	}
 	return c.Code
 }
+
+// A name no user has, hidden by PreventUserExistenceErrors, gets decoy
+// codes: ForgotPassword and ResendConfirmationCode "issue" one (its expiry
+// and attempts kept in the throttle store; there is no code), and the
+// confirmation counts attempts on it as redeemCode does on a real code —
+// ExpiredCodeException with none pending, CodeMismatchException, then
+// LimitExceededException — so that its answers do not tell the unknown
+// name from a real user. The throttle's janitor may forget a decoy before
+// its expiry (after the throttle retention); it then reads as expired.
+
+// decoyCodeKey names a decoy code in the throttle store.
+func decoyCodeKey(p *Pool, name, purpose string) string {
+	return "decoycode\x00" + purpose + "\x00" + p.ID + "\x00" + usernameKey(p, name)
+}
+
+// issueDecoyCode records a new decoy code for name, replacing any earlier
+// one and its attempts.
+func (s *Service) issueDecoyCode(ctx context.Context, p *Pool, name, purpose string, validity time.Duration) error {
+	now := s.now()
+	err := s.throttles.UpdateThrottle(ctx, decoyCodeKey(p, name, purpose), func(st *store.Throttle) error {
+		*st = store.Throttle{Since: now, Until: now.Add(validity), UpdatedAt: now}
+		return nil
+	})
+	if err != nil {
+		return internal("issue decoy code", err)
+	}
+	return nil
+}
+
+// redeemDecoyCode answers a code presented for name as redeemCode answers
+// a wrong one.
+func (s *Service) redeemDecoyCode(ctx context.Context, p *Pool, name, purpose string) error {
+	now := s.now()
+	var answer error
+	err := s.throttles.UpdateThrottle(ctx, decoyCodeKey(p, name, purpose), func(st *store.Throttle) error {
+		switch {
+		case st.Until.IsZero():
+			answer = &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
+			return nil
+		case st.Count >= MaxCodeAttempts:
+			answer = &Error{Kind: KindLimitExceeded, Cause: CauseCodeAttemptsExceeded}
+			return nil
+		}
+		st.Count++
+		st.UpdatedAt = now
+		if !now.Before(st.Until) {
+			answer = &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
+		} else {
+			answer = &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+		}
+		return nil
+	})
+	if err != nil {
+		return internal("redeem decoy code", err)
+	}
+	return answer
+}

@@ -121,8 +121,19 @@ func (s *Service) deliver(ctx context.Context, m message.Message) error {
 
 // countSend counts a code sent to the user against the sending limit.
 func (s *Service) countSend(ctx context.Context, u *store.User) error {
+	return s.countSendTo(ctx, "send\x00"+u.PoolID+"\x00"+u.Sub)
+}
+
+// unknownSendKey is the sending limit's key of a name no user has (a NUL
+// keeps it apart from every user's).
+func unknownSendKey(p *Pool, name string) string {
+	return "send\x00" + p.ID + "\x00\x00" + usernameKey(p, name)
+}
+
+// countSendTo counts a send under key against the sending limit.
+func (s *Service) countSendTo(ctx context.Context, key string) error {
 	now := s.now()
-	err := s.throttles.UpdateThrottle(ctx, "send\x00"+u.PoolID+"\x00"+u.Sub, func(st *store.Throttle) error {
+	err := s.throttles.UpdateThrottle(ctx, key, func(st *store.Throttle) error {
 		if now.Sub(st.Since) >= sendWindow {
 			st.Count, st.Since = 0, now
 		}

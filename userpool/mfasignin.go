@@ -411,8 +411,15 @@ const (
 
 // countMFASend counts a sign-in code sent to the user against its limit.
 func (s *Service) countMFASend(ctx context.Context, u *store.User) error {
+	return s.countMFASendTo(ctx, "mfasend\x00"+u.PoolID+"\x00"+u.Sub)
+}
+
+// countMFASendTo counts a sign-in code sent under key against the limit:
+// a user's, or (USER_AUTH's decoy challenge) a name no user has, so that
+// the limit's refusal does not tell the two apart.
+func (s *Service) countMFASendTo(ctx context.Context, key string) error {
 	now := s.now()
-	err := s.throttles.UpdateThrottle(ctx, "mfasend\x00"+u.PoolID+"\x00"+u.Sub, func(st *store.Throttle) error {
+	err := s.throttles.UpdateThrottle(ctx, key, func(st *store.Throttle) error {
 		if now.Sub(st.Since) >= mfaSendWindow {
 			st.Count, st.Since = 0, now
 		}

@@ -57,7 +57,7 @@ func (s *Service) forgotPassword(ctx context.Context, c *Client, username string
 	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
 		// Answer as for a real user: where a code would have gone.
-		return s.decoyDelivery(p, username), nil
+		return s.decoyDelivery(ctx, p, username, purposeForgotPassword, ForgotPasswordCodeValidity)
 	}
 	if err != nil {
 		return nil, err
@@ -66,7 +66,12 @@ func (s *Service) forgotPassword(ctx context.Context, c *Client, username string
 }
 
 // decoyDelivery is the CodeDeliveryDetails shown for a hidden unknown user.
-func (s *Service) decoyDelivery(p *Pool, name string) *CodeDelivery {
+// It answers as a real user's would: a destination of the same shape,
+// derived from the name with a pool key (decoyDestination: the same at
+// every call, not one constant that marks the unknown), and the "send" is
+// counted against the name's own sending limit, so that the sixth request
+// in an hour is refused for an unknown name as for a real user.
+func (s *Service) decoyDelivery(ctx context.Context, p *Pool, name, purpose string, validity time.Duration) (*CodeDelivery, error) {
 	channels := p.Config.recoveryChannels()
 	if len(channels) == 0 {
 		channels = []string{attrEmail}
@@ -75,14 +80,23 @@ func (s *Service) decoyDelivery(p *Pool, name string) *CodeDelivery {
 	if a := identifierAttribute(name); a == attrEmail || a == attrPhone {
 		attr = a
 	}
-	value := name
-	if identifierAttribute(name) != attr {
-		value = "x@x"
-		if attr == attrPhone {
-			value = "+10000000000"
-		}
+	factor := FactorEmailOTP
+	if attr == attrPhone {
+		factor = FactorSMSOTP
 	}
-	return destinationFor(attr, value).delivery()
+	dest, err := s.decoyDestination(ctx, p.ID, name, factor)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.countSendTo(ctx, unknownSendKey(p, name)); err != nil {
+		return nil, err
+	}
+	if err := s.issueDecoyCode(ctx, p, name, purpose, validity); err != nil {
+		return nil, err
+	}
+	d := destinationFor(attr, "").delivery()
+	d.Destination = dest
+	return d, nil
 }
 
 // sendResetCode issues a password-reset code and sends it.
@@ -144,7 +158,7 @@ func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in Confi
 	}
 	u, err := s.findUser(ctx, p, in.Username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+		return s.redeemDecoyCode(ctx, p, in.Username, purposeForgotPassword)
 	}
 	if err != nil {
 		return err

@@ -119,7 +119,7 @@ func (s *Service) resendConfirmationCode(ctx context.Context, clientID, secretHa
 	}
 	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return s.decoyDelivery(p, username), nil
+		return s.decoyDelivery(ctx, p, username, purposeSignUp, SignUpCodeValidity)
 	}
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func (s *Service) confirmSignUp(ctx context.Context, in ConfirmSignUpInput) erro
 	}
 	u, err := s.findUser(ctx, p, in.Username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
-		return &Error{Kind: KindCodeMismatch, Cause: CauseCodeMismatch}
+		return s.redeemDecoyCode(ctx, p, in.Username, purposeSignUp)
 	}
 	if err != nil {
 		return err

@@ -195,7 +195,8 @@ func (s *Service) userAuthStart(ctx context.Context, c *Client, params map[strin
 
 // startOTP sends a first-factor code to the user's verified e-mail address
 // or phone number and answers its challenge. A hidden unknown user (u nil)
-// gets a challenge that no code answers, and nothing is sent.
+// gets a challenge that no code answers, and nothing is sent (the "send"
+// counts against the name's sending limit all the same).
 func (s *Service) startOTP(ctx context.Context, p *Pool, c *Client, u *store.User, username, factor string) (*AuthResponse, error) {
 	params := map[string]string{}
 	st := userAuthState{Fake: u == nil}
@@ -211,6 +212,10 @@ func (s *Service) startOTP(ctx context.Context, p *Pool, c *Client, u *store.Use
 	} else {
 		dest, err := s.decoyDestination(ctx, p.ID, username, factor)
 		if err != nil {
+			return nil, err
+		}
+		// A real user's codes are limited per hour; so are a decoy's.
+		if err := s.countMFASendTo(ctx, "mfasend\x00"+p.ID+"\x00\x00"+usernameKey(p, username)); err != nil {
 			return nil, err
 		}
 		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = map[string]string{FactorEmailOTP: "EMAIL", FactorSMSOTP: "SMS"}[factor]

@@ -139,6 +139,10 @@ func FuzzEndpoints(f *testing.F) {
 		"client_id=" + fx.client + "&logout_uri=https%3A%2F%2Fapp.example.com%2Fbye",
 		"client_id=" + fx.client + "&client_id=x&%zz",
 		"username=u&password=Passw0rd%21&_csrf=x",
+		"challenge=SOFTWARE_TOKEN_MFA&session=abc&code=123456&_csrf=x",
+		"challenge=SELECT_MFA_TYPE&session=abc&answer=EMAIL_OTP&choices=EMAIL_OTP&choices=SMS_MFA&_csrf=x",
+		"challenge=MFA_SETUP&session=abc&secret=JBSWY3DPEHPK3PXP&account=a&issuer=i&code=1&_csrf=x",
+		"username=u&code=123456&password=Passw0rd%21&_csrf=x",
 		"",
 	} {
 		f.Add(seed, seed)
@@ -146,7 +150,10 @@ func FuzzEndpoints(f *testing.F) {
 	paths := []struct{ method, path string }{
 		{"GET", "/oauth2/authorize"}, {"GET", "/login"}, {"POST", "/login"}, {"GET", "/logout"},
 		{"POST", "/oauth2/token"}, {"POST", "/oauth2/revoke"}, {"GET", "/oauth2/userInfo"},
+		// The hosted UI's MFA step and password reset: HTML pages, as /login.
+		{"POST", "/mfa"}, {"GET", "/forgotPassword"}, {"POST", "/forgotPassword"}, {"POST", "/confirmForgotPassword"},
 	}
+	pages := map[string]bool{"/login": true, "/mfa": true, "/forgotPassword": true, "/confirmForgotPassword": true}
 	f.Fuzz(func(t *testing.T, query, body string) {
 		for _, p := range paths {
 			r := httptest.NewRequest(p.method, "/"+fx.pool+p.path, strings.NewReader(body))
@@ -159,7 +166,7 @@ func FuzzEndpoints(f *testing.F) {
 			if w.Code >= 500 {
 				t.Fatalf("%s %s?%q body %q: %d %s", p.method, p.path, query, body, w.Code, w.Body)
 			}
-			if w.Code >= 400 && p.method == "POST" && p.path != "/login" && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+			if w.Code >= 400 && p.method == "POST" && !pages[p.path] && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 				t.Fatalf("%s %s: error %d is not JSON", p.method, p.path, w.Code)
 			}
 		}
