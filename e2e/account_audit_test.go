@@ -1,0 +1,302 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"log"
+	"maps"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/emersion/go-smtp"
+
+	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/message"
+)
+
+// More of the account life cycle from outside: an alias another user holds
+// refused before a sign-up code is spent, every kind of code kept out of
+// the log, and sign-up codes delivered by the binary through SMTP.
+
+// TestConfirmSignUpAliasExistsKeepsCode: ConfirmSignUp refuses an e-mail
+// alias another user holds with AliasExistsException and leaves the code
+// alone, so the client can confirm again with ForceAliasCreation, which
+// moves the alias (the other user's e-mail becomes unverified).
+func TestConfirmSignUpAliasExistsKeepsCode(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("alias"),
+		AliasAttributes:        []types.AliasAttributeType{types.AliasAttributeTypeEmail},
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(p.UserPool.Id)
+	cl, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := aws.ToString(cl.UserPoolClient.ClientId)
+	const email = "shared@example.com"
+	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("first"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("second"), Password: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}}}); err != nil {
+		t.Fatal(err)
+	}
+	code := outboxCode(t, s, poolID, email, message.KindSignUp)
+	_, err = c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String("second"), ConfirmationCode: aws.String(code)})
+	wantAPIError[*types.AliasExistsException](t, err, "An account with the given email already exists.")
+	if _, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String("second"),
+		ConfirmationCode: aws.String(code), ForceAliasCreation: true}); err != nil {
+		t.Fatalf("the code must survive the refusal: %v", err)
+	}
+	signIn(t, c, clientID, email, password) // the alias is the second user's now
+	first, err := c.AdminGetUser(bg, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: aws.String("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range first.UserAttributes {
+		if aws.ToString(a.Name) == "email_verified" && aws.ToString(a.Value) != "false" {
+			t.Fatalf("the first user's e-mail is still verified")
+		}
+	}
+}
+
+// TestCodesNeverLogged: codes and temporary passwords of every kind of
+// message reach the outbox, never the server's log, even at debug level.
+func TestCodesNeverLogged(t *testing.T) {
+	srv := startBinary(t, t.TempDir(), "--log-level", "debug")
+	c := testserver.NewClient(srv.url)
+	poolID, clientID := newAmplifyPool(t, c, nil)
+	const email = "quiet@example.com"
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String(email), Password: aws.String(password)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ResendConfirmationCode(bg, &cip.ResendConfirmationCodeInput{ClientId: &clientID, Username: aws.String(email)}); err != nil {
+		t.Fatal(err)
+	}
+	code := devOutbox(t, srv.url, poolID, email)[0].Code
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	_, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String(email), ConfirmationCode: aws.String(wrong)})
+	wantAPIError[*types.CodeMismatchException](t, err, "") // a refusal, logged at debug level
+	if _, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String(email), ConfirmationCode: aws.String(code)}); err != nil {
+		t.Fatal(err)
+	}
+	at := signIn(t, c, clientID, email, password).AuthenticationResult.AccessToken
+	if _, err := c.GetUserAttributeVerificationCode(bg, &cip.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: aws.String("email")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(email)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("invited@example.com"),
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := append(devOutbox(t, srv.url, poolID, email), devOutbox(t, srv.url, poolID, "invited@example.com")...)
+	kinds := map[message.Kind]bool{}
+	for _, m := range msgs {
+		kinds[m.Kind] = true
+		if m.Code == "" {
+			t.Fatalf("a %s message without its code", m.Kind)
+		}
+	}
+	for _, k := range []message.Kind{message.KindSignUp, message.KindResend, message.KindVerifyAttribute, message.KindForgotPassword, message.KindInvitation} {
+		if !kinds[k] {
+			t.Fatalf("no %s message in the outbox: %v", k, kinds)
+		}
+	}
+	logs := srv.log()
+	if !strings.Contains(logs, "level=DEBUG") && !strings.Contains(logs, `"level":"DEBUG"`) {
+		t.Fatalf("the server does not log at debug level:\n%s", logs)
+	}
+	for _, m := range msgs {
+		if strings.Contains(logs, m.Code) {
+			t.Errorf("the %s code is in the log", m.Kind)
+		}
+	}
+}
+
+// smtpInbox is an SMTP server for the test: it keeps every message with
+// its envelope recipients.
+type smtpInbox struct {
+	mu   sync.Mutex
+	mail []inboxMail
+}
+
+type inboxMail struct {
+	to  []string
+	msg *mail.Message
+	raw string
+}
+
+func (b *smtpInbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &inboxSession{b: b}, nil }
+
+func (b *smtpInbox) received() []inboxMail {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]inboxMail(nil), b.mail...)
+}
+
+type inboxSession struct {
+	b  *smtpInbox
+	to []string
+}
+
+func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *inboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *inboxSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return err
+	}
+	s.b.mu.Lock()
+	s.b.mail = append(s.b.mail, inboxMail{to: s.to, msg: m, raw: string(raw)})
+	s.b.mu.Unlock()
+	return nil
+}
+func (s *inboxSession) Reset()        { s.to = nil }
+func (s *inboxSession) Logout() error { return nil }
+
+// TestSignUpCodeBySMTP: the binary with --smtp-url mails the sign-up code
+// to the address given, with the pool's subject and message, from
+// --smtp-from; the code in the mail confirms the user.
+func TestSignUpCodeBySMTP(t *testing.T) {
+	inbox := &smtpInbox{}
+	ms := smtp.NewServer(inbox)
+	ms.Domain = "localhost"
+	ms.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = ms.Serve(ln) }()
+	t.Cleanup(func() { _ = ms.Close() })
+
+	srv := startBinary(t, t.TempDir(), "--smtp-url", "smtp://"+ln.Addr().String(), "--smtp-from", "Cognate <no-reply@cognate.test>")
+	c := testserver.NewClient(srv.url)
+	p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("mail"),
+		UsernameAttributes:     []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		VerificationMessageTemplate: &types.VerificationMessageTemplateType{EmailSubject: aws.String("Welcome aboard"),
+			EmailMessage: aws.String("Your sign-up code: {####}")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := aws.ToString(cl.UserPoolClient.ClientId)
+	const email = "mailed@example.com"
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String(email), Password: aws.String(password)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []inboxMail
+	for deadline := time.Now().Add(10 * time.Second); len(got) == 0; got = inbox.received() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail arrived\n%s", srv.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m := got[0]
+	if len(got) != 1 || len(m.to) != 1 || m.to[0] != email {
+		t.Fatalf("%d mails, recipients %v", len(got), m.to)
+	}
+	if s := m.msg.Header.Get("Subject"); s != "Welcome aboard" {
+		t.Fatalf("Subject %q", s)
+	}
+	if f := m.msg.Header.Get("From"); !strings.Contains(f, "no-reply@cognate.test") {
+		t.Fatalf("From %q", f)
+	}
+	if to := m.msg.Header.Get("To"); !strings.Contains(to, email) {
+		t.Fatalf("To %q", to)
+	}
+	body, err := io.ReadAll(m.msg.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.TrimSpace(string(body))
+	code, ok := strings.CutPrefix(text, "Your sign-up code: ")
+	if !ok || len(code) != 6 {
+		t.Fatalf("body %q", text)
+	}
+	if _, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String(email), ConfirmationCode: aws.String(code)}); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, c, clientID, email, password)
+	if strings.Contains(srv.log(), code) {
+		t.Error("the mailed code is in the log")
+	}
+}
+
+// devOutbox reads GET /_dev/outbox for a pool and destination, checking
+// each message has exactly the fields the outbox documents.
+func devOutbox(t *testing.T, base, poolID, dest string) []message.Message {
+	t.Helper()
+	q := url.Values{"poolId": {poolID}, "destination": {dest}}
+	resp, err := http.Get(base + "/_dev/outbox?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /_dev/outbox: %s", resp.Status)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape struct {
+		Messages []map[string]any `json:"messages"`
+	}
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"body", "channel", "code", "destination", "id", "kind", "poolId", "sentAt", "subject", "username"}
+	for _, m := range shape.Messages {
+		if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, want) {
+			t.Fatalf("outbox message fields %v, want %v", got, want)
+		}
+	}
+	var out struct {
+		Messages []message.Message `json:"messages"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range out.Messages {
+		if m.Destination != dest || m.PoolID != poolID {
+			t.Fatalf("the filter let through %+v", m)
+		}
+		if i > 0 && m.SentAt.After(out.Messages[i-1].SentAt) {
+			t.Fatalf("not newest first: %v after %v", m.SentAt, out.Messages[i-1].SentAt)
+		}
+	}
+	return out.Messages
+}
