@@ -300,3 +300,148 @@ func devOutbox(t *testing.T, base, poolID, dest string) []message.Message {
 	}
 	return out.Messages
 }
+
+// TestAliasPoolEveryFlow: in a pool with AliasAttributes (e-mail and
+// preferred_username, case-insensitive) a verified alias signs in through
+// every flow — password, SRP, the hosted UI, the admin operations,
+// ListUsers — an unverified one nowhere, and a verified alias is one
+// user's only.
+func TestAliasPoolEveryFlow(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("aliases"),
+		AliasAttributes:        []types.AliasAttributeType{types.AliasAttributeTypeEmail, types.AliasAttributeTypePreferredUsername},
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		UsernameConfiguration:  &types.UsernameConfigurationType{CaseSensitive: aws.Bool(false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(p.UserPool.Id)
+	cl, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth,
+			types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		CallbackURLs: []string{callbackURL}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid"}, AllowedOAuthFlowsUserPoolClient: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := aws.ToString(cl.UserPoolClient.ClientId)
+	passwordSignIn := func(name string) error {
+		_, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+			AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": password}})
+		return err
+	}
+
+	_, err = c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("ann@example.com"), Password: aws.String(password)})
+	wantAPIError[*types.InvalidParameterException](t, err, "Username cannot be of email format, since user pool is configured for email alias.")
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("Ann"), Password: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ann@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Unverified, the address is nobody's sign-in name yet.
+	wantAPIError[*types.UserNotFoundException](t, passwordSignIn("ann@example.com"), "User does not exist.")
+	code := outboxCode(t, s, poolID, "ann@example.com", message.KindSignUp)
+	if _, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String("ANN"), ConfirmationCode: aws.String(code)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ann", "ANN", "ann@example.com", "Ann@Example.COM"} {
+		if err := passwordSignIn(name); err != nil {
+			t.Fatalf("password sign-in as %q: %v", name, err)
+		}
+	}
+	// SRP with the alias: the challenge names the username to compute with.
+	srpc, ch := srpChallenge(t, c, clientID, poolID, "ANN@example.com")
+	if ch.ChallengeParameters["USER_ID_FOR_SRP"] != "ann" {
+		t.Fatalf("USER_ID_FOR_SRP = %q, want the username", ch.ChallengeParameters["USER_ID_FOR_SRP"])
+	}
+	out, err := c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: types.ChallengeNameTypePasswordVerifier,
+		Session: ch.Session, ChallengeResponses: srpAnswer(t, srpc, poolID, password, ch, time.Now())})
+	if err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("SRP by alias: %v", err)
+	}
+	if u := claims(t, aws.ToString(out.AuthenticationResult.AccessToken))["username"]; u != "ann" {
+		t.Fatalf("the access token's username %v", u)
+	}
+
+	// Admin operations take the alias; preferred_username set by an
+	// administrator signs in without verification.
+	g, err := c.AdminGetUser(bg, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: aws.String("ANN@example.com")})
+	if err != nil || aws.ToString(g.Username) != "ann" {
+		t.Fatalf("AdminGetUser by alias: %v %v", g, err)
+	}
+	if _, err := c.AdminUpdateUserAttributes(bg, &cip.AdminUpdateUserAttributesInput{UserPoolId: &poolID, Username: aws.String("ann@example.com"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String("Annie")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AdminInitiateAuth(bg, &cip.AdminInitiateAuthInput{UserPoolId: &poolID, ClientId: &clientID, AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "annie", "PASSWORD": password}}); err != nil {
+		t.Fatalf("AdminInitiateAuth by preferred_username: %v", err)
+	}
+	lu, err := c.ListUsers(bg, &cip.ListUsersInput{UserPoolId: &poolID, Filter: aws.String(`email = "ann@example.com"`)})
+	if err != nil || len(lu.Users) != 1 || aws.ToString(lu.Users[0].Username) != "ann" {
+		t.Fatalf("ListUsers by e-mail: %v %v", lu, err)
+	}
+
+	// A verified alias is one user's: another user cannot take it.
+	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("bo"), MessageAction: types.MessageActionTypeSuppress,
+		TemporaryPassword: aws.String(password)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AdminUpdateUserAttributes(bg, &cip.AdminUpdateUserAttributesInput{UserPoolId: &poolID, Username: aws.String("bo"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String("ANNIE")}}})
+	wantAPIError[*types.AliasExistsException](t, err, "An account with the given preferred_username already exists.")
+	_, err = c.AdminUpdateUserAttributes(bg, &cip.AdminUpdateUserAttributesInput{UserPoolId: &poolID, Username: aws.String("bo"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ann@example.com")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}})
+	wantAPIError[*types.AliasExistsException](t, err, "An account with the given email already exists.")
+
+	// The hosted UI signs in with the alias too.
+	h := &hostedUI{t: t, s: s, pool: poolID, client: clientID, hc: newBrowser()}
+	_, challenge := pkce()
+	page := h.get(h.get(h.authorizeURL(challenge, map[string]string{"scope": "openid"})).location())
+	action, csrf := h.loginForm(page)
+	h.callback(h.get(h.submitLogin(action, csrf, "Ann@example.com", password).location()))
+}
+
+// TestCaseSensitiveUsernames: with UsernameConfiguration.CaseSensitive
+// true, "Cy" and "cy" are two users, and an e-mail alias signs in only
+// with its own capitalization (but any case of its domain).
+func TestCaseSensitiveUsernames(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("cased"),
+		AliasAttributes:       []types.AliasAttributeType{types.AliasAttributeTypeEmail},
+		UsernameConfiguration: &types.UsernameConfigurationType{CaseSensitive: aws.Bool(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(p.UserPool.Id)
+	cl, err := c.CreateUserPoolClient(bg, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := aws.ToString(cl.UserPoolClient.ClientId)
+	for _, name := range []string{"Cy", "cy"} {
+		if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String(name), MessageAction: types.MessageActionTypeSuppress,
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "." + strings.ToLower(name) + "@example.com")}}}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := c.AdminSetUserPassword(bg, &cip.AdminSetUserPasswordInput{UserPoolId: &poolID, Username: aws.String("Cy"), Password: aws.String(password), Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, c, clientID, "Cy", password)
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": "cy", "PASSWORD": password}})
+	wantAPIError[*types.NotAuthorizedException](t, err, "Incorrect username or password.") // another user, without that password
+	_, err = c.AdminGetUser(bg, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: aws.String("CY")})
+	wantAPIError[*types.UserNotFoundException](t, err, "User does not exist.")
+	if _, err := c.AdminUpdateUserAttributes(bg, &cip.AdminUpdateUserAttributesInput{UserPoolId: &poolID, Username: aws.String("Cy"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, c, clientID, "Cy.cy@EXAMPLE.com", password)
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": "CY.CY@example.com", "PASSWORD": password}})
+	wantAPIError[*types.UserNotFoundException](t, err, "User does not exist.")
+}
