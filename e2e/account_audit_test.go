@@ -445,3 +445,56 @@ func TestCaseSensitiveUsernames(t *testing.T) {
 		AuthParameters: map[string]string{"USERNAME": "CY.CY@example.com", "PASSWORD": password}})
 	wantAPIError[*types.UserNotFoundException](t, err, "User does not exist.")
 }
+
+// TestPasswordResetEndsEverySession: ConfirmForgotPassword and
+// AdminResetUserPassword each end every session of the user — access and
+// refresh tokens of every device — as a global sign-out does.
+func TestPasswordResetEndsEverySession(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	poolID, clientID := newAmplifyPool(t, c, nil)
+	const email = "reset@example.com"
+	if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String(email), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	pw := password
+	if _, err := c.AdminSetUserPassword(bg, &cip.AdminSetUserPasswordInput{UserPoolId: &poolID, Username: aws.String(email), Password: &pw, Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
+	ended := func(how string, sessions []*types.AuthenticationResultType) {
+		t.Helper()
+		for i, tk := range sessions {
+			_, err := getUser(c, aws.ToString(tk.AccessToken))
+			wantAPIError[*types.NotAuthorizedException](t, err, "Access Token has been revoked")
+			_, err = refresh(c, clientID, aws.ToString(tk.RefreshToken))
+			if err == nil {
+				t.Fatalf("%s: session %d refreshes", how, i)
+			}
+			wantAPIError[*types.NotAuthorizedException](t, err, "Refresh Token has been revoked")
+		}
+	}
+
+	sessions := []*types.AuthenticationResultType{signIn(t, c, clientID, email, pw).AuthenticationResult, signIn(t, c, clientID, email, pw).AuthenticationResult}
+	if _, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(email)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := getUser(c, aws.ToString(sessions[0].AccessToken)); err != nil {
+		t.Fatalf("asking for a code ends nothing yet: %v", err)
+	}
+	pw = "Reset-Passw0rd!1"
+	if _, err := c.ConfirmForgotPassword(bg, &cip.ConfirmForgotPasswordInput{ClientId: &clientID, Username: aws.String(email),
+		ConfirmationCode: aws.String(outboxCode(t, s, poolID, email, message.KindForgotPassword)), Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	ended("ConfirmForgotPassword", sessions)
+
+	sessions = []*types.AuthenticationResultType{signIn(t, c, clientID, email, pw).AuthenticationResult, signIn(t, c, clientID, email, pw).AuthenticationResult}
+	if _, err := c.AdminResetUserPassword(bg, &cip.AdminResetUserPasswordInput{UserPoolId: &poolID, Username: aws.String(email)}); err != nil {
+		t.Fatal(err)
+	}
+	ended("AdminResetUserPassword", sessions)
+	_, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": pw}})
+	wantAPIError[*types.PasswordResetRequiredException](t, err, "Password reset required for the user")
+}
