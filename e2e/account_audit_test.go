@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -497,4 +498,74 @@ func TestPasswordResetEndsEverySession(t *testing.T) {
 	_, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &clientID,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": pw}})
 	wantAPIError[*types.PasswordResetRequiredException](t, err, "Password reset required for the user")
+}
+
+// flakyHook fails its first calls (the first one slowly) before handing
+// the rest to a webhookSink.
+type flakyHook struct {
+	sink  *webhookSink
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *flakyHook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.calls++
+	n := f.calls
+	f.mu.Unlock()
+	switch n {
+	case 1:
+		time.Sleep(2 * time.Second)
+		http.Error(rw, "overloaded", http.StatusServiceUnavailable)
+	case 2:
+		http.Error(rw, "still overloaded", http.StatusServiceUnavailable)
+	default:
+		f.sink.ServeHTTP(rw, r)
+	}
+}
+
+// TestWebhookRetriesWithoutBlocking: a slow, failing webhook does not hold
+// SignUp up; the message is retried until the webhook takes it, and its
+// code confirms the user.
+func TestWebhookRetriesWithoutBlocking(t *testing.T) {
+	hook := &flakyHook{sink: &webhookSink{}}
+	hs := httptest.NewServer(hook)
+	defer hs.Close()
+	p := startBinary(t, t.TempDir(), "--message-webhook", hs.URL, "--message-webhook-secret", "hook-secret")
+	c := testserver.NewClient(p.url)
+	poolID, clientID := newAmplifyPool(t, c, nil)
+	const email = "patient@example.com"
+	start := time.Now()
+	if _, err := c.SignUp(bg, &cip.SignUpInput{ClientId: &clientID, Username: aws.String(email), Password: aws.String(password)}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("SignUp waited %s for the webhook", d)
+	}
+	var m message.Message
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		hook.sink.mu.Lock()
+		if len(hook.sink.messages) > 0 {
+			m = hook.sink.messages[0]
+		}
+		hook.sink.mu.Unlock()
+		if m.Code != "" || time.Now().After(deadline) {
+			break
+		}
+	}
+	hook.mu.Lock()
+	calls := hook.calls
+	hook.mu.Unlock()
+	if m.Code == "" || calls != 3 {
+		t.Fatalf("after %d webhook calls: %+v\n%s", calls, m, p.log())
+	}
+	if m.Kind != message.KindSignUp || m.Destination != email || m.PoolID != poolID || m.Channel != message.Email {
+		t.Fatalf("the webhook got %+v", m)
+	}
+	if _, err := c.ConfirmSignUp(bg, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: aws.String(email), ConfirmationCode: aws.String(m.Code)}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.log(), m.Code) {
+		t.Error("the code is in the log")
+	}
 }
