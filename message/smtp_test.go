@@ -308,7 +308,7 @@ func TestSMTPImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := be.got()
-	if len(got) != 1 || !got[0].tls || got[0].user != "mailer" {
+	if len(got) != 1 || !got[0].tls || got[0].user != "mailer" || len(got[0].to) != 1 || got[0].to[0] != "alice@example.com" {
 		t.Fatalf("%+v", got)
 	}
 	if p := parse(t, got[0].data); p.subject != "Your code" || p.body != "Your confirmation code is 123456\r\n" {

@@ -126,8 +126,13 @@ func TestAliasesSignInOnceVerified(t *testing.T) {
 	if err := e.svc.ConfirmSignUp(e.ctx(), userpool.ConfirmSignUpInput{ClientID: c.ID, Username: "bob", Code: code}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.signInAs(c, "Shared@Example.com", password); err != nil {
+	if _, err := e.signInAs(c, "shared@Example.COM", password); err != nil {
 		t.Fatalf("sign-in with the verified alias: %v", err)
+	}
+	// The pool is case-sensitive (Cognito's default): so is the address's
+	// local part.
+	if _, err := e.signInAs(c, "Shared@example.com", password); !userpool.IsKind(err, userpool.KindUserNotFound) {
+		t.Fatalf("sign-in with the alias in another case in a case-sensitive pool: %v", err)
 	}
 	// Another user may sign up with the address, but not verify it...
 	code = signUp("carl")

@@ -33,13 +33,18 @@ const (
 	attrPreferredUsername = "preferred_username"
 )
 
-// aliasKey normalizes a sign-in value of an attribute: e-mail addresses
-// are compared without case (their domain always, the whole address in a
-// case-insensitive pool), other values by the pool's case rule.
+// aliasKey normalizes a sign-in value of an attribute. A case-insensitive
+// pool compares every value without case; a case-sensitive one (Cognito's
+// default) compares values exactly, as Cognito documents for
+// UsernameConfiguration, except an e-mail address's domain, which is
+// never case-sensitive.
 func aliasKey(p *Pool, attr, value string) string {
 	value = strings.TrimSpace(value)
-	if attr == attrEmail || !p.Config.caseSensitive() {
+	if !p.Config.caseSensitive() {
 		return strings.ToLower(value)
+	}
+	if at := strings.LastIndexByte(value, '@'); attr == attrEmail && at >= 0 {
+		return value[:at] + strings.ToLower(value[at:])
 	}
 	return value
 }

@@ -175,6 +175,14 @@ func (s *Service) confirmSignUp(ctx context.Context, in ConfirmSignUpInput) erro
 	if u.Status != StatusUnconfirmed {
 		return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 	}
+	if !in.ForceAliasCreation {
+		// An alias another user holds is refused before the code is spent,
+		// so the client can ask again with ForceAliasCreation.
+		_, aliases := confirmedAttributes(p, u.Attributes)
+		if err := s.checkAliasesFree(ctx, p, u.Sub, aliases); err != nil {
+			return err
+		}
+	}
 	if _, err := s.redeemCode(ctx, u, purposeSignUp, in.Code); err != nil {
 		return err
 	}
@@ -189,13 +197,7 @@ func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User, force boo
 		if u.Status != StatusUnconfirmed {
 			return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 		}
-		next := maps.Clone(u.Attributes)
-		for _, a := range p.Config.AutoVerifiedAttributes {
-			if next[a] != "" {
-				next[a+"_verified"] = "true"
-			}
-		}
-		aliases := signInAliases(p, next)
+		next, aliases := confirmedAttributes(p, u.Attributes)
 		if force {
 			if err := s.takeAliases(ctx, p, u.Sub, aliases); err != nil {
 				return err
@@ -207,6 +209,18 @@ func (s *Service) confirm(ctx context.Context, p *Pool, u *store.User, force boo
 		return nil
 	})
 	return aliasRace(p, err)
+}
+
+// confirmedAttributes are a user's attributes once confirmed (those the
+// pool verifies automatically verified) and the sign-in aliases they give.
+func confirmedAttributes(p *Pool, attrs map[string]string) (map[string]string, map[string]string) {
+	next := maps.Clone(attrs)
+	for _, a := range p.Config.AutoVerifiedAttributes {
+		if next[a] != "" {
+			next[a+"_verified"] = "true"
+		}
+	}
+	return next, signInAliases(p, next)
 }
 
 // takeAliases moves aliases other users hold to the user with sub: the
