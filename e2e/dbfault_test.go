@@ -28,8 +28,11 @@ type faultProxy struct {
 	mu     sync.Mutex
 	down   bool
 	paused bool
-	healed *sync.Cond
-	conns  map[net.Conn]struct{}
+	// latency delays every chunk of bytes, each way (a slow network to
+	// the database): it widens races between requests.
+	latency time.Duration
+	healed  *sync.Cond
+	conns   map[net.Conn]struct{}
 }
 
 func newFaultProxy(t *testing.T, target string) *faultProxy {
@@ -86,7 +89,9 @@ func (p *faultProxy) copy(dst, src net.Conn) {
 			for p.paused {
 				p.healed.Wait()
 			}
+			latency := p.latency
 			p.mu.Unlock()
+			time.Sleep(latency)
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -102,6 +107,13 @@ func (p *faultProxy) copy(dst, src net.Conn) {
 func (p *faultProxy) pause() {
 	p.mu.Lock()
 	p.paused = true
+	p.mu.Unlock()
+}
+
+// slow delays every chunk by d, each way.
+func (p *faultProxy) slow(d time.Duration) {
+	p.mu.Lock()
+	p.latency = d
 	p.mu.Unlock()
 }
 

@@ -92,7 +92,7 @@ func (s *Service) exchangeCode(ctx context.Context, c *Client, in TokenRequest) 
 	// auth_time is when the user typed the password at /login, not now;
 	// the nonce binds the ID token to the client's request (OIDC Core 3.1.3.6).
 	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceHostedUI, scopes: ac.Scopes,
-		authTime: ac.AuthTime, nonce: ac.Nonce})
+		authTime: ac.AuthTime, nonce: ac.Nonce, grantGen: ac.UserGen, grantGenSet: true})
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,13 @@ type sessionOptions struct {
 	authTime  time.Time // when the user authenticated; now when zero
 	nonce     string    // OIDC nonce for the first ID token
 	deviceKey string    // the device signed in on (devicesignin.go); recorded in the session
+	// grantGen, when grantGenSet, is the user's sign-out generation the
+	// grant being redeemed (an authorization code) was issued at: a global
+	// sign-out that commits after the grant was checked but before the
+	// session's insert must still end it, so the session is refused unless
+	// the insert saw that same generation.
+	grantGen    int64
+	grantGenSet bool
 }
 
 // newSession starts a token family for a fresh sign-in and mints its tokens.
@@ -63,6 +70,14 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 		return nil, errUserNotFound() // deleted while signing in
 	case err != nil:
 		return nil, internal("create session", err)
+	}
+	if o.grantGenSet && sess.UserGen != o.grantGen {
+		// Signed out everywhere while the grant was being redeemed: the
+		// family is ended before any token of it is minted.
+		if err := s.revokeFamily(ctx, sessionFamily(sess, u), ReasonSignedOut); err != nil {
+			return nil, err
+		}
+		return nil, &Error{Kind: KindNotAuthorized, Reason: ReasonSignedOut, Message: "the user's session has ended"}
 	}
 	res, err := s.mint(ctx, c, u, sess, now, true, o.nonce)
 	if err != nil {
