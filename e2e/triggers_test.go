@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -509,4 +511,51 @@ func TestTriggerWebhook(t *testing.T) {
 	wantAPIError[*types.UserLambdaValidationException](t, err, "PreSignUp failed with error no sign-ups from here.")
 	_, err = signUp("broken")
 	wantAPIError[*types.UnexpectedLambdaException](t, err, "PreSignUp invocation failed due to error ServiceException.")
+}
+
+// TestTriggersAmplifyJS: Amplify JS (e2e/js/triggers.mjs) signs up a user
+// whom PreSignUp auto-confirms (signUp's nextStep is DONE, the sign-in
+// needs no code) and signs in a user whom UserMigration imports on the
+// first USER_PASSWORD_AUTH sign-in; the functions run in this test and
+// what they received is checked here.
+func TestTriggersAmplifyJS(t *testing.T) {
+	node := requireJSClients(t)
+	e := newTriggerEnv(t, map[string]triggertest.Func{
+		"pre": func(ctx context.Context, raw json.RawMessage) (any, error) {
+			var ev triggerEvent
+			_ = json.Unmarshal(raw, &ev)
+			if member(ev, "validationData", "invite") != "yes" {
+				return nil, errors.New("invite required")
+			}
+			return triggertest.Respond(raw, map[string]any{"autoConfirmUser": true, "autoVerifyEmail": true})
+		},
+		"mig": migrationFunc,
+	}, map[string]string{"PreSignUp": "pre", "UserMigration": "mig"}, testserver.Options{})
+	ctx, cancel := context.WithTimeout(bg, jsRunTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "triggers.mjs")
+	cmd.Dir = jsDir
+	cmd.Env = append(os.Environ(), "COGNATE_URL="+e.srv.URL, "POOL_ID="+e.pool, "CLIENT_ID="+e.client,
+		"NEW_USER=amy", "NEW_PASSWORD="+password, "LEGACY_USER=old", "LEGACY_PASSWORD=Legacy-pass1!")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "RESULT ok") {
+		t.Fatalf("node triggers.mjs: %v\n%s", err, out)
+	}
+	pre := e.last("pre", 1)
+	e.common(pre, "PreSignUp_SignUp", e.client, "amy")
+	// Amplify names no SDK in its User-Agent: Cognito's events then say
+	// aws-sdk-unknown-unknown, as here.
+	if member(pre, "clientMetadata", "app") != "amplify" || member(pre, "validationData", "invite") != "yes" ||
+		member(pre, "userAttributes", "email") != "amy@example.com" || pre.CallerContext.AWSSDKVersion != "aws-sdk-unknown-unknown" {
+		t.Fatalf("PreSignUp from Amplify: %+v", pre)
+	}
+	mig := e.last("mig", 1)
+	e.common(mig, "UserMigration_Authentication", e.client, "old")
+	if member(mig, "password") != "Legacy-pass1!" {
+		t.Fatal("UserMigration did not get the password Amplify sent")
+	}
+	u, err := e.srv.Admin.AdminGetUser(bg, &cip.AdminGetUserInput{UserPoolId: &e.pool, Username: aws.String("amy")})
+	if err != nil || u.UserStatus != types.UserStatusTypeConfirmed {
+		t.Fatalf("amy: %v %v", u, err)
+	}
 }
