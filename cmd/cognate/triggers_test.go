@@ -48,7 +48,9 @@ func TestTriggerFlags(t *testing.T) {
 	}))
 	t.Cleanup(hook.Close)
 	lambda := triggertest.Start(t, map[string]triggertest.Func{
-		"other": func(_ context.Context, ev json.RawMessage) (any, error) { return triggertest.Respond(ev, map[string]any{"via": "lambda"}) },
+		"other": func(_ context.Context, ev json.RawMessage) (any, error) {
+			return triggertest.Respond(ev, map[string]any{"via": "lambda"})
+		},
 	})
 
 	cfg, logs, err := applyTriggers(t, map[string]string{"COGNATE_TRIGGER_WEBHOOK_SECRET": secret},
