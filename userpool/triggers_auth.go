@@ -41,7 +41,13 @@ func (s *Service) preAuthentication(ctx context.Context, p *Pool, clientID strin
 	}
 	_, err := s.runTrigger(ctx, p, triggerCall{Name: TriggerPreAuthentication, Source: sourcePreAuthentication,
 		ClientID: clientID, UserName: username, Request: req}, &struct{}{})
-	return context.WithValue(ctx, preAuthDoneKey{}, true), err
+	return preAuthRan(ctx), err
+}
+
+// preAuthRan marks ctx as a step of a sign-in whose PreAuthentication ran
+// already (USER_AUTH's SELECT_CHALLENGE answer, after InitiateAuth).
+func preAuthRan(ctx context.Context) context.Context {
+	return context.WithValue(ctx, preAuthDoneKey{}, true)
 }
 
 type postAuthRequest struct {

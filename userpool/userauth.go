@@ -284,6 +284,7 @@ func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session
 		}
 		params["USERNAME"] = given // the name the SECRET_HASH was computed with
 	}
+	ctx = preAuthRan(ctx) // at InitiateAuth (triggers_auth.go)
 	switch answer {
 	case FactorPassword:
 		params["PASSWORD"] = r["PASSWORD"]
