@@ -281,3 +281,54 @@ func TestTriggerHostedUI(t *testing.T) {
 		t.Fatalf("UserMigration calls: %d", len(calls))
 	}
 }
+
+// TestTriggerUserAuth: choice-based sign-in (USER_AUTH) runs
+// PreAuthentication once, at InitiateAuth, whatever factor is then chosen,
+// and PostAuthentication once the factor is proven.
+func TestTriggerUserAuth(t *testing.T) {
+	l := triggertest.Start(t, map[string]triggertest.Func{"pre": echo, "post": echo})
+	srv := testserver.StartWith(t, testserver.Options{Triggers: l.Invoker()})
+	pool, client := userAuthPool(t, srv)
+	c := srv.Admin
+	if _, err := c.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &pool,
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{AllowedFirstAuthFactors: []types.AuthFactorType{
+			types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp, types.AuthFactorTypeSmsOtp}}},
+		LambdaConfig: &types.LambdaConfigType{PreAuthentication: aws.String(triggertest.ARN("pre")),
+			PostAuthentication: aws.String(triggertest.ARN("post"))}}); err != nil {
+		t.Fatal(err)
+	}
+	calls := func(pre, post int) {
+		t.Helper()
+		if a, b := len(l.Calls("pre")), len(l.Calls("post")); a != pre || b != post {
+			t.Fatalf("PreAuthentication ran %d times, PostAuthentication %d; want %d and %d", a, b, pre, post)
+		}
+	}
+	out, err := userAuth(c, client, map[string]string{"USERNAME": "uma"})
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeSelectChallenge {
+		t.Fatalf("USER_AUTH: %v %v", out, err)
+	}
+	calls(1, 0)
+	res, err := c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &client, ChallengeName: out.ChallengeName,
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "uma", "ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!"}})
+	if err != nil || res.AuthenticationResult == nil {
+		t.Fatalf("SELECT_CHALLENGE PASSWORD: %v %v", res, err)
+	}
+	calls(1, 1)
+
+	out, err = userAuth(c, client, map[string]string{"USERNAME": "uma", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("USER_AUTH EMAIL_OTP: %v %v", out, err)
+	}
+	calls(2, 1)
+	code := srv.Outbox.List(pool, "uma@example.com")[0].Code
+	res, err = c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &client, ChallengeName: out.ChallengeName,
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "uma", "EMAIL_OTP_CODE": code}})
+	if err != nil || res.AuthenticationResult == nil {
+		t.Fatalf("EMAIL_OTP: %v %v", res, err)
+	}
+	calls(2, 2)
+	if !strings.Contains(string(l.Calls("post")[1]), `"newDeviceUsed":false`) {
+		t.Fatalf("PostAuthentication event: %s", l.Calls("post")[1])
+	}
+}

@@ -139,11 +139,6 @@ func member(ev triggerEvent, path ...string) string {
 	return string(b)
 }
 
-// answer answers with resp in the event's response.
-func answer(resp map[string]any) triggertest.Func {
-	return func(_ context.Context, ev json.RawMessage) (any, error) { return triggertest.Respond(ev, resp) }
-}
-
 // echo answers the event as it came.
 func echo(_ context.Context, ev json.RawMessage) (any, error) { return triggertest.Raw(ev), nil }
 
@@ -398,8 +393,23 @@ func TestTriggerAuthentication(t *testing.T) {
 	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &e.client,
 		AuthParameters: map[string]string{"USERNAME": "hal", "PASSWORD": password}, ClientMetadata: map[string]string{"deny": "yes"}})
 	wantAPIError[*types.UserLambdaValidationException](t, err, "PostAuthentication failed with error not today.")
-	e.last("pre", pre+1)
-	e.last("post", post+1)
+	pre++
+	post++
+	e.last("pre", pre)
+	e.last("post", post)
+
+	// A client that hides unknown users runs PreAuthentication for them
+	// too, with userNotFound; the sign-in fails as for a wrong password.
+	pool2, client2, _ := e.srv.NewPool(t, testserver.WithPreventUserExistenceErrors())
+	setTriggers(t, e.srv, pool2, map[string]string{"PreAuthentication": "pre", "PostAuthentication": "post"})
+	_, err = c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: &client2,
+		AuthParameters: map[string]string{"USERNAME": "ghost", "PASSWORD": password}})
+	wantAPIError[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+	ev := e.last("pre", pre+1)
+	if ev.UserName != "ghost" || member(ev, "userNotFound") != "true" || ev.UserPoolID != pool2 {
+		t.Fatalf("PreAuthentication for a hidden unknown user: %+v", ev)
+	}
+	e.last("post", post)
 }
 
 // srpChallengeMeta is srpChallenge with ClientMetadata on InitiateAuth.
