@@ -332,3 +332,25 @@ func TestTriggerUserAuth(t *testing.T) {
 		t.Fatalf("PostAuthentication event: %s", l.Calls("post")[1])
 	}
 }
+
+// TestTriggerPostAuthenticationNewDevice: with device tracking, a sign-in
+// that is given a new device runs PostAuthentication with newDeviceUsed.
+func TestTriggerPostAuthenticationNewDevice(t *testing.T) {
+	l := triggertest.Start(t, map[string]triggertest.Func{"post": echo})
+	srv := testserver.StartWith(t, testserver.Options{Triggers: l.Invoker()})
+	pool, client, _ := srv.NewPool(t)
+	if _, err := srv.Admin.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &pool,
+		DeviceConfiguration: &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true},
+		LambdaConfig:        &types.LambdaConfigType{PostAuthentication: aws.String(triggertest.ARN("post"))}}); err != nil {
+		t.Fatal(err)
+	}
+	srv.NewUser(t, pool, "nia", password)
+	out := signIn(t, srv.Admin, client, "nia", password)
+	if out.AuthenticationResult.NewDeviceMetadata == nil {
+		t.Fatal("no new device offered")
+	}
+	calls := l.Calls("post")
+	if len(calls) != 1 || !strings.Contains(string(calls[0]), `"newDeviceUsed":true`) {
+		t.Fatalf("PostAuthentication events: %s", calls)
+	}
+}
