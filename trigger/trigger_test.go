@@ -93,6 +93,8 @@ func TestWebhookInvoke(t *testing.T) {
 			_, _ = w.Write([]byte(`{"errorMessage":"no sign-ups today"}`))
 		case "broken":
 			http.Error(w, "oops", http.StatusInternalServerError)
+		case "moved": // a signed event is never posted elsewhere
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
 		default:
 			_, _ = w.Write(body)
 		}
@@ -118,6 +120,9 @@ func TestWebhookInvoke(t *testing.T) {
 	var ie *trigger.InvokeError
 	if !errors.As(err, &ie) || ie.Code != "HTTP 500" {
 		t.Fatalf("broken: got %v", err)
+	}
+	if _, err = r.Invoke(ctx, fn, []byte(`{"userName":"moved"}`)); !errors.As(err, &ie) || ie.Code != "HTTP 307" {
+		t.Fatalf("moved: got %v, want the redirect as a failure", err)
 	}
 	// A wrong secret is refused by the receiver: the signature covers the body.
 	bad := &trigger.Router{Webhooks: map[string]*trigger.Webhook{fn: {URL: hook.URL, Secret: "wrong"}}}

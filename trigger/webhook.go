@@ -21,6 +21,10 @@ const MaxPayload = 6 << 20
 // the pool's LambdaConfig has it).
 const FunctionHeader = "X-Cognate-Function"
 
+// noRedirects is the webhooks' default client: a signed event is posted
+// where it was configured to go, never where a redirect points.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // Webhook invokes a function by POSTing its event to an HTTP(S) URL: the
 // request is the event as JSON, signed as the message webhook's requests
 // are (X-Cognate-Timestamp and X-Cognate-Signature: see
@@ -36,7 +40,7 @@ const FunctionHeader = "X-Cognate-Function"
 type Webhook struct {
 	URL    string
 	Secret string
-	Client *http.Client // default http.DefaultClient
+	Client *http.Client // default a client that follows no redirect
 	now    func() time.Time
 }
 
@@ -57,7 +61,7 @@ func (w *Webhook) Invoke(ctx context.Context, fn string, payload []byte) ([]byte
 	req.Header.Set(message.WebhookSignatureHeader, message.SignWebhook(w.Secret, ts, payload))
 	client := w.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = noRedirects
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -101,6 +101,9 @@ func (s *Service) completeSignIn(ctx context.Context, p *Pool, c *Client, u *sto
 			return r, err
 		}
 	}
+	if err := s.postAuthentication(ctx, p.ID, c.ID, u, st.newDevice != nil); err != nil { // triggers_auth.go
+		return nil, err
+	}
 	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI, deviceKey: st.deviceKey})
 	if err != nil {
 		return nil, err

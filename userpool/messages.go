@@ -79,10 +79,20 @@ func (s *Service) sendCode(ctx context.Context, p *Pool, u *store.User, d destin
 		return err
 	}
 	t := p.Config.VerificationMessageTemplate
+	return s.sendMessage(ctx, p, u, d, kind, code, templates{Subject: t.EmailSubject, Email: t.EmailMessage, SMS: t.SmsMessage})
+}
+
+// sendMessage is where every message with a code goes out: the pool's
+// CustomMessage function may replace the templates t (triggers_message.go),
+// then the code and the username are filled in and the message delivered.
+func (s *Service) sendMessage(ctx context.Context, p *Pool, u *store.User, d destination, kind message.Kind, code string, t templates) error {
+	if err := s.customMessage(ctx, p, u, kind, d.channel, &t); err != nil {
+		return err
+	}
 	m := message.Message{PoolID: p.ID, Username: u.Username, Destination: d.value, Channel: d.channel, Kind: kind, Code: code,
-		Subject: t.EmailSubject, Body: render(t.EmailMessage, code, u.Username)}
+		Subject: t.Subject, Body: render(t.Email, code, u.Username)}
 	if d.channel == message.SMS {
-		m.Subject, m.Body = "", render(t.SmsMessage, code, u.Username)
+		m.Subject, m.Body = "", render(t.SMS, code, u.Username)
 	}
 	return s.deliver(ctx, m)
 }
@@ -91,12 +101,8 @@ func (s *Service) sendCode(ctx context.Context, p *Pool, u *store.User, d destin
 // password.
 func (s *Service) sendInvitation(ctx context.Context, p *Pool, u *store.User, d destination, temp string) error {
 	t := p.Config.AdminCreateUserConfig.InviteMessageTemplate
-	m := message.Message{PoolID: p.ID, Username: u.Username, Destination: d.value, Channel: d.channel,
-		Kind: message.KindInvitation, Code: temp, Subject: t.EmailSubject, Body: render(t.EmailMessage, temp, u.Username)}
-	if d.channel == message.SMS {
-		m.Subject, m.Body = "", render(t.SMSMessage, temp, u.Username)
-	}
-	return s.deliver(ctx, m)
+	return s.sendMessage(ctx, p, u, d, message.KindInvitation, temp,
+		templates{Subject: t.EmailSubject, Email: t.EmailMessage, SMS: t.SMSMessage})
 }
 
 // deliver hands a message to the sender. No sender, or none for the

@@ -173,26 +173,19 @@ func (s *Service) sendMFACode(ctx context.Context, p *Pool, u *store.User, d des
 	if err := s.countMFASend(ctx, u); err != nil {
 		return err
 	}
-	m := message.Message{PoolID: p.ID, Username: u.Username, Destination: d.value, Channel: d.channel, Kind: message.KindMFA, Code: code}
-	if d.channel == message.SMS {
-		tmpl := p.Config.SmsAuthenticationMessage
-		if tmpl == "" {
-			tmpl = defaultSMSAuthMessage
-		}
-		m.Body = render(tmpl, code, u.Username)
-	} else {
-		body, subject := defaultEmailMFAMessage, defaultEmailMFASubject
-		if f := p.Config.MFAFactors; f != nil {
-			if f.EmailMessage != "" {
-				body = f.EmailMessage
-			}
-			if f.EmailSubject != "" {
-				subject = f.EmailSubject
-			}
-		}
-		m.Subject, m.Body = subject, render(body, code, u.Username)
+	t := templates{SMS: p.Config.SmsAuthenticationMessage, Email: defaultEmailMFAMessage, Subject: defaultEmailMFASubject}
+	if t.SMS == "" {
+		t.SMS = defaultSMSAuthMessage
 	}
-	return s.deliver(ctx, m)
+	if f := p.Config.MFAFactors; f != nil {
+		if f.EmailMessage != "" {
+			t.Email = f.EmailMessage
+		}
+		if f.EmailSubject != "" {
+			t.Subject = f.EmailSubject
+		}
+	}
+	return s.sendMessage(ctx, p, u, d, message.KindMFA, code, t) // messages.go
 }
 
 // mfaChallengeResponse stores an MFA challenge and answers it.
@@ -311,6 +304,9 @@ func (s *Service) respondMFA(ctx context.Context, c *Client, name, session strin
 func (s *Service) mfaSucceeded(ctx context.Context, c *Client, u *store.User, st mfaChallenge) (*AuthResponse, error) {
 	if st.Hosted != "" { // the hosted UI starts a web session instead
 		return hostedMFAPassed(u), nil
+	}
+	if err := s.postAuthentication(ctx, c.PoolID, c.ID, u, st.NewDevice != nil); err != nil { // triggers_auth.go
+		return nil, err
 	}
 	res, err := s.newSession(ctx, c, u, sessionOptions{source: SourceAPI, deviceKey: st.DeviceKey})
 	if err != nil {

@@ -54,6 +54,9 @@ func (s *Service) forgotPassword(ctx context.Context, c *Client, username string
 	if username == "" {
 		return nil, required("username")
 	}
+	if err := s.migrateUser(ctx, p.ID, c.ID, sourceMigrationForgotPassword, username, ""); err != nil { // migration.go
+		return nil, err
+	}
 	u, err := s.findUser(ctx, p, username)
 	if IsKind(err, KindUserNotFound) && c.Config.PreventUserExistenceErrors == "ENABLED" {
 		// Answer as for a real user: where a code would have gone.
@@ -181,7 +184,10 @@ func (s *Service) confirmForgotPassword(ctx context.Context, c *Client, in Confi
 		return err
 	}
 	s.forgiveSignIn(ctx, p.ID, u.Username)
-	return s.endSessionsAfterReset(ctx, u)
+	if err := s.endSessionsAfterReset(ctx, u); err != nil {
+		return err
+	}
+	return s.postConfirmation(ctx, p, sourcePostConfirmationForgotPassword, c.ID, u) // triggers_signup.go
 }
 
 // endSessionsAfterReset ends every session of a user whose password was

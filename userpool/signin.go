@@ -158,8 +158,15 @@ func (s *Service) passwordAuth(ctx context.Context, c *Client, params map[string
 	if password == "" {
 		return nil, invalidf("Missing required parameter PASSWORD")
 	}
+	if err := s.migrateUser(ctx, c.PoolID, c.ID, sourceMigrationAuthentication, username, password); err != nil { // migration.go
+		return nil, err
+	}
 	p, u, attempt, err := s.beginSignIn(ctx, c, username)
 	if err != nil {
+		return nil, err
+	}
+	if ctx, err = s.preAuthentication(ctx, p, c.ID, u, username); err != nil { // triggers_auth.go
+		attempt.abandoned(ctx)
 		return nil, err
 	}
 	hash := s.dummyPasswordHash() // a hidden unknown user costs a password check too

@@ -54,6 +54,10 @@ func (s *Service) signUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if err := checkPasswordPolicy(p, in.Password); err != nil {
 		return nil, err
 	}
+	autoConfirm, err := s.preSignUp(ctx, p, sourcePreSignUpSignUp, c.ID, name, attrs) // triggers_signup.go
+	if err != nil {
+		return nil, err
+	}
 	aliases := signInAliases(p, attrs)
 	if err := s.checkAliasesFree(ctx, p, sub, aliases); err != nil {
 		return nil, err
@@ -63,7 +67,11 @@ func (s *Service) signUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		return nil, err
 	}
 	now := s.now().UTC()
-	u := &store.User{PoolID: p.ID, Username: name, Sub: sub, Status: StatusUnconfirmed, Enabled: true,
+	status := StatusUnconfirmed
+	if autoConfirm {
+		status = StatusConfirmed
+	}
+	u := &store.User{PoolID: p.ID, Username: name, Sub: sub, Status: status, Enabled: true,
 		Attributes: attrs, Aliases: aliases, CreatedAt: now, UpdatedAt: now}
 	secrets.apply(u)
 	if err := s.users.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
@@ -75,6 +83,12 @@ func (s *Service) signUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		return nil, errorf(KindUserExists, "User already exists")
 	} else if err != nil {
 		return nil, internal("sign up", err)
+	}
+	if autoConfirm { // no code: PostConfirmation runs as for ConfirmSignUp
+		if err := s.postConfirmation(ctx, p, sourcePostConfirmationSignUp, c.ID, u); err != nil {
+			return nil, err
+		}
+		return &SignUpResult{UserConfirmed: true, UserSub: u.Sub}, nil
 	}
 	code, err := s.issueCode(ctx, u, purposeSignUp, SignUpCodeValidity, nil)
 	if err != nil {
@@ -186,7 +200,10 @@ func (s *Service) confirmSignUp(ctx context.Context, in ConfirmSignUpInput) erro
 	if _, err := s.redeemCode(ctx, u, purposeSignUp, in.Code); err != nil {
 		return err
 	}
-	return s.confirm(ctx, p, u, in.ForceAliasCreation)
+	if err := s.confirm(ctx, p, u, in.ForceAliasCreation); err != nil {
+		return err
+	}
+	return s.postConfirmation(ctx, p, sourcePostConfirmationSignUp, c.ID, u)
 }
 
 // confirm moves an unconfirmed user to CONFIRMED, verifying the attributes
@@ -263,5 +280,8 @@ func (s *Service) adminConfirmSignUp(ctx context.Context, poolID, username strin
 	if u.Status != StatusUnconfirmed {
 		return errorf(KindNotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 	}
-	return s.confirm(ctx, p, u, false)
+	if err := s.confirm(ctx, p, u, false); err != nil {
+		return err
+	}
+	return s.postConfirmation(ctx, p, sourcePostConfirmationSignUp, adminClientID, u)
 }

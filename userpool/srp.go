@@ -54,6 +54,9 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 		s.addressFailed(ctx)
 		return nil, unknown
 	}
+	if ctx, err = s.preAuthentication(ctx, p, c.ID, u, username); err != nil { // triggers_auth.go
+		return nil, err
+	}
 	fake := u == nil
 	if fake {
 		// PreventUserExistenceErrors: answer as for a real user — the same

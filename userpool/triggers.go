@@ -152,6 +152,9 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, c triggerCall, out an
 	if c.Response == nil {
 		c.Response = struct{}{}
 	}
+	if c.ClientID == "" {
+		c.ClientID = clientIDOf(ctx)
+	}
 	payload, err := json.Marshal(triggerEvent{Version: version, TriggerSource: c.Source, Region: s.region,
 		UserPoolID: p.ID, UserName: c.UserName, Request: c.Request, Response: c.Response,
 		CallerContext: callerContext{AWSSDKVersion: sdkVersion(callerOf(ctx).UserAgent), ClientID: c.ClientID}})

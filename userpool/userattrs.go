@@ -115,7 +115,7 @@ func (s *Service) updateAttributes(ctx context.Context, p *Pool, u *store.User, 
 		if err != nil {
 			return out, err
 		}
-		if err := s.sendCode(ctx, p, updated, ps.d, message.KindVerifyAttribute, code); err != nil {
+		if err := s.sendCode(asAttributeUpdate(ctx), p, updated, ps.d, message.KindVerifyAttribute, code); err != nil {
 			return out, err
 		}
 		out = append(out, ps.d.delivery())

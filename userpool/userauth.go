@@ -164,6 +164,9 @@ func (s *Service) userAuthStart(ctx context.Context, c *Client, params map[strin
 			return nil, &Error{Kind: KindUserNotConfirmed, Cause: CauseUserNotConfirmed}
 		}
 	}
+	if ctx, err = s.preAuthentication(ctx, p, c.ID, u, username); err != nil { // triggers_auth.go
+		return nil, err
+	}
 	choices := availableChallenges(p, u)
 	switch pref := params["PREFERRED_CHALLENGE"]; {
 	case pref == "":
@@ -286,6 +289,7 @@ func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session
 		}
 		params["USERNAME"] = given // the name the SECRET_HASH was computed with
 	}
+	ctx = preAuthRan(ctx) // at InitiateAuth (triggers_auth.go)
 	switch answer {
 	case FactorPassword:
 		params["PASSWORD"] = r["PASSWORD"]

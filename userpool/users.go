@@ -272,6 +272,11 @@ func (s *Service) adminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 	if err := p.checkValues(attrs, checkCreate, false); err != nil {
 		return nil, err
 	}
+	// PreSignUp may verify the addresses; an administrator's user is never
+	// confirmed by it (the user sets a password first).
+	if _, err := s.preSignUp(ctx, p, sourcePreSignUpAdminCreateUser, adminClientID, name, attrs); err != nil {
+		return nil, err
+	}
 	aliases := signInAliases(p, attrs)
 	if in.ForceAliasCreation {
 		if err := s.takeAliases(ctx, p, sub, aliases); err != nil {

@@ -138,6 +138,9 @@ func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (*HostedLoginR
 	if err != nil {
 		return nil, err
 	}
+	if err := s.migrateUser(ctx, p.ID, in.Request.ClientID, sourceMigrationAuthentication, in.Username, in.Password); err != nil { // migration.go
+		return nil, err
+	}
 	u, err := s.findUser(ctx, p, in.Username)
 	hash, key := s.dummyPasswordHash(), usernameKey(p, in.Username) // an unknown user costs a password check too
 	switch {
@@ -151,6 +154,12 @@ func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (*HostedLoginR
 	attempt, err := s.claimSignIn(ctx, p.ID, key)
 	if err != nil {
 		return nil, err
+	}
+	if u != nil { // triggers_auth.go
+		if ctx, err = s.preAuthentication(ctx, p, in.Request.ClientID, u, in.Username); err != nil {
+			attempt.abandoned(ctx)
+			return nil, err
+		}
 	}
 	ok, err := s.verify(ctx, in.Password, hash)
 	if err != nil {
@@ -184,6 +193,9 @@ func (s *Service) hostedLogin(ctx context.Context, in LoginInput) (*HostedLoginR
 // startWebSession starts a web session of the user: the sign-in (password,
 // and MFA when it applies) is complete.
 func (s *Service) startWebSession(ctx context.Context, p *Pool, clientID string, u *store.User) (*HostedLoginResult, error) {
+	if err := s.postAuthentication(ctx, p.ID, clientID, u, false); err != nil { // triggers_auth.go
+		return nil, err
+	}
 	cookie, err := newSecret()
 	if err != nil {
 		return nil, internal("web session", err)

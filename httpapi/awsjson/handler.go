@@ -151,6 +151,16 @@ func (h *Handler) serve(r *http.Request) (any, string, error) {
 		}
 		ctx = userpool.WithClientMetadata(ctx, meta.ClientMetadata)
 	}
+	// ValidationData (SignUp, AdminCreateUser) goes to PreSignUp.
+	if bytes.Contains(body, []byte(`"ValidationData"`)) {
+		var v struct {
+			ValidationData []userpool.Attribute `json:"ValidationData"`
+		}
+		if err := decode(body, &v); err != nil {
+			return nil, name, err
+		}
+		ctx = userpool.WithValidationData(ctx, v.ValidationData)
+	}
 	out, err := op.call(ctx, h, body)
 	return out, name, err
 }

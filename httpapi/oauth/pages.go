@@ -119,6 +119,8 @@ func pageFailure(err error) (int, string, error) {
 		return 0, "", err
 	case e.Kind == userpool.KindLimitExceeded || e.Kind == userpool.KindThrottled:
 		return http.StatusTooManyRequests, msgTooManyAttempts, nil
+	case lambdaFailure(e):
+		return http.StatusBadRequest, e.Message, nil
 	case e.Kind == userpool.KindUserNotFound:
 		return http.StatusBadRequest, "We could not find that account.", nil
 	case e.Kind == userpool.KindCodeMismatch:
@@ -143,6 +145,8 @@ func loginFailure(e *userpool.Error) (int, string) {
 	switch {
 	case e.Kind == userpool.KindThrottled, e.Cause == userpool.CauseAttemptsExceeded:
 		return http.StatusTooManyRequests, msgTooManyAttempts
+	case lambdaFailure(e):
+		return http.StatusBadRequest, e.Message
 	case e.Kind == userpool.KindInvalid:
 		return http.StatusBadRequest, msgMissingLogin
 	case e.Cause == userpool.CauseUserDisabled:
@@ -155,4 +159,15 @@ func loginFailure(e *userpool.Error) (int, string) {
 		return http.StatusBadRequest, msgMFAUnavailable
 	}
 	return http.StatusBadRequest, msgBadCredentials
+}
+
+// lambdaFailure reports a refusal by one of the pool's Lambda triggers: the
+// page shows its message as Cognito's does ("PreAuthentication failed with
+// error ...", the function's own words), not a generic one.
+func lambdaFailure(e *userpool.Error) bool {
+	switch e.Kind {
+	case userpool.KindLambdaValidation, userpool.KindLambdaUnexpected, userpool.KindLambdaResponse:
+		return true
+	}
+	return false
 }
