@@ -94,7 +94,7 @@ func TestInfrastructureToolSequence(t *testing.T) {
 		CustomEmailSender: &types.CustomEmailLambdaVersionConfigType{LambdaVersion: types.CustomEmailSenderLambdaVersionTypeV10,
 			LambdaArn: aws.String(triggerArn)}, KMSKeyID: aws.String(kmsArn)}
 	created, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("iac-pool"), LambdaConfig: lambda,
-		UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		UsernameAttributes:     []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Schema: []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString,
 			Mutable: aws.Bool(true), StringAttributeConstraints: &types.StringAttributeConstraintsType{MinLength: aws.String("1"), MaxLength: aws.String("64")}}},
@@ -182,8 +182,8 @@ func TestInfrastructureToolSequence(t *testing.T) {
 	if _, err := c.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: aws.String(poolID), LambdaConfig: lambda2,
 		MfaConfiguration: types.UserPoolMfaTypeOff, DeletionProtection: types.DeletionProtectionTypeActive,
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
-		UserPoolTier: types.UserPoolTierTypeEssentials,
-		Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{MinimumLength: aws.Int32(12)}}}); err != nil {
+		UserPoolTier:           types.UserPoolTierTypeEssentials,
+		Policies:               &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{MinimumLength: aws.Int32(12)}}}); err != nil {
 		t.Fatalf("UpdateUserPool: %v", err)
 	}
 	if _, err := c.UpdateUserPoolClient(bg, &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientId: aws.String(clientID),
