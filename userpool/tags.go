@@ -81,7 +81,9 @@ func (s *Service) editTags(ctx context.Context, poolID string, edit func(tags ma
 			return err
 		}
 		if len(tags) > maxTags {
-			return errorf(KindLimitExceeded, "The number of tags of a user pool cannot exceed %d.", maxTags)
+			// InvalidParameterException: TagResource's model declares no
+			// LimitExceededException (and SDKs retry that one).
+			return invalidf("The number of tags of a user pool cannot exceed %d.", maxTags)
 		}
 		cfg.UserPoolTags = tags
 		if len(tags) == 0 {
