@@ -123,6 +123,15 @@ func TestInfrastructureToolSequence(t *testing.T) {
 		t.Errorf("schema lacks custom:tenant")
 	}
 
+	list, err := c.ListUserPools(bg, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(list.UserPools, func(p types.UserPoolDescriptionType) bool { return aws.ToString(p.Id) == poolID }); i < 0 ||
+		aws.ToString(list.UserPools[i].LambdaConfig.PreSignUp) != triggerArn {
+		t.Errorf("ListUserPools does not show the pool's LambdaConfig")
+	}
+
 	// The app client names a custom scope: refused until a resource server declares it.
 	clientIn := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("machine"), GenerateSecret: true,
 		AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,

@@ -11,6 +11,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -271,7 +272,7 @@ func (s *Service) PoolForHost(ctx context.Context, host string) (poolID string, 
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "" || host == "localhost" || !strings.Contains(host, ".") || net.ParseIP(host) != nil {
+	if host == "" || host == "localhost" || !strings.Contains(host, ".") || net.ParseIP(host) != nil || host == s.publicHost() {
 		return "", false, nil
 	}
 	name, custom := host, true
@@ -289,4 +290,14 @@ func (s *Service) PoolForHost(ctx context.Context, host string) (poolID string, 
 		return "", false, nil
 	}
 	return d.PoolID, true, nil
+}
+
+// publicHost is the host name of the public URL: requests for it are the
+// pools' paths, never a domain (no store read on the common path).
+func (s *Service) publicHost() string {
+	u, err := url.Parse(s.issuer)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
