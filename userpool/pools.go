@@ -40,6 +40,9 @@ func (s *Service) toPool(p *store.Pool) (*Pool, error) {
 	if pp := out.Config.Policies; pp != nil && pp.SignInPolicy == nil { // a pool stored before SignInPolicy (userauth.go)
 		pp.SignInPolicy = &SignInPolicy{AllowedFirstAuthFactors: []string{FactorPassword}}
 	}
+	if out.Config.UserPoolTier == "" { // a pool stored before UserPoolTier (poolsettings.go)
+		out.Config.UserPoolTier = "ESSENTIALS"
+	}
 	return out, nil
 }
 
