@@ -536,6 +536,9 @@ type Store interface {
 	Audit
 	Devices
 	Groups
+	Domains         // iac.go
+	ResourceServers // iac.go
+	PoolEdits       // iac.go
 	// Ping makes one cheap round trip to the database and returns nil if
 	// it answered: for readiness checks. ctx bounds it (give it a
 	// deadline). On a closed store it returns an error.

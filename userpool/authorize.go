@@ -83,7 +83,13 @@ func (s *Service) CheckAuthorize(ctx context.Context, poolID string, p Authorize
 	if !c.allowsOAuthFlow("code") {
 		return nil, back(KindNotAllowed, "the app client is not allowed the authorization code flow")
 	}
-	scopes, err := grantScopes(c, p.Scope)
+	live, err := s.liveScopes(ctx, poolID, c.Config.AllowedOAuthScopes) // resourceservers.go
+	if err != nil {
+		return nil, err
+	}
+	granting := *c
+	granting.Config.AllowedOAuthScopes = live
+	scopes, err := grantScopes(&granting, p.Scope)
 	if err != nil {
 		return nil, back(KindScopeNotAllowed, "%s", err.Error())
 	}

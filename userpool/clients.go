@@ -74,6 +74,9 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in ClientInput) (*Cl
 	if err := in.Config.normalize(); err != nil {
 		return nil, err
 	}
+	if err := s.checkClientScopes(ctx, in.PoolID, in.Config.AllowedOAuthScopes); err != nil { // resourceservers.go
+		return nil, err
+	}
 	id := in.ClientID
 	if id == "" {
 		id = newClientID()
@@ -129,6 +132,9 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in ClientInput) (*Cl
 		return nil, clientNameViolation()
 	}
 	if err := in.Config.normalize(); err != nil {
+		return nil, err
+	}
+	if err := s.checkClientScopes(ctx, in.PoolID, in.Config.AllowedOAuthScopes); err != nil { // resourceservers.go
 		return nil, err
 	}
 	settings, err := json.Marshal(in.Config)

@@ -98,9 +98,13 @@ func (s *Service) clientCredentials(ctx context.Context, c *Client, requested st
 	if c.Secret == "" || !c.allowsOAuthFlow("client_credentials") {
 		return nil, errorf(KindNotAllowed, "the client is not allowed the client_credentials grant")
 	}
+	live, err := s.liveScopes(ctx, c.PoolID, c.Config.AllowedOAuthScopes) // resourceservers.go
+	if err != nil {
+		return nil, err
+	}
 	var custom []string
-	for _, sc := range c.Config.AllowedOAuthScopes {
-		if strings.Contains(sc, "/") {
+	for _, sc := range live {
+		if isCustomScope(sc) {
 			custom = append(custom, sc)
 		}
 	}

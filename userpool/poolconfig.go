@@ -99,6 +99,9 @@ type PoolConfig struct {
 	LambdaConfig                json.RawMessage              `json:"LambdaConfig,omitempty"`
 	DeviceConfiguration         json.RawMessage              `json:"DeviceConfiguration,omitempty"`
 	UserPoolAddOns              json.RawMessage              `json:"UserPoolAddOns,omitempty"`
+	UserPoolTier                string                       `json:"UserPoolTier,omitempty"`        // poolsettings.go
+	IssuerConfiguration         json.RawMessage              `json:"IssuerConfiguration,omitempty"` // kept as sent
+	KeyConfiguration            json.RawMessage              `json:"KeyConfiguration,omitempty"`    // kept as sent
 	// MFAFactors are the factors SetUserPoolMfaConfig enables (see mfa.go):
 	// stored with the pool, never taken from nor shown by CreateUserPool,
 	// UpdateUserPool or DescribeUserPool.
@@ -141,6 +144,9 @@ func (c *PoolConfig) normalize() error {
 		return err
 	}
 	if err := c.normalizeMFA(); err != nil {
+		return err
+	}
+	if err := c.normalizeStoredSettings(); err != nil { // poolsettings.go
 		return err
 	}
 	if c.DeletionProtection == "" {

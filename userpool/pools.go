@@ -20,12 +20,16 @@ type Pool struct {
 	CreationDate     time.Time
 	LastModifiedDate time.Time
 	Config           PoolConfig
+	// Domain and CustomDomain name the pool's domains (DescribeUserPool
+	// only; domains.go).
+	Domain       string
+	CustomDomain string
 }
 
 var nameRE = regexp.MustCompile(`^[\w\s+=,.@-]+$`)
 
 func (s *Service) arn(poolID string) string {
-	return "arn:aws:cognito-idp:" + s.region + ":000000000000:userpool/" + poolID
+	return "arn:aws:cognito-idp:" + s.region + ":" + accountID + ":userpool/" + poolID
 }
 
 func (s *Service) toPool(p *store.Pool) (*Pool, error) {
@@ -35,6 +39,9 @@ func (s *Service) toPool(p *store.Pool) (*Pool, error) {
 	}
 	if pp := out.Config.Policies; pp != nil && pp.SignInPolicy == nil { // a pool stored before SignInPolicy (userauth.go)
 		pp.SignInPolicy = &SignInPolicy{AllowedFirstAuthFactors: []string{FactorPassword}}
+	}
+	if out.Config.UserPoolTier == "" { // a pool stored before UserPoolTier (poolsettings.go)
+		out.Config.UserPoolTier = "ESSENTIALS"
 	}
 	return out, nil
 }
@@ -65,6 +72,9 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	}
 	cfg.MFAFactors = nil
 	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	if err := checkTags(cfg.UserPoolTags); err != nil { // tags.go
 		return nil, err
 	}
 	fixedID, err := s.fixedPoolID(cfg.UserPoolTags)
@@ -99,9 +109,16 @@ func (s *Service) CreateUserPool(ctx context.Context, name string, cfg PoolConfi
 	return s.toPool(p)
 }
 
-// DescribeUserPool returns a pool.
+// DescribeUserPool returns a pool, with the names of its domains.
 func (s *Service) DescribeUserPool(ctx context.Context, id string) (*Pool, error) {
-	return s.pool(ctx, id)
+	p, err := s.pool(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Domain, p.CustomDomain, err = s.poolDomainNames(ctx, id); err != nil { // domains.go
+		return nil, err
+	}
+	return p, nil
 }
 
 // DeleteUserPool deletes a pool and everything in it.
@@ -112,6 +129,11 @@ func (s *Service) DeleteUserPool(ctx context.Context, id string) error {
 	}
 	if p.Config.DeletionProtection == "ACTIVE" {
 		return invalidf("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
+	}
+	if prefix, custom, err := s.poolDomainNames(ctx, id); err != nil {
+		return err
+	} else if prefix != "" || custom != "" { // Cognito's refusal: the domain goes first
+		return invalidf("User pool cannot be deleted. It has a domain configured that should be deleted first.")
 	}
 	if err := s.pools.DeletePool(ctx, id); err != nil {
 		return internal("delete pool", err)
@@ -174,37 +196,53 @@ type UpdatePoolInput struct {
 // settings left out return to their defaults. The sign-in identifiers
 // (UsernameAttributes, AliasAttributes, UsernameConfiguration) and the
 // schema are fixed at creation (AddCustomAttributes extends the schema) and
-// kept.
+// kept, and so are the tags when UserPoolTags is left out (TagResource and
+// UntagResource manage them; sent, it replaces them). The pool is read and
+// written in one transaction, so a concurrent TagResource is not lost.
 func (s *Service) UpdateUserPool(ctx context.Context, in UpdatePoolInput) error {
-	cur, err := s.pool(ctx, in.PoolID)
-	if err != nil {
+	if _, err := s.pool(ctx, in.PoolID); err != nil {
 		return err
 	}
-	name := cur.Name
-	if in.Name != "" {
-		if len(in.Name) > 128 || !nameRE.MatchString(in.Name) {
-			return poolNameViolation()
+	if in.Name != "" && (len(in.Name) > 128 || !nameRE.MatchString(in.Name)) {
+		return poolNameViolation()
+	}
+	if err := checkTags(in.Config.UserPoolTags); err != nil {
+		return err
+	}
+	err := s.poolEdits.EditPool(ctx, in.PoolID, func(p *store.Pool) error {
+		cur, err := s.toPool(p)
+		if err != nil {
+			return internal("update pool", err)
 		}
-		name = in.Name
+		cfg := in.Config
+		cfg.UsernameAttributes = cur.Config.UsernameAttributes
+		cfg.AliasAttributes = cur.Config.AliasAttributes
+		cfg.UsernameConfiguration = cur.Config.UsernameConfiguration
+		cfg.SchemaAttributes = cur.Config.SchemaAttributes
+		cfg.MFAFactors = cur.Config.MFAFactors
+		if cfg.UserPoolTags == nil {
+			cfg.UserPoolTags = cur.Config.UserPoolTags
+		}
+		if err := cfg.normalize(); err != nil {
+			return err
+		}
+		settings, err := json.Marshal(cfg)
+		if err != nil {
+			return internal("encode pool settings", err)
+		}
+		if in.Name != "" {
+			p.Name = in.Name
+		}
+		p.Settings, p.UpdatedAt = settings, s.now().UTC()
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return caused(KindNotFound, CausePoolNotFound, in.PoolID)
 	}
-	cfg := in.Config
-	cfg.UsernameAttributes = cur.Config.UsernameAttributes
-	cfg.AliasAttributes = cur.Config.AliasAttributes
-	cfg.UsernameConfiguration = cur.Config.UsernameConfiguration
-	cfg.SchemaAttributes = cur.Config.SchemaAttributes
-	cfg.MFAFactors = cur.Config.MFAFactors
-	if err := cfg.normalize(); err != nil {
-		return err
-	}
-	settings, err := json.Marshal(cfg)
 	if err != nil {
-		return internal("encode pool settings", err)
-	}
-	p := &store.Pool{ID: cur.ID, Name: name, Settings: settings, CreatedAt: cur.CreationDate, UpdatedAt: s.now().UTC()}
-	if err := s.pools.UpdatePool(ctx, p); err != nil {
 		return internal("update pool", err)
 	}
-	s.log.Info("user pool updated", "pool", p.ID)
+	s.log.Info("user pool updated", "pool", in.PoolID)
 	return nil
 }
 

@@ -107,6 +107,9 @@ type Service struct {
 	audit       store.Audit
 	devices     store.Devices
 	groups      store.Groups
+	domains     store.Domains         // domains.go
+	resources   store.ResourceServers // resourceservers.go
+	poolEdits   store.PoolEdits       // tags.go, pools.go
 	auditQ      *auditQueue
 
 	issuer     string
@@ -155,7 +158,7 @@ func New(o Options) *Service {
 	st := o.Store
 	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
 		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
-		throttles: st, keyStore: st, revocations: st, groups: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
+		throttles: st, keyStore: st, revocations: st, groups: st, domains: st, resources: st, poolEdits: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
 		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,
 		log: o.Logger, devMode: o.DevMode, hashParams: o.Hash, gate: newHashGate(o.HashConcurrency, o.HashQueueTimeout),
 		limits: o.SignInLimits.orDefault(), sender: o.Sender, triggers: o.Triggers, triggerTimeout: o.TriggerTimeout, keys: map[string]*token.KeySet{}, verified: verifiedCache{max: verifiedCacheSize}}

@@ -39,12 +39,15 @@ type userPoolType struct {
 	CreationDate           epoch  `json:"CreationDate"`
 	LastModifiedDate       epoch  `json:"LastModifiedDate"`
 	EstimatedNumberOfUsers int    `json:"EstimatedNumberOfUsers"`
+	Domain                 string `json:"Domain,omitempty"`       // DescribeUserPool
+	CustomDomain           string `json:"CustomDomain,omitempty"` // DescribeUserPool
 	userpool.PoolConfig
 }
 
 func poolOut(p *userpool.Pool) *userPoolType {
 	return &userPoolType{ID: p.ID, Name: p.Name, Arn: p.Arn, CreationDate: epoch(p.CreationDate),
-		LastModifiedDate: epoch(p.LastModifiedDate), PoolConfig: hideMFAFactors(p.Config)}
+		LastModifiedDate: epoch(p.LastModifiedDate), Domain: p.Domain, CustomDomain: p.CustomDomain,
+		PoolConfig: hideMFAFactors(p.Config)}
 }
 
 type userPoolClientType struct {
@@ -178,7 +181,8 @@ func operations() map[string]operation {
 		parts  []map[string]operation
 	}{
 		{TargetPrefix, []map[string]operation{poolOperations(), userOperations(), accountOperations(), authOperations(),
-			auditOperations(), mfaOperations(), deviceOperations(), groupOperations(), userAuthOperations()}},
+			auditOperations(), mfaOperations(), deviceOperations(), groupOperations(), userAuthOperations(),
+			iacOperations()}},
 		{CognateTargetPrefix, []map[string]operation{cognateOperations()}},
 	} {
 		for _, part := range set.parts {

@@ -36,18 +36,22 @@ func poolOperations() map[string]operation {
 				return nil, err
 			}
 			type desc struct {
-				ID               string         `json:"Id"`
-				Name             string         `json:"Name"`
-				CreationDate     epoch          `json:"CreationDate"`
-				LastModifiedDate epoch          `json:"LastModifiedDate"`
-				LambdaConfig     map[string]any `json:"LambdaConfig"`
+				ID               string `json:"Id"`
+				Name             string `json:"Name"`
+				CreationDate     epoch  `json:"CreationDate"`
+				LastModifiedDate epoch  `json:"LastModifiedDate"`
+				LambdaConfig     any    `json:"LambdaConfig"`
 			}
 			out := struct {
 				UserPools []desc `json:"UserPools"`
 				NextToken string `json:"NextToken,omitempty"`
 			}{UserPools: []desc{}, NextToken: next}
 			for _, p := range pools {
-				out.UserPools = append(out.UserPools, desc{p.ID, p.Name, epoch(p.CreationDate), epoch(p.LastModifiedDate), map[string]any{}})
+				var lambda any = map[string]any{}
+				if len(p.Config.LambdaConfig) > 0 { // as sent (poolsettings.go)
+					lambda = p.Config.LambdaConfig
+				}
+				out.UserPools = append(out.UserPools, desc{p.ID, p.Name, epoch(p.CreationDate), epoch(p.LastModifiedDate), lambda})
 			}
 			return out, nil
 		}),

@@ -215,7 +215,8 @@ var txRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 // carries the token minted for the browser's login transaction and this
 // authorization request.
 func (h *Handler) checkLoginForm(r *http.Request, req *userpool.AuthorizeRequest) (bool, error) {
-	if origin := r.Header.Get("Origin"); origin != "" && origin != issuerOrigin(h.svc.Issuer(req.PoolID)) {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != issuerOrigin(h.svc.Issuer(req.PoolID)) &&
+		(!viaDomain(r) || origin != requestOrigin(h.svc.Issuer(req.PoolID), r)) { // hostrouting.go
 		return false, nil
 	}
 	c, err := r.Cookie(csrfCookie)
@@ -371,6 +372,9 @@ func withQuery(uri string, params url.Values) string {
 
 // poolPath is the absolute path of one of the pool's pages.
 func (h *Handler) poolPath(r *http.Request, page string) string {
+	if viaDomain(r) { // hostrouting.go: the browser sees no /<poolId>
+		return "/" + page
+	}
 	return "/" + url.PathEscape(r.PathValue("pool")) + "/" + page
 }
 
@@ -378,6 +382,10 @@ func (h *Handler) poolPath(r *http.Request, page string) string {
 // browser-session cookie and a negative maxAge clears the cookie.
 func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	pool := r.PathValue("pool")
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/" + url.PathEscape(pool) + "/", MaxAge: maxAge,
+	path := "/" + url.PathEscape(pool) + "/"
+	if viaDomain(r) { // hostrouting.go: the domain is the pool's alone
+		path = "/"
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(h.svc.Issuer(pool), "https://")})
 }

@@ -57,6 +57,10 @@ func newFixture(t testing.TB) *fixture {
 	}
 	cfg.AllowedOAuthFlows = []string{"code", "client_credentials"}
 	cfg.AllowedOAuthScopes = append(cfg.AllowedOAuthScopes, "api/read")
+	if _, err := svc.CreateResourceServer(ctx, userpool.ResourceServer{PoolID: p.ID, Identifier: "api", Name: "api",
+		Scopes: []userpool.ResourceServerScope{{ScopeName: "read", ScopeDescription: "Read"}}}); err != nil {
+		t.Fatal(err)
+	}
 	sc, err := svc.CreateUserPoolClient(ctx, userpool.ClientInput{PoolID: p.ID, Name: "server", GenerateSecret: true, Config: cfg})
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func (a *applier) pool(ctx context.Context, p *Pool) {
 	res.ID = aws.ToString(cur.Id)
 	a.add(res)
 	poolID := res.ID
+	a.resourceServers(ctx, poolID, p) // resourceservers.go
 	secrets := map[string]clientRef{}
 	for i := range p.Clients {
 		if ref, ok := a.client(ctx, poolID, &p.Clients[i]); ok {
@@ -64,6 +65,9 @@ func (a *applier) pool(ctx context.Context, p *Pool) {
 }
 
 func (a *applier) skipChildren(p *Pool, why string) {
+	for _, r := range p.ResourceServers {
+		a.add(Result{Kind: "resource server", Name: r.Identifier, Action: Skipped, Error: why, Line: r.Line})
+	}
 	for _, c := range p.Clients {
 		a.add(Result{Kind: "client", Name: c.Name, Action: Skipped, Error: why, Line: c.Line})
 	}

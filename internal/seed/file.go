@@ -45,9 +45,28 @@ type Pool struct {
 	AdminCreateUserOnly    *bool             `yaml:"adminCreateUserOnly"`
 	Tags                   map[string]string `yaml:"tags"`
 
-	Clients []Client `yaml:"clients"`
-	Groups  []Group  `yaml:"groups"`
-	Users   []User   `yaml:"users"`
+	// ResourceServers are applied before the clients, whose oauth scopes
+	// may name their scopes (resourceservers.go).
+	ResourceServers []ResourceServer `yaml:"resourceServers"`
+	Clients         []Client         `yaml:"clients"`
+	Groups          []Group          `yaml:"groups"`
+	Users           []User           `yaml:"users"`
+}
+
+// ResourceServer declares custom scopes <identifier>/<scope> that app
+// clients may be allowed.
+type ResourceServer struct {
+	Line       int     `yaml:"-"`
+	Identifier string  `yaml:"identifier" seed:"required"`
+	Name       string  `yaml:"name" seed:"required"`
+	Scopes     []Scope `yaml:"scopes"`
+}
+
+// Scope is a scope of a resource server.
+type Scope struct {
+	Line        int    `yaml:"-"`
+	Name        string `yaml:"name" seed:"required"`
+	Description string `yaml:"description" seed:"required"`
 }
 
 // SchemaAttribute declares an attribute (custom ones are named without the

@@ -159,7 +159,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	probes := &health{ping: st.Ping, backend: backendName(cfg.DB), now: time.Now}
 	mux.HandleFunc("GET /health", probes.serveHealth)
 	mux.HandleFunc("GET /ready", probes.serveReady)
-	oauth.New(svc, cfg.Logger).WithClientIP(clientIP).Mount(mux)
+	hosted := oauth.New(svc, cfg.Logger).WithClientIP(clientIP)
+	hosted.Mount(mux)
 	feed.New(feed.Options{Service: svc, Admin: admin, Logger: cfg.Logger, MaxStreams: cfg.FeedMaxStreams,
 		Keepalive: cfg.FeedKeepalive}).Mount(mux)
 	if cfg.Metrics != nil {
@@ -183,6 +184,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metrics != nil {
 		h = cfg.Metrics.Instrument(mux, routeOf(mux))
 	}
+	h = hosted.HostRouting(h) // the hosted UI on the pools' domains
 	s.handler = recoverPanics(cfg.Logger, withDeadline(timeout, feed.IsStream, h))
 	return s, nil
 }

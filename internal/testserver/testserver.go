@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,6 +276,7 @@ func (s *Server) NewPool(t testing.TB, opts ...PoolOption) (poolID, clientID, cl
 		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
 	}
 	if o.oauth != nil {
+		s.declareScopes(t, aws.ToString(p.UserPool.Id), o.oauth.Scopes)
 		in.CallbackURLs, in.LogoutURLs, in.AllowedOAuthScopes = o.oauth.CallbackURLs, o.oauth.LogoutURLs, o.oauth.Scopes
 		in.AllowedOAuthFlowsUserPoolClient = !o.oauth.Disabled
 		for _, f := range o.oauth.Flows {
@@ -297,6 +299,32 @@ func (s *Server) NewPool(t testing.TB, opts ...PoolOption) (poolID, clientID, cl
 		t.Fatalf("testserver: CreateUserPoolClient: %v", err)
 	}
 	return aws.ToString(p.UserPool.Id), aws.ToString(c.UserPoolClient.ClientId), aws.ToString(c.UserPoolClient.ClientSecret)
+}
+
+// declareScopes creates the resource servers that declare the custom
+// scopes (<identifier>/<scope>) among scopes, as an app client may only be
+// allowed scopes that exist.
+func (s *Server) declareScopes(t testing.TB, poolID string, scopes []string) {
+	t.Helper()
+	byServer := map[string][]types.ResourceServerScopeType{}
+	var order []string
+	for _, sc := range scopes {
+		i := strings.LastIndex(sc, "/")
+		if i < 0 {
+			continue
+		}
+		id := sc[:i]
+		if _, ok := byServer[id]; !ok {
+			order = append(order, id)
+		}
+		byServer[id] = append(byServer[id], types.ResourceServerScopeType{ScopeName: aws.String(sc[i+1:]), ScopeDescription: aws.String(sc)})
+	}
+	for _, id := range order {
+		if _, err := s.Admin.CreateResourceServer(context.Background(), &cip.CreateResourceServerInput{UserPoolId: aws.String(poolID),
+			Identifier: aws.String(id), Name: aws.String("test"), Scopes: byServer[id]}); err != nil {
+			t.Fatalf("testserver: CreateResourceServer: %v", err)
+		}
+	}
 }
 
 // NewUser creates a CONFIRMED user with a permanent password.
