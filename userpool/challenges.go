@@ -155,5 +155,5 @@ func (s *Service) respondNewPassword(ctx context.Context, c *Client, session str
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u)
+	return s.afterPassword(withTokenSource(ctx, tokenSourceNewPassword), p, c, u)
 }

@@ -340,7 +340,7 @@ func (s *Service) respondDevicePasswordVerifier(ctx context.Context, c *Client, 
 	} else if err != nil {
 		return nil, internal("update device", err)
 	}
-	return s.completeSignIn(ctx, p, c, u, signInState{deviceKey: d.Key, rememberedDevice: d.Remembered})
+	return s.completeSignIn(withTokenSource(ctx, tokenSourceDevice), p, c, u, signInState{deviceKey: d.Key, rememberedDevice: d.Remembered})
 }
 
 // errDeviceNotFound answers a device key that is not one of the user's:
