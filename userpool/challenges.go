@@ -81,6 +81,8 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 		return s.respondPasswordVerifier(ctx, c, r)
 	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
 		return s.respondMFA(ctx, c, in.ChallengeName, in.Session, r)
+	case ChallengeCustom: // customauth.go
+		return s.respondCustomChallenge(ctx, c, in.Session, r)
 	case ChallengeDeviceSRP: // devices.go
 		return s.respondDeviceSRP(ctx, c, in.Session, r)
 	case ChallengeDevicePasswordVerifier:
