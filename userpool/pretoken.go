@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/cognate-dev/cognate/store"
 	"github.com/cognate-dev/cognate/token"
@@ -96,9 +98,14 @@ type preTokenResponse struct {
 // changes the ID token (and the groups of both), V2_0 and V3_0 both tokens
 // and the access token's scopes.
 func (s *Service) preTokenGeneration(ctx context.Context, c *Client, u *store.User, sess *store.Session, access, id *token.Claims) error {
-	p, err := s.pool(ctx, c.PoolID)
-	if err != nil {
-		return err
+	source := tokenSourceOf(ctx, sess)
+	p, ok := s.preToken.get(c.PoolID, source == tokenSourceRefresh)
+	if !ok {
+		var err error
+		if p, err = s.pool(ctx, c.PoolID); err != nil {
+			return err
+		}
+		s.preToken.put(p)
 	}
 	fn, version := p.trigger(TriggerPreTokenGeneration)
 	if fn == "" {
@@ -119,7 +126,7 @@ func (s *Service) preTokenGeneration(ctx context.Context, c *Client, u *store.Us
 		resp = map[string]any{"claimsAndScopeOverrideDetails": nil}
 	}
 	var out preTokenResponse
-	if _, err := s.runTrigger(ctx, p, triggerCall{Name: TriggerPreTokenGeneration, Source: tokenSourceOf(ctx, sess),
+	if _, err := s.runTrigger(ctx, p, triggerCall{Name: TriggerPreTokenGeneration, Source: source,
 		ClientID: c.ID, UserName: u.Username, Request: req, Response: resp}, &out); err != nil {
 		return err
 	}
@@ -221,4 +228,54 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// preTokenCacheTTL is how long a refresh trusts what the last mint of the
+// pool read of its triggers.
+const preTokenCacheTTL = 15 * time.Second
+
+// preTokenCache remembers each pool as the last sign-in read it, so that a
+// refresh — one store read, by design — need not read the pool again to
+// learn whether it has a pre token generation trigger. Every sign-in reads
+// the pool afresh; a refresh sees a changed LambdaConfig within
+// preTokenCacheTTL.
+type preTokenCache struct {
+	mu    sync.Mutex
+	pools map[string]preTokenEntry
+}
+
+type preTokenEntry struct {
+	pool *Pool
+	at   time.Time
+}
+
+// get returns the pool cached for a refresh (refresh true) within the TTL.
+func (c *preTokenCache) get(poolID string, refresh bool) (*Pool, bool) {
+	if !refresh {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.pools[poolID]
+	if !ok || time.Since(e.at) > preTokenCacheTTL {
+		return nil, false
+	}
+	return e.pool, true
+}
+
+func (c *preTokenCache) put(p *Pool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pools == nil {
+		c.pools = map[string]preTokenEntry{}
+	}
+	now := time.Now()
+	if len(c.pools) >= 1024 { // forget the stale, so deleted pools do not pile up
+		for id, e := range c.pools {
+			if now.Sub(e.at) > preTokenCacheTTL {
+				delete(c.pools, id)
+			}
+		}
+	}
+	c.pools[p.ID] = preTokenEntry{pool: p, at: now}
 }
