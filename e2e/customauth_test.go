@@ -39,73 +39,17 @@ func decodeCustomEvent(raw json.RawMessage) (customEvent, error) {
 	return ev, err
 }
 
-// customAuthFuncs are the three challenge functions of AWS's documented
-// example: the password first when the client sent SRP_A, then a question
-// ("what is 2+2?"), up to three wrong answers.
-func customAuthFuncs() map[string]triggertest.Func {
-	return map[string]triggertest.Func{
-		"define": func(_ context.Context, raw json.RawMessage) (any, error) {
-			ev, err := decodeCustomEvent(raw)
-			if err != nil {
-				return nil, err
-			}
-			s := ev.Request.Session
-			wrong := 0
-			for _, r := range s {
-				if r.ChallengeName == "CUSTOM_CHALLENGE" && !r.ChallengeResult {
-					wrong++
-				}
-			}
-			resp := map[string]any{"issueTokens": false, "failAuthentication": false}
-			switch {
-			case len(s) == 0:
-				resp["challengeName"] = "CUSTOM_CHALLENGE"
-			case s[len(s)-1].ChallengeName == "SRP_A":
-				resp["challengeName"] = "PASSWORD_VERIFIER"
-			case s[len(s)-1].ChallengeName == "PASSWORD_VERIFIER" && s[len(s)-1].ChallengeResult:
-				resp["challengeName"] = "CUSTOM_CHALLENGE"
-			case s[len(s)-1].ChallengeName == "CUSTOM_CHALLENGE" && s[len(s)-1].ChallengeResult:
-				resp["issueTokens"] = true
-			case wrong >= 3:
-				resp["failAuthentication"] = true
-			default:
-				resp["challengeName"] = "CUSTOM_CHALLENGE"
-			}
-			return triggertest.Respond(raw, resp)
-		},
-		"create": func(_ context.Context, raw json.RawMessage) (any, error) {
-			ev, err := decodeCustomEvent(raw)
-			if err != nil {
-				return nil, err
-			}
-			return triggertest.Respond(raw, map[string]any{
-				"publicChallengeParameters":  map[string]string{"question": "2+2?"},
-				"privateChallengeParameters": map[string]string{"answer": "4"},
-				"challengeMetadata":          fmt.Sprintf("MATH-%d", len(ev.Request.Session)),
-			})
-		},
-		"verify": func(_ context.Context, raw json.RawMessage) (any, error) {
-			ev, err := decodeCustomEvent(raw)
-			if err != nil {
-				return nil, err
-			}
-			return triggertest.Respond(raw, map[string]any{
-				"answerCorrect": ev.Request.ChallengeAnswer == ev.Request.PrivateChallengeParameters["answer"]})
-		},
-	}
-}
-
 func customAuthLambdaConfig() *types.LambdaConfigType {
 	return &types.LambdaConfigType{DefineAuthChallenge: aws.String(triggertest.ARN("define")),
 		CreateAuthChallenge:         aws.String(triggertest.ARN("create")),
 		VerifyAuthChallengeResponse: aws.String(triggertest.ARN("verify"))}
 }
 
-// customAuthServer starts a server whose triggers are customAuthFuncs, with
-// a pool using them.
+// customAuthServer starts a server whose challenge triggers are
+// triggertest.ChallengeFuncs ("2+2?", answer 4), with a pool using them.
 func customAuthServer(t *testing.T, prevent bool) (s *testserver.Server, lambda *triggertest.Server, poolID, clientID string) {
 	t.Helper()
-	lambda = triggertest.Start(t, customAuthFuncs())
+	lambda = triggertest.Start(t, triggertest.ChallengeFuncs("2+2?", "4"))
 	s = testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
 	poolID, clientID = triggerPool(t, s, customAuthLambdaConfig(), prevent)
 	return s, lambda, poolID, clientID
@@ -176,7 +120,7 @@ func TestCustomAuthChallenge(t *testing.T) {
 	}
 	ev = lastCustomEvent(t, lambda, "define")
 	if len(ev.Request.Session) != 1 || ev.Request.Session[0].ChallengeName != "CUSTOM_CHALLENGE" ||
-		ev.Request.Session[0].ChallengeResult || ev.Request.Session[0].ChallengeMetadata != "MATH-0" {
+		ev.Request.Session[0].ChallengeResult || ev.Request.Session[0].ChallengeMetadata != "CHALLENGE-0" {
 		t.Fatalf("define session after a wrong answer = %+v", ev.Request.Session)
 	}
 	// A spent session is refused.
