@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -233,5 +236,55 @@ func TestCustomAuthHiddenUser(t *testing.T) {
 	wantCode(t, err, "NotAuthorizedException", "Incorrect username or password.")
 	if ev := lastCustomEvent(t, lambda, "verify"); !ev.Request.UserNotFound {
 		t.Fatalf("verify event = %+v", ev)
+	}
+}
+
+// TestJSTriggers runs e2e/js/triggers-*.mjs with node's test runner against
+// a server whose Lambda functions this test serves: the challenge functions
+// (triggertest.ChallengeFuncs) for Amplify JS's CUSTOM_WITHOUT_SRP and
+// CUSTOM_WITH_SRP and amazon-cognito-identity-js's customChallenge, and a
+// V2_0 pre token generation function whose claims Amplify's
+// fetchAuthSession must show.
+func TestJSTriggers(t *testing.T) {
+	node := requireJSClients(t)
+	funcs := triggertest.ChallengeFuncs("2+2?", "4")
+	funcs["pretoken"] = func(_ context.Context, raw json.RawMessage) (any, error) {
+		var ev struct {
+			TriggerSource string `json:"triggerSource"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		return triggertest.Respond(raw, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+			"idTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant_name": "Acme Inc."}},
+			"accessTokenGeneration": map[string]any{
+				"claimsToAddOrOverride": map[string]any{"tenant": "acme", "perms": []string{"read", "write"}, "source": ev.TriggerSource},
+				"scopesToAdd":           []string{"api/read"}},
+		}})
+	}
+	lambda := triggertest.Start(t, funcs)
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
+
+	ctx, cancel := context.WithTimeout(context.Background(), jsRunTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec",
+		"triggers-amplify-customauth.mjs", "triggers-amplify-pretoken.mjs", "triggers-identity-js-customauth.mjs")
+	cmd.Dir = jsDir
+	cmd.Env = append(os.Environ(), "COGNATE_URL="+s.URL, "LAMBDA_ARN_PREFIX="+strings.TrimSuffix(triggertest.ARN("x"), "x"),
+		"NO_COLOR=1", "FORCE_COLOR=0")
+	out, err := cmd.CombinedOutput()
+	t.Log(string(out))
+	if ctx.Err() != nil {
+		t.Fatalf("node --test did not finish within %s", jsRunTimeout)
+	}
+	counts := nodeSummary(string(out))
+	if err != nil {
+		t.Fatalf("node --test: %v (%d failed)", err, counts["fail"])
+	}
+	if counts["pass"] < 6 || counts["fail"] != 0 || counts["cancelled"] != 0 {
+		t.Fatalf("node --test: %v, want 6 passed and none failed", counts)
+	}
+	if len(lambda.Calls("define")) == 0 || len(lambda.Calls("pretoken")) == 0 {
+		t.Fatal("the JS clients never reached the functions")
 	}
 }
