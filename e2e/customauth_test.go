@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -286,5 +287,52 @@ func TestJSTriggers(t *testing.T) {
 	}
 	if len(lambda.Calls("define")) == 0 || len(lambda.Calls("pretoken")) == 0 {
 		t.Fatal("the JS clients never reached the functions")
+	}
+}
+
+// TestCustomAuthLimits: a challenge's session lives 3 minutes (the client's
+// default AuthSessionValidity); a define function that never decides ends
+// after 10 steps.
+func TestCustomAuthLimits(t *testing.T) {
+	clock := testserver.NewClock(time.Now())
+	lambda := triggertest.Start(t, triggertest.ChallengeFuncs("2+2?", "4"))
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker(), Now: clock.Now})
+	poolID, clientID := triggerPool(t, s, customAuthLambdaConfig(), false)
+	s.NewUser(t, poolID, "ann", password)
+	start := func() *cip.InitiateAuthOutput {
+		t.Helper()
+		out, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "CUSTOM_AUTH", ClientId: &clientID,
+			AuthParameters: map[string]string{"USERNAME": "ann"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	answer := func(session *string, a string) (*cip.RespondToAuthChallengeOutput, error) {
+		return s.Admin.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: "CUSTOM_CHALLENGE",
+			Session: session, ChallengeResponses: map[string]string{"USERNAME": "ann", "ANSWER": a}})
+	}
+
+	out := start()
+	clock.Advance(3*time.Minute + time.Second)
+	_, err := answer(out.Session, "4")
+	wantCode(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+	// A define function that always asks again.
+	lambda.Set("define", func(_ context.Context, raw json.RawMessage) (any, error) {
+		return triggertest.Respond(raw, map[string]any{"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false})
+	})
+	session := start().Session
+	var steps int
+	for steps = 1; steps <= 20; steps++ {
+		r, err := answer(session, "4")
+		if err != nil {
+			wantCode(t, err, "NotAuthorizedException", "Incorrect username or password.")
+			break
+		}
+		session = r.Session
+	}
+	if steps != 11 {
+		t.Fatalf("the sign-in ended after %d answers, want 11", steps)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -234,4 +235,59 @@ func TestPreTokenGenerationFailure(t *testing.T) {
 	_, err = s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: &clientID,
 		AuthParameters: map[string]string{"USERNAME": "cat", "PASSWORD": password}})
 	wantCode(t, err, "InvalidLambdaResponseException", "")
+}
+
+// TestPreTokenGenerationSources: the trigger source names what minted the
+// tokens: the hosted UI's code exchange, the OAuth refresh grant, and a
+// sign-in that ended with NEW_PASSWORD_REQUIRED.
+func TestPreTokenGenerationSources(t *testing.T) {
+	lambda := triggertest.Start(t, map[string]triggertest.Func{
+		"ptg": func(_ context.Context, raw json.RawMessage) (any, error) {
+			var ev preTokenEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, err
+			}
+			return triggertest.Respond(raw, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+				"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"source": ev.TriggerSource}}}})
+		},
+	})
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
+	h := newHostedUI(t, s)
+	if _, err := s.Admin.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &h.pool, LambdaConfig: &types.LambdaConfigType{
+		PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(triggertest.ARN("ptg")),
+			LambdaVersion: "V2_0"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.NewUser(t, h.pool, "alice", password)
+	code, verifier := h.signIn("alice", password, nil)
+	tk := h.exchange(code, verifier)
+	if got := claims(t, tk.AccessToken)["source"]; got != "TokenGeneration_HostedAuth" {
+		t.Fatalf("hosted UI: source %v", got)
+	}
+	r, rt := h.tokenCall(url.Values{"grant_type": {"refresh_token"}, "client_id": {h.client}, "refresh_token": {tk.RefreshToken}}, "", "")
+	if r.status != 200 {
+		t.Fatalf("refresh grant: %d %s", r.status, r.body)
+	}
+	if got := claims(t, rt.AccessToken)["source"]; got != "TokenGeneration_RefreshTokens" {
+		t.Fatalf("OAuth refresh grant: source %v", got)
+	}
+
+	// An invited user choosing a password.
+	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &h.pool, Username: aws.String("bob"),
+		TemporaryPassword: aws.String("Temp-Passw0rd!"), MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: &h.client,
+		AuthParameters: map[string]string{"USERNAME": "bob", "PASSWORD": "Temp-Passw0rd!"}})
+	if err != nil || out.ChallengeName != "NEW_PASSWORD_REQUIRED" {
+		t.Fatalf("InitiateAuth: %v %v", out, err)
+	}
+	done, err := s.Admin.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &h.client, ChallengeName: "NEW_PASSWORD_REQUIRED",
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "bob", "NEW_PASSWORD": password}})
+	if err != nil || done.AuthenticationResult == nil {
+		t.Fatalf("NEW_PASSWORD_REQUIRED: %v", err)
+	}
+	if got := claims(t, aws.ToString(done.AuthenticationResult.AccessToken))["source"]; got != "TokenGeneration_NewPasswordChallenge" {
+		t.Fatalf("new password: source %v", got)
+	}
 }
