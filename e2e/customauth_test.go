@@ -336,3 +336,37 @@ func TestCustomAuthLimits(t *testing.T) {
 		t.Fatalf("the sign-in ended after %d answers, want 11", steps)
 	}
 }
+
+// TestCustomAuthSkipsMFA: a user whose password sign-in asks for a
+// software-token code signs in by custom challenges without one.
+func TestCustomAuthSkipsMFA(t *testing.T) {
+	clock := testserver.NewClock(time.Date(2026, 3, 1, 12, 0, 10, 0, time.UTC))
+	lambda := triggertest.Start(t, triggertest.ChallengeFuncs("2+2?", "4"))
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker(), Now: clock.Now})
+	c := s.Admin
+	poolID, clientID := triggerPool(t, s, customAuthLambdaConfig(), false)
+	setMFA(t, c, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}})
+	s.NewUser(t, poolID, "ann", password)
+	at := aws.ToString(signIn(t, c, clientID, "ann", password).AuthenticationResult.AccessToken)
+	associateTOTP(t, c, at, stepOf(clock.Now()))
+	if _, err := c.SetUserMFAPreference(bg, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(at),
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := initiate(c, clientID, "ann", password); err != nil {
+		t.Fatal(err)
+	} else if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("password sign-in: %v, want SOFTWARE_TOKEN_MFA", out.ChallengeName)
+	}
+	out, err := c.InitiateAuth(bg, &cip.InitiateAuthInput{AuthFlow: "CUSTOM_AUTH", ClientId: &clientID,
+		AuthParameters: map[string]string{"USERNAME": "ann"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.RespondToAuthChallenge(bg, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: "CUSTOM_CHALLENGE",
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "ann", "ANSWER": "4"}})
+	if err != nil || r.AuthenticationResult == nil {
+		t.Fatalf("custom sign-in: %v %v, want tokens without MFA", r, err)
+	}
+}
