@@ -151,6 +151,26 @@ func TestPreTokenGenerationV1(t *testing.T) {
 	if ev := lastPreTokenEvent(t, lambda, "ptg-v1"); ev.TriggerSource != "TokenGeneration_RefreshTokens" {
 		t.Fatalf("refresh triggerSource = %s", ev.TriggerSource)
 	}
+
+	// groupOverrideDetails absent: the groups stay; null: no groups at all.
+	for _, c := range []struct {
+		details map[string]any
+		want    []string
+	}{{map[string]any{}, []string{"staff"}}, {map[string]any{"groupOverrideDetails": nil}, nil}} {
+		lambda.Set("ptg-v1", func(_ context.Context, ev json.RawMessage) (any, error) {
+			return triggertest.Respond(ev, map[string]any{"claimsOverrideDetails": c.details})
+		})
+		r, err := refresh(s.Admin, clientID, aws.ToString(tk.RefreshToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := r.AuthenticationResult
+		for _, jwt := range []string{aws.ToString(res.IdToken), aws.ToString(res.AccessToken)} {
+			if got := strClaim(t, claims(t, jwt), "cognito:groups"); !slices.Equal(got, c.want) {
+				t.Fatalf("with %v: cognito:groups = %v, want %v", c.details, got, c.want)
+			}
+		}
+	}
 }
 
 // TestPreTokenGenerationV2: a V2_0 function changes both tokens and the
@@ -162,8 +182,10 @@ func TestPreTokenGenerationV2(t *testing.T) {
 			lambda := triggertest.Start(t, map[string]triggertest.Func{
 				"ptg-v2": func(_ context.Context, ev json.RawMessage) (any, error) {
 					return triggertest.Respond(ev, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
-						"idTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"org": map[string]any{"id": 7}},
-							"claimsToSuppress": []string{"email"}},
+						"idTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"org": map[string]any{"id": 7},
+							"email_verified": "maybe"}, "claimsToSuppress": []string{"email"}},
+						"groupOverrideDetails": map[string]any{"groupsToOverride": []string{"ops"},
+							"iamRolesToOverride": []string{}, "preferredRole": nil},
 						"accessTokenGeneration": map[string]any{
 							"claimsToAddOrOverride": map[string]any{"perms": []string{"read", "write"}, "client_id": "evil", "jti": "evil"},
 							"claimsToSuppress":      []string{"username"},
@@ -183,6 +205,15 @@ func TestPreTokenGenerationV2(t *testing.T) {
 			}
 			if _, ok := id["email"]; ok {
 				t.Fatal("ID token kept the suppressed email")
+			}
+			if id["email_verified"] != "maybe" {
+				t.Fatalf("ID token email_verified = %v, want the override", id["email_verified"])
+			}
+			if !slices.Equal(strClaim(t, id, "cognito:groups"), []string{"ops"}) || !slices.Equal(strClaim(t, access, "cognito:groups"), []string{"ops"}) {
+				t.Fatalf("groups = %v / %v, want the override in both tokens", id["cognito:groups"], access["cognito:groups"])
+			}
+			if _, ok := id["cognito:roles"]; ok {
+				t.Fatalf("cognito:roles = %v, want none", id["cognito:roles"])
 			}
 			if access["scope"] != "api/read" {
 				t.Fatalf("scope = %v, want api/read", access["scope"])
