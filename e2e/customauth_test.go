@@ -241,7 +241,8 @@ func TestCustomAuthHiddenUser(t *testing.T) {
 }
 
 // TestJSTriggers runs e2e/js/triggers-*.mjs with node's test runner against
-// a server whose Lambda functions this test serves: the challenge functions
+// the binary, started with --lambda-endpoint at the Lambda Invoke API this
+// test serves, with these functions: the challenge functions
 // (triggertest.ChallengeFuncs) for Amplify JS's CUSTOM_WITHOUT_SRP and
 // CUSTOM_WITH_SRP and amazon-cognito-identity-js's customChallenge, and a
 // V2_0 pre token generation function whose claims Amplify's
@@ -264,14 +265,14 @@ func TestJSTriggers(t *testing.T) {
 		}})
 	}
 	lambda := triggertest.Start(t, funcs)
-	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
+	srv := startBinary(t, t.TempDir(), "--lambda-endpoint", lambda.URL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), jsRunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec",
 		"triggers-amplify-customauth.mjs", "triggers-amplify-pretoken.mjs", "triggers-identity-js-customauth.mjs")
 	cmd.Dir = jsDir
-	cmd.Env = append(os.Environ(), "COGNATE_URL="+s.URL, "LAMBDA_ARN_PREFIX="+strings.TrimSuffix(triggertest.ARN("x"), "x"),
+	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.url, "LAMBDA_ARN_PREFIX="+strings.TrimSuffix(triggertest.ARN("x"), "x"),
 		"NO_COLOR=1", "FORCE_COLOR=0")
 	out, err := cmd.CombinedOutput()
 	t.Log(string(out))
@@ -280,7 +281,7 @@ func TestJSTriggers(t *testing.T) {
 	}
 	counts := nodeSummary(string(out))
 	if err != nil {
-		t.Fatalf("node --test: %v (%d failed)", err, counts["fail"])
+		t.Fatalf("node --test: %v (%d failed)\ncognate log:\n%s", err, counts["fail"], srv.log())
 	}
 	if counts["pass"] < 6 || counts["fail"] != 0 || counts["cancelled"] != 0 {
 		t.Fatalf("node --test: %v, want 6 passed and none failed", counts)
