@@ -322,3 +322,48 @@ func TestPreTokenGenerationSources(t *testing.T) {
 		t.Fatalf("new password: source %v", got)
 	}
 }
+
+// TestPreTokenGenerationClientCredentials: a V3_0 function runs on the
+// client_credentials grant (TokenGeneration_ClientCredentials, no user) and
+// changes the access token's claims and scopes; a V2_0 one does not run.
+func TestPreTokenGenerationClientCredentials(t *testing.T) {
+	lambda := triggertest.Start(t, map[string]triggertest.Func{
+		"m2m": func(_ context.Context, raw json.RawMessage) (any, error) {
+			return triggertest.Respond(raw, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+				"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme", "sub": "evil"},
+					"scopesToSuppress": []string{"api/write"}}}})
+		},
+	})
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
+	h := newHostedUI(t, s, testserver.WithSecret(), testserver.WithOAuth(testserver.OAuthSettings{
+		Flows: []string{"client_credentials"}, Scopes: []string{"api/read", "api/write"}}))
+	for _, version := range []types.PreTokenGenerationLambdaVersionType{"V2_0", "V3_0"} {
+		if _, err := s.Admin.UpdateUserPool(bg, &cip.UpdateUserPoolInput{UserPoolId: &h.pool, LambdaConfig: &types.LambdaConfigType{
+			PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(triggertest.ARN("m2m")),
+				LambdaVersion: version}}}); err != nil {
+			t.Fatal(err)
+		}
+		r, tk := h.tokenCall(url.Values{"grant_type": {"client_credentials"}}, h.client, h.secret)
+		if r.status != 200 {
+			t.Fatalf("%s: client_credentials: %d %s", version, r.status, r.body)
+		}
+		c := claims(t, tk.AccessToken)
+		if version == "V2_0" {
+			if c["tenant"] != nil || c["scope"] != "api/read api/write" || len(lambda.Calls("m2m")) != 0 {
+				t.Fatalf("V2_0 ran on client_credentials: %v", c)
+			}
+			continue
+		}
+		if c["tenant"] != "acme" || c["scope"] != "api/read" || c["sub"] != h.client {
+			t.Fatalf("V3_0 claims %v", c)
+		}
+		var ev preTokenEvent
+		if err := json.Unmarshal(lambda.Calls("m2m")[0], &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Version != "3" || ev.TriggerSource != "TokenGeneration_ClientCredentials" || ev.CallerContext.ClientID != h.client ||
+			!slices.Equal(ev.Request.Scopes, []string{"api/read", "api/write"}) {
+			t.Fatalf("event = %+v", ev)
+		}
+	}
+}

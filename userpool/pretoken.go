@@ -152,6 +152,36 @@ func (s *Service) preTokenGeneration(ctx context.Context, c *Client, u *store.Us
 	return nil
 }
 
+// tokenSourceClientCredentials is the source of a client_credentials token.
+const tokenSourceClientCredentials = "TokenGeneration_ClientCredentials"
+
+// preTokenClientCredentials runs a V3_0 pre token generation trigger on an
+// access token of the client_credentials grant (machine to machine: no
+// user, no ID token; earlier versions do not run for it, as in Cognito).
+func (s *Service) preTokenClientCredentials(ctx context.Context, c *Client, access *token.Claims) error {
+	p, err := s.pool(ctx, c.PoolID)
+	if err != nil {
+		return err
+	}
+	if _, version := p.trigger(TriggerPreTokenGeneration); version != "3" {
+		return nil
+	}
+	req := preTokenRequest{UserAttributes: map[string]string{},
+		GroupConfiguration: groupConfiguration{GroupsToOverride: []string{}, IAMRolesToOverride: []string{}},
+		Scopes:             orEmpty(strings.Fields(access.Scope)), ClientMetadata: clientMetadataOf(ctx)}
+	var out preTokenResponse
+	if _, err := s.runTrigger(ctx, p, triggerCall{Name: TriggerPreTokenGeneration, Source: tokenSourceClientCredentials,
+		ClientID: c.ID, UserName: "ClientCredentials", Request: req,
+		Response: map[string]any{"claimsAndScopeOverrideDetails": nil}}, &out); err != nil {
+		return err
+	}
+	if d := out.ClaimsAndScopeOverrideDetails; d != nil && d.AccessTokenGeneration != nil {
+		applyClaimChanges(access, d.AccessTokenGeneration)
+		access.Scope = applyScopeChanges(access.Scope, d.AccessTokenGeneration)
+	}
+	return nil
+}
+
 // applyClaimChanges adds, overrides, then suppresses claims (a claim both
 // overridden and suppressed is suppressed, as documented); reserved claims
 // are left alone.
