@@ -77,6 +77,10 @@ type SignInResult struct {
 	// AvailableChallenges are the first factors the user may choose from
 	// (SignInStepContinueWithFirstFactorSelection, userauth.go).
 	AvailableChallenges []AuthFactor
+	// AdditionalInfo holds a custom challenge's public parameters, as the
+	// pool's create function made them (with USERNAME, as Cognito adds it)
+	// (SignInStepConfirmWithCustomChallenge, customauth.go).
+	AdditionalInfo map[string]string
 }
 
 // ConfirmSignInOptions configures ConfirmSignIn.
@@ -129,6 +133,9 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 	if opts.AuthFlow == AuthFlowUserAuth {
 		return c.signInUserAuth(ctx, username, password, opts) // userauth.go
 	}
+	if opts.AuthFlow == AuthFlowCustomWithoutSRP || opts.AuthFlow == AuthFlowCustomWithSRP {
+		return c.signInCustom(ctx, username, password, opts) // customauth.go
+	}
 	if username == "" || password == "" {
 		return SignInResult{}, invalidParam("SignIn needs a username and a password")
 	}
@@ -179,7 +186,7 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 		return SignInResult{}, err
 	}
 	if flow == AuthFlowSRP && out.ChallengeName == types.ChallengeNameTypePasswordVerifier {
-		return c.answerPasswordVerifier(ctx, rec, username, password, srpClient, out, opts.ClientMetadata)
+		return c.answerPasswordVerifier(ctx, rec, username, password, srpClient, out, opts.ClientMetadata, AuthFlowSRP)
 	}
 	return c.afterAuth(ctx, rec, username, flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
 }
@@ -187,7 +194,7 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 // answerPasswordVerifier proves the password for USER_SRP_AUTH (lock held):
 // the session key from SRP signs the challenge's secret block and a timestamp.
 func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Record, loginID, password string, cl *srp.Client,
-	ch *cip.InitiateAuthOutput, metadata map[string]string,
+	ch *cip.InitiateAuthOutput, metadata map[string]string, flow AuthFlow,
 ) (SignInResult, error) {
 	p := ch.ChallengeParameters
 	userID := p["USER_ID_FOR_SRP"]
@@ -222,7 +229,7 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 	if err != nil {
 		return SignInResult{}, err
 	}
-	return c.afterAuth(ctx, rec, loginID, AuthFlowSRP, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
+	return c.afterAuth(ctx, rec, loginID, flow, out.AuthenticationResult, out.ChallengeName, out.ChallengeParameters, out.Session)
 }
 
 // afterAuth handles an InitiateAuth / RespondToAuthChallenge answer (lock held).
@@ -280,6 +287,8 @@ func (c *Client) afterAuth(ctx context.Context, rec credstore.Record, loginID st
 		return c.mfaChallenge(ctx, loginID, flow, challenge, cparams, session)
 	case types.ChallengeNameTypeSmsOtp: // userauth.go
 		return c.smsOTPChallenge(loginID, flow, cparams, session)
+	case types.ChallengeNameTypeCustomChallenge: // customauth.go
+		return c.customChallenge(loginID, flow, cparams, session)
 	case "":
 		return SignInResult{}, errors.New("auth: the service answered with neither tokens nor a challenge")
 	default:
@@ -322,6 +331,8 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 	switch p.challenge {
 	case types.ChallengeNameTypeSmsOtp: // userauth.go
 		resp["SMS_OTP_CODE"] = challengeResponse
+	case types.ChallengeNameTypeCustomChallenge: // customauth.go
+		resp["ANSWER"] = challengeResponse
 	case types.ChallengeNameTypeNewPasswordRequired:
 		resp["NEW_PASSWORD"] = challengeResponse
 		for k, v := range opts.UserAttributes {

@@ -104,7 +104,7 @@ func (c *Client) afterUserAuth(ctx context.Context, rec credstore.Record, loginI
 			c.pending = nil
 			return SignInResult{}, fmt.Errorf("%w: PASSWORD_VERIFIER without SRP", ErrUnsupportedChallenge)
 		}
-		return c.answerPasswordVerifier(ctx, rec, loginID, password, srpClient, out, metadata)
+		return c.answerPasswordVerifier(ctx, rec, loginID, password, srpClient, out, metadata, AuthFlowSRP)
 	case types.ChallengeNameTypeSelectChallenge:
 		p := &pendingSignIn{loginID: loginID, username: loginID, flow: AuthFlowUserAuth, challenge: out.ChallengeName,
 			session: aws.ToString(out.Session)}

@@ -81,6 +81,8 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 		return s.respondPasswordVerifier(ctx, c, r)
 	case ChallengeSoftwareTokenMFA, ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSelectMFAType, ChallengeMFASetup:
 		return s.respondMFA(ctx, c, in.ChallengeName, in.Session, r)
+	case ChallengeCustom: // customauth.go
+		return s.respondCustomChallenge(ctx, c, in.Session, r)
 	case ChallengeDeviceSRP: // devicesignin.go
 		return s.respondDeviceSRP(ctx, c, in.Session, r)
 	case ChallengeDevicePasswordVerifier:
@@ -155,5 +157,5 @@ func (s *Service) respondNewPassword(ctx context.Context, c *Client, session str
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u)
+	return s.afterPassword(withTokenSource(ctx, tokenSourceNewPassword), p, c, u)
 }

@@ -241,5 +241,5 @@ func (s *Service) respondDevicePasswordVerifier(ctx context.Context, c *Client, 
 	} else if err != nil {
 		return nil, internal("update device", err)
 	}
-	return s.completeSignIn(ctx, p, c, u, signInState{deviceKey: d.Key, rememberedDevice: d.Remembered})
+	return s.completeSignIn(withTokenSource(ctx, tokenSourceDevice), p, c, u, signInState{deviceKey: d.Key, rememberedDevice: d.Remembered})
 }

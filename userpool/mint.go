@@ -122,6 +122,11 @@ func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *stor
 	if nonce != "" {
 		id.Extra["nonce"] = nonce
 	}
+	// The pool's pre token generation trigger (pretoken.go) sees and edits
+	// the claims before the revocation claims are set: those it cannot touch.
+	if err := s.preTokenGeneration(ctx, c, u, sess, access, id); err != nil {
+		return nil, err
+	}
 	if revocable {
 		access.OriginJTI, access.JTI = sess.ID, newUUID()
 		id.OriginJTI, id.JTI = sess.ID, newUUID()

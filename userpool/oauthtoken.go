@@ -129,9 +129,13 @@ func (s *Service) clientCredentials(ctx context.Context, c *Client, requested st
 	}
 	now := s.now().UTC()
 	life := c.Config.AccessTokenDuration()
-	at, err := ks.Sign(&token.Claims{Sub: c.ID, Iss: ks.Issuer(), TokenUse: token.UseAccess, ClientID: c.ID,
+	claims := &token.Claims{Sub: c.ID, Iss: ks.Issuer(), TokenUse: token.UseAccess, ClientID: c.ID,
 		Scope: strings.Join(scopes, " "), AuthTime: now.Unix(), IssuedAt: now.Unix(), ExpiresAt: now.Add(life).Unix(),
-		Version: 2, JTI: newUUID()})
+		Version: 2, JTI: newUUID()}
+	if err := s.preTokenClientCredentials(ctx, c, claims); err != nil { // pretoken.go: V3_0 only
+		return nil, err
+	}
+	at, err := ks.Sign(claims)
 	if err != nil {
 		return nil, internal("sign access token", err)
 	}

@@ -91,7 +91,7 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	if err := s.recordSessionClient(ctx, f.sess); err != nil {
 		return nil, family{}, err
 	}
-	res, err := s.mint(ctx, c, f.user, f.sess, now, withRefresh, "")
+	res, err := s.mint(withTokenSource(ctx, tokenSourceRefresh), c, f.user, f.sess, now, withRefresh, "")
 	if err != nil {
 		return nil, family{}, err
 	}

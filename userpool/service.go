@@ -133,6 +133,7 @@ type Service struct {
 
 	verified verifiedCache // access tokens whose signature verified
 	dummy    dummyHash
+	preToken preTokenCache // which pools run a pre token generation trigger (pretoken.go)
 }
 
 // New returns a Service.

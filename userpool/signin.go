@@ -93,6 +93,11 @@ func (s *Service) initiateAuth(ctx context.Context, in InitiateAuthInput) (*Auth
 			return nil, errorf(KindNotAllowed, "USER_AUTH flow not enabled for this client")
 		}
 		return s.userAuthStart(ctx, c, params, in.Session)
+	case FlowCustomAuth: // customauth.go
+		if !c.Config.allowsFlow("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY") {
+			return nil, errorf(KindNotAllowed, "CUSTOM_AUTH flow not enabled for this client")
+		}
+		return s.customAuthStart(ctx, c, params)
 	case FlowUserSRP:
 		if !c.Config.allowsFlow("ALLOW_USER_SRP_AUTH", "") {
 			return nil, errorf(KindNotAllowed, "USER_SRP_AUTH is not enabled for the client.")

@@ -24,6 +24,7 @@ type srpState struct {
 	SecretBlock []byte `json:"secretBlock"`
 	Fake        bool   `json:"fake,omitempty"`      // unknown user hidden by PreventUserExistenceErrors
 	DeviceKey   string `json:"deviceKey,omitempty"` // InitiateAuth's DEVICE_KEY (devicesignin.go)
+	Custom      []byte `json:"custom,omitempty"`    // the custom sign-in that asked for the password (customauth.go)
 }
 
 // srpChallengeID derives the challenge key from the secret block, because
@@ -66,6 +67,13 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 			return nil, err
 		}
 	}
+	return s.srpChallenge(ctx, c, u, fake, params["SRP_A"], nil)
+}
+
+// srpChallenge answers SRP_A with a PASSWORD_VERIFIER challenge for u (a
+// decoy when fake). custom is the state of a custom sign-in that asked for
+// the password (customauth.go), nil otherwise.
+func (s *Service) srpChallenge(ctx context.Context, c *Client, u *store.User, fake bool, srpA string, custom []byte) (*AuthResponse, error) {
 	v, ok := decodeVerifier(u.SRPVerifier)
 	if !ok {
 		return nil, internal("srp", errors.New("stored verifier is not hex"))
@@ -74,7 +82,7 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	if err != nil {
 		return nil, internal("srp", err)
 	}
-	key, err := srv.Key(params["SRP_A"])
+	key, err := srv.Key(srpA)
 	if err != nil {
 		return nil, invalidf("SRP_A is not a valid SRP value")
 	}
@@ -82,7 +90,7 @@ func (s *Service) srpStart(ctx context.Context, c *Client, params map[string]str
 	if _, err := rand.Read(block); err != nil {
 		return nil, internal("srp secret block", err)
 	}
-	data, err := json.Marshal(srpState{Key: key, SecretBlock: block, Fake: fake, DeviceKey: deviceKeyFrom(ctx)})
+	data, err := json.Marshal(srpState{Key: key, SecretBlock: block, Fake: fake, DeviceKey: deviceKeyFrom(ctx), Custom: custom})
 	if err != nil {
 		return nil, internal("srp", err)
 	}
@@ -184,5 +192,8 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, c *Client, r map[
 		return nil, refused(CauseBadCredentials)
 	}
 	attempt.succeeded(ctx)
+	if st.Custom != nil {
+		return s.customAuthPasswordVerified(ctx, p, c, u, st.Custom)
+	}
 	return s.afterPassword(ctx, p, c, u)
 }
