@@ -371,3 +371,49 @@ func TestCustomAuthSkipsMFA(t *testing.T) {
 		t.Fatalf("custom sign-in: %v %v, want tokens without MFA", r, err)
 	}
 }
+
+// TestCustomAuthPreAuthentication: PreAuthentication runs before a custom
+// sign-in's first challenge, with the InitiateAuth ClientMetadata as its
+// validationData, and its refusal stops the sign-in before any challenge
+// function runs.
+func TestCustomAuthPreAuthentication(t *testing.T) {
+	funcs := triggertest.ChallengeFuncs("2+2?", "4")
+	funcs["preauth"] = func(_ context.Context, raw json.RawMessage) (any, error) {
+		var ev struct {
+			Request struct {
+				ValidationData map[string]string `json:"validationData"`
+			} `json:"request"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		if ev.Request.ValidationData["block"] == "yes" {
+			return nil, fmt.Errorf("blocked by policy")
+		}
+		return triggertest.Respond(raw, map[string]any{})
+	}
+	lambda := triggertest.Start(t, funcs)
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
+	cfg := customAuthLambdaConfig()
+	cfg.PreAuthentication = aws.String(triggertest.ARN("preauth"))
+	poolID, clientID := triggerPool(t, s, cfg, false)
+	s.NewUser(t, poolID, "ann", password)
+
+	_, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: "CUSTOM_AUTH",
+		AuthParameters: map[string]string{"USERNAME": "ann"}, ClientMetadata: map[string]string{"block": "yes"}})
+	if got := apiMessage(err); !strings.Contains(fmt.Sprint(err), "UserLambdaValidationException") ||
+		got != "PreAuthentication failed with error blocked by policy." {
+		t.Fatalf("CUSTOM_AUTH refused by PreAuthentication: got %v, want UserLambdaValidationException with its message", err)
+	}
+	if n := len(lambda.Calls("define")); n != 0 {
+		t.Fatalf("DefineAuthChallenge ran %d times after PreAuthentication refused", n)
+	}
+	out, err := s.Admin.InitiateAuth(bg, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: "CUSTOM_AUTH",
+		AuthParameters: map[string]string{"USERNAME": "ann"}})
+	if err != nil || out.ChallengeName != "CUSTOM_CHALLENGE" {
+		t.Fatalf("CUSTOM_AUTH allowed by PreAuthentication: %v", err)
+	}
+	if n := len(lambda.Calls("preauth")); n != 2 {
+		t.Fatalf("PreAuthentication ran %d times for two sign-ins", n)
+	}
+}
