@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/trigger/triggertest"
 )
 
 const (
@@ -84,16 +86,22 @@ func clientCredentials(t *testing.T, s *testserver.Server, poolID, host, id, sec
 // an app client, a domain, a resource server, a group, triggers and tags,
 // and checks what each read returns.
 func TestInfrastructureToolSequence(t *testing.T) {
-	s := testserver.Start(t)
+	// The pool's functions exist and agree to everything: with V3_0, pre
+	// token generation runs on client_credentials too.
+	agree := func(_ context.Context, ev json.RawMessage) (any, error) {
+		return triggertest.Respond(ev, map[string]any{})
+	}
+	lambda := triggertest.Start(t, map[string]triggertest.Func{"pre-sign-up": agree, "pre-token": agree})
+	s := testserver.StartWith(t, testserver.Options{Triggers: lambda.Invoker()})
 	c := s.Admin
 
 	// Create the pool as a tool does: triggers, schema, tags, everything.
-	lambda := &types.LambdaConfigType{PreSignUp: aws.String(triggerArn), PostConfirmation: aws.String(triggerArn),
+	lambdaCfg := &types.LambdaConfigType{PreSignUp: aws.String(triggerArn), PostConfirmation: aws.String(triggerArn),
 		PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20,
 			LambdaArn: aws.String(pretokenArn)},
 		CustomEmailSender: &types.CustomEmailLambdaVersionConfigType{LambdaVersion: types.CustomEmailSenderLambdaVersionTypeV10,
 			LambdaArn: aws.String(triggerArn)}, KMSKeyID: aws.String(kmsArn)}
-	created, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("iac-pool"), LambdaConfig: lambda,
+	created, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("iac-pool"), LambdaConfig: lambdaCfg,
 		UsernameAttributes:     []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Schema: []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString,
@@ -112,8 +120,8 @@ func TestInfrastructureToolSequence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(d.UserPool.LambdaConfig, lambda) {
-		t.Errorf("LambdaConfig read back %+v, want %+v", d.UserPool.LambdaConfig, lambda)
+	if !reflect.DeepEqual(d.UserPool.LambdaConfig, lambdaCfg) {
+		t.Errorf("LambdaConfig read back %+v, want %+v", d.UserPool.LambdaConfig, lambdaCfg)
 	}
 	if d.UserPool.UserPoolTier != types.UserPoolTierTypePlus || d.UserPool.UserPoolTags["team"] != "identity" ||
 		d.UserPool.Domain != nil || d.UserPool.CustomDomain != nil {
@@ -271,6 +279,9 @@ func TestInfrastructureToolSequence(t *testing.T) {
 		if got := claims(t, tk["access_token"].(string))["scope"]; got != "https://api.example.com/write" {
 			t.Errorf("scope claim %v", got)
 		}
+	}
+	if n := len(lambda.Calls("pre-token")); n < 3 {
+		t.Errorf("the V3_0 pre token generation function ran %d times for 3 client_credentials grants", n)
 	}
 	st, tk := clientCredentials(t, s, poolID, "", clientID, secret, "")
 	if st != 200 || claims(t, tk["access_token"].(string))["scope"] != "https://api.example.com/read https://api.example.com/write" {
