@@ -83,13 +83,17 @@ func (s *Store) RemoveUserFromGroup(ctx context.Context, poolID, group, sub stri
 	return wrap("remove user from group", err)
 }
 
-// ListGroupsForUser implements store.Groups through the group_members_user
-// index joined to the groups' primary key.
-func (s *Store) ListGroupsForUser(ctx context.Context, poolID, sub, after string, limit int) ([]*store.Group, error) {
-	return s.listGroups(ctx, "list groups for user", `SELECT `+groupColsG+` FROM group_members m
+// qListGroupsForUser reads a user's groups through the group_members_user
+// index joined to the groups' primary key. Every token minted runs it:
+// it is prepared once at Open.
+var qListGroupsForUser = `SELECT ` + groupColsG + ` FROM group_members m
 		JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
-		WHERE m.pool_id = ? AND m.user_sub = ? AND m.group_name > ? ORDER BY m.group_name LIMIT ?`,
-		poolID, sub, after, limitArg(limit))
+		WHERE m.pool_id = ? AND m.user_sub = ? AND m.group_name > ? ORDER BY m.group_name LIMIT ?`
+
+// ListGroupsForUser implements store.Groups.
+func (s *Store) ListGroupsForUser(ctx context.Context, poolID, sub, after string, limit int) ([]*store.Group, error) {
+	rows, err := s.listGroupsForUser.QueryContext(ctx, poolID, sub, after, limitArg(limit))
+	return collectGroups("list groups for user", rows, err)
 }
 
 // ListUsersInGroup implements store.Groups.
@@ -123,6 +127,11 @@ var userColsU = prefixCols("u.", userCols)
 
 func (s *Store) listGroups(ctx context.Context, op, q string, args ...any) ([]*store.Group, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
+	return collectGroups(op, rows, err)
+}
+
+// collectGroups reads the groups of a query's rows (err: the query's).
+func collectGroups(op string, rows *sql.Rows, err error) ([]*store.Group, error) {
 	if err != nil {
 		return nil, wrap(op, err)
 	}

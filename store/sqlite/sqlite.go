@@ -95,6 +95,7 @@ type Store struct {
 	getUser            *sql.Stmt // reader
 	getUserBySub       *sql.Stmt // reader
 	getClient          *sql.Stmt // reader
+	listGroupsForUser  *sql.Stmt // reader (every mint reads the user's groups)
 	createSession      *sql.Stmt // writer
 	touchSession       *sql.Stmt // writer
 	rotateRefresh      *sql.Stmt // writer
@@ -178,6 +179,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		{s.r, &s.getUser, "get user", qGetUser},
 		{s.r, &s.getUserBySub, "get user by sub", qGetUserBySub},
 		{s.r, &s.getClient, "get client", qGetClient},
+		{s.r, &s.listGroupsForUser, "list groups for user", qListGroupsForUser},
 		{s.w, &s.createSession, "create session", qCreateSession},
 		{s.w, &s.touchSession, "touch session", qTouchSession},
 		{s.w, &s.rotateRefresh, "rotate refresh", qRotateRefresh},
@@ -336,7 +338,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getSession, s.getSessionWithUser, s.getUser, s.getUserBySub, s.getClient,
+	for _, st := range []*sql.Stmt{s.getSession, s.getSessionWithUser, s.getUser, s.getUserBySub, s.getClient, s.listGroupsForUser,
 		s.createSession, s.touchSession, s.rotateRefresh} {
 		if st != nil {
 			errs = append(errs, st.Close())
