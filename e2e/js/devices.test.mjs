@@ -6,30 +6,11 @@ import assert from 'node:assert/strict';
 
 import identity from 'amazon-cognito-identity-js';
 
-import { COGNATE_URL, claims, cognito, exchangeSince, newConfirmedUser, unique, wire } from './helpers.mjs';
+import { COGNATE_URL, SyncMapStorage, claims, cognito, exchangeSince, newConfirmedUser, unique, wire } from './helpers.mjs';
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
 
 let pool; // { poolId, clientId }
-
-/** The library's synchronous storage interface over a Map. */
-class SyncStorage {
-	constructor() {
-		this.map = new Map();
-	}
-	setItem(k, v) {
-		this.map.set(k, String(v));
-	}
-	getItem(k) {
-		return this.map.has(k) ? this.map.get(k) : null;
-	}
-	removeItem(k) {
-		this.map.delete(k);
-	}
-	clear() {
-		this.map.clear();
-	}
-}
 
 before(async () => {
 	const { UserPool } = await cognito('CreateUserPool', {
@@ -61,7 +42,7 @@ const call = (fn) => new Promise((resolve, reject) => fn((err, v) => (err ? reje
 describe('amazon-cognito-identity-js remembered devices', () => {
 	test('confirmDevice on the first sign-in, device SRP on the next, listDevices, forgetDevice', async () => {
 		const { username, password: pass } = await newConfirmedUser(pool.poolId, unique('dev'));
-		const storage = new SyncStorage();
+		const storage = new SyncMapStorage();
 		const userPool = new CognitoUserPool({ UserPoolId: pool.poolId, ClientId: pool.clientId, endpoint: COGNATE_URL + '/', Storage: storage });
 
 		let mark = wire.length;

@@ -229,6 +229,32 @@ export class MapStorage {
 	}
 }
 
+/**
+ * amazon-cognito-identity-js's synchronous storage interface over a Map a
+ * test can read (the library's own default is the browser's localStorage).
+ */
+export class SyncMapStorage {
+	constructor() {
+		this.map = new Map();
+	}
+	setItem(k, v) {
+		this.map.set(k, String(v));
+	}
+	getItem(k) {
+		return this.map.has(k) ? this.map.get(k) : null;
+	}
+	removeItem(k) {
+		this.map.delete(k);
+	}
+	clear() {
+		this.map.clear();
+	}
+	/** The keys under which the library keeps tokens. */
+	tokenKeys() {
+		return [...this.map.keys()].filter((k) => /\.(idToken|accessToken|refreshToken)$/.test(k));
+	}
+}
+
 /** Decodes RFC 4648 base32 (the software-token secrets' encoding). */
 function base32Decode(s) {
 	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 
 import identity from 'amazon-cognito-identity-js';
 
-import { COGNATE_URL, claims, cognito, newConfirmedUser, newPool, totp } from './helpers.mjs';
+import { COGNATE_URL, SyncMapStorage, claims, cognito, newConfirmedUser, newPool, totp } from './helpers.mjs';
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
 
@@ -22,25 +22,6 @@ async function mfaPool(mode) {
 		SoftwareTokenMfaConfiguration: { Enabled: true },
 	});
 	return pool;
-}
-
-/** The library's synchronous storage interface, over a Map. */
-class SyncMapStorage {
-	constructor() {
-		this.map = new Map();
-	}
-	setItem(k, v) {
-		this.map.set(k, String(v));
-	}
-	getItem(k) {
-		return this.map.has(k) ? this.map.get(k) : null;
-	}
-	removeItem(k) {
-		this.map.delete(k);
-	}
-	clear() {
-		this.map.clear();
-	}
 }
 
 /** A CognitoUser of its own pool object and storage (a fresh "device"). */

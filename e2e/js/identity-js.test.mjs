@@ -8,6 +8,7 @@ import identity from 'amazon-cognito-identity-js';
 
 import {
 	COGNATE_URL,
+	SyncMapStorage,
 	assertAccessRefused,
 	assertRefreshRefused,
 	assertSessionLive,
@@ -33,28 +34,6 @@ before(async () => {
 after(() => {
 	if (process.exitCode) console.log('amazon-cognito-identity-js ↔ Cognate exchange:\n' + exchangeSince(0));
 });
-
-/** The library's synchronous storage interface, over a Map a test can read. */
-class SyncMapStorage {
-	constructor() {
-		this.map = new Map();
-	}
-	setItem(k, v) {
-		this.map.set(k, String(v));
-	}
-	getItem(k) {
-		return this.map.has(k) ? this.map.get(k) : null;
-	}
-	removeItem(k) {
-		this.map.delete(k);
-	}
-	clear() {
-		this.map.clear();
-	}
-	tokenKeys() {
-		return [...this.map.keys()].filter((k) => /\.(idToken|accessToken|refreshToken)$/.test(k));
-	}
-}
 
 /** A device: its own user pool object and storage. */
 function device() {

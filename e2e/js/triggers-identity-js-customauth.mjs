@@ -8,28 +8,10 @@ import assert from 'node:assert/strict';
 
 import identity from 'amazon-cognito-identity-js';
 
-import { COGNATE_URL, exchangeSince, newConfirmedUser, wire } from './helpers.mjs';
+import { COGNATE_URL, SyncMapStorage, exchangeSince, newConfirmedUser, wire } from './helpers.mjs';
 import { newCustomAuthPool } from './triggers-helpers.mjs';
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
-
-class SyncMapStorage {
-	constructor() {
-		this.map = new Map();
-	}
-	setItem(k, v) {
-		this.map.set(k, String(v));
-	}
-	getItem(k) {
-		return this.map.has(k) ? this.map.get(k) : null;
-	}
-	removeItem(k) {
-		this.map.delete(k);
-	}
-	clear() {
-		this.map.clear();
-	}
-}
 
 /**
  * Runs the custom flow with answers given in turn to each customChallenge
