@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"maps"
 	"strings"
@@ -31,7 +32,8 @@ func (s *Service) putChallenge(ctx context.Context, c *Client, username, name st
 
 // takeChallenge consumes a challenge; stale, reused, foreign or mismatched
 // sessions all get Cognito's "Invalid session" answer.
-func (s *Service) takeChallenge(ctx context.Context, c *Client, id, name string) (*store.Challenge, error) {
+// state, when not nil, receives the challenge's stored JSON state.
+func (s *Service) takeChallenge(ctx context.Context, c *Client, id, name string, state any) (*store.Challenge, error) {
 	if id == "" || len(id) > 2048 {
 		return nil, refused(CauseSignInSessionExpired)
 	}
@@ -44,6 +46,11 @@ func (s *Service) takeChallenge(ctx context.Context, c *Client, id, name string)
 	}
 	if ch.ClientID != c.ID || ch.Name != name || !s.now().Before(ch.ExpiresAt) {
 		return nil, refused(CauseSignInSessionExpired)
+	}
+	if state != nil {
+		if err := json.Unmarshal(ch.Data, state); err != nil {
+			return nil, internal(name+" state", err)
+		}
 	}
 	return ch, nil
 }
@@ -94,7 +101,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in RespondInput) (
 }
 
 func (s *Service) respondNewPassword(ctx context.Context, c *Client, session string, r map[string]string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, ChallengeNewPassword)
+	ch, err := s.takeChallenge(ctx, c, session, ChallengeNewPassword, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -268,13 +268,10 @@ func (s *Service) respondCustomChallenge(ctx context.Context, c *Client, session
 	if !given {
 		return nil, invalidf("Missing required parameter ANSWER")
 	}
-	ch, err := s.takeChallenge(ctx, c, session, ChallengeCustom)
+	var st customAuthState
+	ch, err := s.takeChallenge(ctx, c, session, ChallengeCustom, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st customAuthState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("custom auth state", err)
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {

@@ -147,13 +147,10 @@ type deviceState struct {
 // respondDeviceSRP answers DEVICE_SRP_AUTH (DEVICE_KEY, SRP_A) with the
 // DEVICE_PASSWORD_VERIFIER challenge (SRP_B, SALT, SECRET_BLOCK).
 func (s *Service) respondDeviceSRP(ctx context.Context, c *Client, session string, r map[string]string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, ChallengeDeviceSRP)
+	var st deviceState
+	ch, err := s.takeChallenge(ctx, c, session, ChallengeDeviceSRP, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st deviceState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("device state", err)
 	}
 	if r["USERNAME"] != "" && r["USERNAME"] != ch.Username {
 		return nil, refused(CauseSignInSessionExpired)

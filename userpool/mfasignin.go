@@ -205,13 +205,10 @@ func (s *Service) mfaChallengeResponse(ctx context.Context, c *Client, u *store.
 
 // respondMFA answers an MFA challenge of RespondToAuthChallenge.
 func (s *Service) respondMFA(ctx context.Context, c *Client, name, session string, r map[string]string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, name)
+	var st mfaChallenge
+	ch, err := s.takeChallenge(ctx, c, session, name, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st mfaChallenge
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("mfa challenge", err)
 	}
 	if subtle.ConstantTimeCompare([]byte(st.Hosted), []byte(hostedTx(ctx))) != 1 {
 		return nil, refused(CauseSignInSessionExpired) // the hosted UI's, or not

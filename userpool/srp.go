@@ -132,12 +132,9 @@ func (s *Service) takeSRPProof(ctx context.Context, c *Client, r map[string]stri
 	if err != nil || len(block) == 0 {
 		return nil, nil, refused(CauseSignInSessionExpired)
 	}
-	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), name)
+	ch, err := s.takeChallenge(ctx, c, srpChallengeID(block), name, st)
 	if err != nil {
 		return nil, nil, err
-	}
-	if err := json.Unmarshal(ch.Data, st); err != nil {
-		return nil, nil, internal(name+" state", err)
 	}
 	return ch, block, nil
 }

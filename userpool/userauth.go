@@ -256,13 +256,10 @@ func (s *Service) respondUserAuth(ctx context.Context, c *Client, name, session 
 
 // respondSelectChallenge starts the first factor the user picked (ANSWER).
 func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session string, r map[string]string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, ChallengeSelectChallenge)
+	var st userAuthState
+	ch, err := s.takeChallenge(ctx, c, session, ChallengeSelectChallenge, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st userAuthState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("user auth state", err)
 	}
 	answer := r["ANSWER"]
 	if answer == "" {
@@ -312,13 +309,10 @@ func (s *Service) respondSelectChallenge(ctx context.Context, c *Client, session
 
 // respondOTP checks a first-factor code; a right one ends in tokens.
 func (s *Service) respondOTP(ctx context.Context, c *Client, name, session string, r map[string]string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, name)
+	var st userAuthState
+	ch, err := s.takeChallenge(ctx, c, session, name, &st)
 	if err != nil {
 		return nil, err
-	}
-	var st userAuthState
-	if err := json.Unmarshal(ch.Data, &st); err != nil {
-		return nil, internal("user auth state", err)
 	}
 	keep := func(err error) error {
 		st.Attempts++
@@ -402,7 +396,7 @@ func (s *Service) signUpSession(ctx context.Context, c *Client, username string)
 // confirmation code proved the user's e-mail or phone, which stands for
 // the first sign-in's factors (no MFA step, as in Cognito's first sign-in).
 func (s *Service) signUpSessionSignIn(ctx context.Context, c *Client, username, session string) (*AuthResponse, error) {
-	ch, err := s.takeChallenge(ctx, c, session, challengeSignUpSession)
+	ch, err := s.takeChallenge(ctx, c, session, challengeSignUpSession, nil)
 	if err != nil {
 		return nil, err
 	}
