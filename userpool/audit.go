@@ -181,6 +181,8 @@ func (s *Service) finish(ctx context.Context, e *auditEntry, err error, challeng
 		e.ev.Outcome, e.ev.Reason = OutcomeFail, e.failReason(err)
 	case challenge != "":
 		e.ev.Outcome, e.ev.Reason = OutcomeInProgress, challenge
+	case e.ev.Type == EventRefresh && !s.refreshes.due(e.ev.SessionID, s.now()):
+		return // recorded for this family within the interval (auditrefresh.go)
 	default:
 		e.ev.Outcome = OutcomePass
 	}

@@ -130,7 +130,7 @@ type env struct {
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*userpool.Options)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cognate.db"))
 	if err != nil {
@@ -138,9 +138,13 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, st: &countingStore{Store: st, calls: map[string]int{}}, clock: &clock{t: t0}, outbox: message.NewOutbox(100)}
-	e.svc = userpool.New(userpool.Options{Store: e.st, PublicURL: "https://idp.example.com", Now: e.clock.Now,
+	o := userpool.Options{Store: e.st, PublicURL: "https://idp.example.com", Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: userpool.HashParams{Time: 1, Memory: 64, Threads: 1},
-		Sender: e.outbox})
+		Sender: e.outbox}
+	for _, f := range opts {
+		f(&o)
+	}
+	e.svc = userpool.New(o)
 	p, err := e.svc.CreateUserPool(e.ctx(), "domain", userpool.PoolConfig{})
 	if err != nil {
 		t.Fatal(err)

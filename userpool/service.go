@@ -65,6 +65,11 @@ type Options struct {
 	// AuditRetention is how long the janitor keeps audit events (default
 	// DefaultAuditRetention).
 	AuditRetention time.Duration
+	// AuditRefreshInterval is how often, at most, a passed refresh of one
+	// token family is recorded in the audit trail (default
+	// DefaultAuditRefreshInterval; negative: every refresh). Failed
+	// refreshes are always recorded.
+	AuditRefreshInterval time.Duration
 	// Triggers invokes the pools' Lambda triggers (LambdaConfig); nil means
 	// none can be invoked: a pool that names one answers
 	// UnexpectedLambdaException where it would run.
@@ -123,7 +128,8 @@ type Service struct {
 	sender     message.Sender
 	observer   Observer
 	feed       *Feed
-	retention  time.Duration // of audit events
+	retention  time.Duration  // of audit events
+	refreshes  refreshSampler // which passed refreshes are audited
 	triggers   trigger.Invoker
 	// triggerTimeout bounds one trigger invocation.
 	triggerTimeout time.Duration
@@ -156,8 +162,11 @@ func New(o Options) *Service {
 	if o.TriggerTimeout <= 0 {
 		o.TriggerTimeout = DefaultTriggerTimeout
 	}
+	if o.AuditRefreshInterval == 0 {
+		o.AuditRefreshInterval = DefaultAuditRefreshInterval
+	}
 	st := o.Store
-	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention,
+	return &Service{observer: o.Observer, audit: st, devices: st, auditQ: &auditQueue{store: st, log: o.Logger}, retention: o.AuditRetention, refreshes: refreshSampler{every: o.AuditRefreshInterval},
 		pools: st, users: st, sessions: st, challenges: st, web: st, authCodes: st, codes: st,
 		throttles: st, keyStore: st, revocations: st, groups: st, domains: st, resources: st, poolEdits: st, feed: newFeed(st, o.FeedPoll, o.Now, o.Logger, o.Observer),
 		issuer: strings.TrimRight(o.PublicURL, "/"), region: o.Region, now: o.Now,

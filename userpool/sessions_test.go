@@ -158,3 +158,67 @@ func (c *envCtx) refresh(cl *userpool.Client, rt string) (*userpool.AuthResult, 
 	}
 	return r.Result, nil
 }
+
+// TestAuditRefreshInterval: a passed refresh of a token family is recorded
+// once per interval, through every refresh entry point; a failed one always;
+// another family is recorded on its own; a negative interval records all.
+func TestAuditRefreshInterval(t *testing.T) {
+	refreshEvents := func(e *env) []string {
+		t.Helper()
+		evs, _, err := e.svc.ListAuditEvents(e.ctx(), userpool.AuditQuery{PoolID: e.pool, EventType: userpool.EventRefresh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ev := range evs {
+			out = append(out, ev.Outcome+"/"+ev.Reason)
+		}
+		return out
+	}
+	e := newEnv(t)
+	one, two := e.signIn(e.app, "alice"), e.signIn(e.app, "alice")
+	for range 3 {
+		if _, err := e.refresh(e.app, one.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.GetTokensFromRefreshToken(e.ctx(), e.app.ID, "", one.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(10 * time.Second)
+	}
+	if _, err := e.refresh(e.app, two.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if got := refreshEvents(e); len(got) != 2 {
+		t.Fatalf("six refreshes of one family and one of another within a minute: %v", got)
+	}
+	e.clock.Advance(userpool.DefaultAuditRefreshInterval)
+	if _, err := e.refresh(e.app, one.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if got := refreshEvents(e); len(got) != 3 {
+		t.Fatalf("after the interval: %v", got)
+	}
+	if err := e.svc.RevokeToken(e.ctx(), one.RefreshToken, e.app.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := e.refresh(e.app, one.RefreshToken); err == nil {
+			t.Fatal("a revoked refresh token refreshed")
+		}
+	}
+	if got := refreshEvents(e); len(got) != 5 || got[0] != "Fail/revoked" || got[1] != "Fail/revoked" {
+		t.Fatalf("two failed refreshes are both recorded: %v", got)
+	}
+
+	all := newEnv(t, func(o *userpool.Options) { o.AuditRefreshInterval = -1 })
+	tk := all.signIn(all.app, "alice")
+	for range 3 {
+		if _, err := all.refresh(all.app, tk.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := refreshEvents(all); len(got) != 3 {
+		t.Fatalf("a negative interval records every refresh: %v", got)
+	}
+}

@@ -66,6 +66,7 @@ func serveCmd() *cobra.Command {
 		dbStatementTimeout                             time.Duration
 		requestTimeout                                 time.Duration
 		auditRetention                                 time.Duration
+		auditRefreshInterval                           time.Duration
 		metricsAddr                                    string
 		feedPoll                                       time.Duration
 		feedMaxStreams                                 int
@@ -104,7 +105,15 @@ func serveCmd() *cobra.Command {
 			defer stop()
 			cfg := server.Config{DataDir: dataDir, DB: db, PublicURL: publicURL, Region: region,
 				AdminCredentials: creds, Logger: log, DBMaxConns: dbMaxConns, DBStatementTimeout: dbStatementTimeout,
-				RequestTimeout: requestTimeout, FeedPoll: feedPoll, FeedMaxStreams: feedMaxStreams, AuditRetention: auditRetention}
+				RequestTimeout: requestTimeout, FeedPoll: feedPoll, FeedMaxStreams: feedMaxStreams, AuditRetention: auditRetention,
+				AuditRefreshInterval: auditRefreshInterval}
+			if auditRefreshInterval < 0 {
+				ln.Close()
+				return fmt.Errorf("--audit-refresh-interval must not be negative, not %s", auditRefreshInterval)
+			}
+			if auditRefreshInterval == 0 {
+				cfg.AuditRefreshInterval = -1 // every refresh
+			}
 			if auditRetention <= 0 {
 				ln.Close()
 				return fmt.Errorf("--audit-retention must be positive, not %s", auditRetention)
@@ -181,6 +190,8 @@ func serveCmd() *cobra.Command {
 		"revocation-feed streams and long polls allowed open at once; past it readers get 503")
 	f.DurationVar(&auditRetention, "audit-retention", userpool.DefaultAuditRetention,
 		"how long audit events (sign-ins, refreshes, sign-outs, revocations, password and admin changes) are kept")
+	f.DurationVar(&auditRefreshInterval, "audit-refresh-interval", userpool.DefaultAuditRefreshInterval,
+		"record a token family's successful refreshes in the audit trail at most this often (failed ones always); 0 records every one")
 	f.DurationVar(&grace, "shutdown-grace", 15*time.Second, "how long in-flight requests may take on shutdown")
 	f.StringVar(&seeding.path, "seed", "",
 		"a seed file (YAML) of pools, app clients and users to apply once the server listens (see cognate seed --help)")

@@ -76,6 +76,9 @@ type Config struct {
 	// AuditRetention is how long audit events are kept (default
 	// userpool.DefaultAuditRetention).
 	AuditRetention time.Duration
+	// AuditRefreshInterval is how often, at most, a token family's passed
+	// refreshes are audited (see userpool.Options.AuditRefreshInterval).
+	AuditRefreshInterval time.Duration
 	// Metrics, when set, counts and times every request (served by the
 	// caller on a listener of its own: see metrics.Metrics.Handler).
 	Metrics *metrics.Metrics
@@ -149,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc := userpool.New(userpool.Options{Store: st, PublicURL: cfg.PublicURL, Region: cfg.Region, Logger: cfg.Logger,
 		DevMode: dev, Hash: cfg.Hash, Now: cfg.Now, HashConcurrency: cfg.HashConcurrency,
 		HashQueueTimeout: cfg.HashQueueTimeout, SignInLimits: cfg.SignInLimits, Sender: sender, Observer: observerOf(cfg.Metrics),
-		FeedPoll: cfg.FeedPoll, AuditRetention: cfg.AuditRetention, Triggers: cfg.Triggers, TriggerTimeout: cfg.TriggerTimeout})
+		FeedPoll: cfg.FeedPoll, AuditRetention: cfg.AuditRetention, AuditRefreshInterval: cfg.AuditRefreshInterval, Triggers: cfg.Triggers, TriggerTimeout: cfg.TriggerTimeout})
 	if cfg.Metrics != nil {
 		registerSessionGauge(cfg.Metrics, svc, cfg.Logger)
 	}
