@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,4 +51,31 @@ type Groups interface {
 	// ListUsersInGroup returns the group's members with usernames greater
 	// than after, ordered by username; none for a missing group.
 	ListUsersInGroup(ctx context.Context, poolID, group, after string, limit int) ([]*User, error)
+}
+
+// DecodeMintGroups reads the groups GetSessionForMint's statement returns
+// as one JSON array of [name, precedence or null, role_arn] triples: the
+// SQL stores build it so that a refresh reads its groups in the same
+// statement as its session. The result is ordered by name; nil for "[]".
+func DecodeMintGroups(poolID string, raw []byte) ([]*Group, error) {
+	var rows [][3]json.RawMessage
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("decode groups: %w", err)
+	}
+	var out []*Group
+	for _, r := range rows {
+		g := &Group{PoolID: poolID}
+		if err := json.Unmarshal(r[0], &g.Name); err != nil {
+			return nil, fmt.Errorf("decode group name: %w", err)
+		}
+		if err := json.Unmarshal(r[1], &g.Precedence); err != nil {
+			return nil, fmt.Errorf("decode group precedence: %w", err)
+		}
+		if err := json.Unmarshal(r[2], &g.RoleArn); err != nil {
+			return nil, fmt.Errorf("decode group role: %w", err)
+		}
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *Group) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }

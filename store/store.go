@@ -242,6 +242,10 @@ type Sessions interface {
 	// read: the hot path of every access-token call. ErrNotFound when either
 	// is missing.
 	GetSessionWithUser(ctx context.Context, id string) (*Session, *User, error)
+	// GetSessionForMint is GetSessionWithUser with the user's groups (Name,
+	// Precedence and RoleArn set; nil when none), in one statement: all a
+	// refresh needs to mint tokens.
+	GetSessionForMint(ctx context.Context, id string) (*Session, *User, []*Group, error)
 	// RevokeSession marks the session revoked at the given time with a reason,
 	// unless it already is (then it is a no-op, and appends nothing). A
 	// revocation appends a RevocationFamily event (the session's id, user

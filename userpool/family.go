@@ -114,6 +114,20 @@ func (s *Service) loadFamily(ctx context.Context, id string) (family, error) {
 	return sessionFamily(sess, u), nil
 }
 
+// loadMintFamily is loadFamily for a path that mints from the family (a
+// refresh): the user's groups come in the same read, so that a membership
+// change shows in the next token at no extra read.
+func (s *Service) loadMintFamily(ctx context.Context, id string) (family, groupClaims, error) {
+	sess, u, groups, err := s.sessions.GetSessionForMint(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return family{}, groupClaims{}, errFamilyGone
+	}
+	if err != nil {
+		return family{}, groupClaims{}, internal("load token family", err)
+	}
+	return sessionFamily(sess, u), claimsOfGroups(groups), nil
+}
+
 // revokeFamily ends a family for a recorded reason (the first reason
 // recorded stays). It is committed before it returns.
 func (s *Service) revokeFamily(ctx context.Context, f family, reason Reason) error {

@@ -303,13 +303,12 @@ func TestWebSessionAndCodesEndWithGlobalSignOut(t *testing.T) {
 }
 
 // TestOneReadPerRefresh pins the reads of the refresh paths and of the
-// OAuth revocation: the app client once, the family (session joined to its
-// user) once, and — for the paths that mint — the user's groups once (one
-// indexed read of the memberships joined to their groups, so that a group
-// change shows in the next token: joining them into the family's read
-// would slow every access-token call, which needs no groups); and the one
-// write of a family's first refresh (which its session then shows), none
-// after.
+// OAuth revocation: the app client once and the family once — for the
+// paths that mint, the session joined to its user and the user's groups in
+// one statement (GetSessionForMint: a group change shows in the next token
+// at no extra read), for the others without the groups (every access-token
+// call needs no groups); and the one write of a family's first refresh
+// (which its session then shows), none after.
 func TestOneReadPerRefresh(t *testing.T) {
 	e := newEnv(t)
 	conf := e.newClient(userpool.ClientInput{Name: "conf", GenerateSecret: true, Config: userpool.ClientConfig{
@@ -317,7 +316,7 @@ func TestOneReadPerRefresh(t *testing.T) {
 		CallbackURLs: []string{"https://app.example.com/cb"}}})
 	tk := e.signIn(e.app, "alice")
 	ctk := e.signIn(conf, "alice")
-	want := map[string]int{"GetClient": 1, "GetSessionWithUser": 1, "ListGroupsForUser": 1}
+	want := map[string]int{"GetClient": 1, "GetSessionForMint": 1}
 	e.clock.Advance(time.Second) // the first refreshes come a second after the sign-ins
 	check := func(what string, want map[string]int) {
 		t.Helper()
@@ -337,7 +336,7 @@ func TestOneReadPerRefresh(t *testing.T) {
 	if _, err := e.refresh(e.app, tk.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
-	first := map[string]int{"GetClient": 1, "GetSessionWithUser": 1, "ListGroupsForUser": 1, "TouchSession": 1}
+	first := map[string]int{"GetClient": 1, "GetSessionForMint": 1, "TouchSession": 1}
 	check("REFRESH_TOKEN_AUTH", first)
 	if _, err := e.svc.GetTokensFromRefreshToken(e.ctx(), e.app.ID, "", tk.RefreshToken); err != nil {
 		t.Fatal(err)

@@ -92,18 +92,24 @@ func (s *Service) newSession(ctx context.Context, c *Client, u *store.User, o se
 // token for its current generation when withRefresh is set. nonce is the
 // OIDC nonce for the ID token (first issue only).
 func (s *Service) mint(ctx context.Context, c *Client, u *store.User, sess *store.Session, now time.Time, withRefresh bool, nonce string) (*AuthResult, error) {
-	ks, err := s.keySet(ctx, c.PoolID)
-	if err != nil {
-		return nil, internal("mint", err)
-	}
-	iss := ks.Issuer()
-	revocable := c.Config.RevocationEnabled()
 	// The user's groups as of now: one indexed read per mint, so that a
 	// membership change shows in the next token (see groups.go).
 	gc, err := s.userGroupClaims(ctx, c.PoolID, u.Sub)
 	if err != nil {
 		return nil, err
 	}
+	return s.mintWithGroups(ctx, c, u, sess, gc, now, withRefresh, nonce)
+}
+
+// mintWithGroups is mint with the user's groups already read (a refresh
+// reads them with its family: loadMintFamily).
+func (s *Service) mintWithGroups(ctx context.Context, c *Client, u *store.User, sess *store.Session, gc groupClaims, now time.Time, withRefresh bool, nonce string) (*AuthResult, error) {
+	ks, err := s.keySet(ctx, c.PoolID)
+	if err != nil {
+		return nil, internal("mint", err)
+	}
+	iss := ks.Issuer()
+	revocable := c.Config.RevocationEnabled()
 	access := &token.Claims{Sub: u.Sub, Iss: iss, TokenUse: token.UseAccess, ClientID: c.ID, Scope: sess.Scopes,
 		Username: u.Username, AuthTime: sess.AuthTime.Unix(), IssuedAt: now.Unix(),
 		ExpiresAt: now.Add(c.Config.AccessTokenDuration()).Unix(), Version: 2,

@@ -40,7 +40,7 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	if err != nil || h.PoolID != c.PoolID {
 		return nil, family{}, refused(CauseRefreshTokenInvalid)
 	}
-	f, err := s.loadFamily(ctx, h.SessionID)
+	f, groups, err := s.loadMintFamily(ctx, h.SessionID)
 	if errors.Is(err, errFamilyGone) {
 		return nil, family{}, refused(CauseRefreshTokenInvalid)
 	}
@@ -91,7 +91,7 @@ func (s *Service) refresh(ctx context.Context, c *Client, raw string, hashProof 
 	if err := s.recordSessionClient(ctx, f.sess); err != nil {
 		return nil, family{}, err
 	}
-	res, err := s.mint(withTokenSource(ctx, tokenSourceRefresh), c, f.user, f.sess, now, withRefresh, "")
+	res, err := s.mintWithGroups(withTokenSource(ctx, tokenSourceRefresh), c, f.user, f.sess, groups, now, withRefresh, "")
 	if err != nil {
 		return nil, family{}, err
 	}

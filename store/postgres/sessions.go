@@ -21,6 +21,15 @@ const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_
 var qGetSessionWithUser = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `
 	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = $1`
 
+// qGetSessionForMint is qGetSessionWithUser with the user's groups as a
+// JSON array of [name, precedence, role_arn] (see store.DecodeMintGroups),
+// read through the group_members_user index.
+var qGetSessionForMint = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `,
+	(SELECT coalesce(json_agg(json_build_array(g.name, g.precedence, g.role_arn)), '[]')::text FROM group_members m
+		JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
+		WHERE m.pool_id = s.pool_id AND m.user_sub = s.user_sub)
+	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = $1`
+
 // prefixCols qualifies each column of a comma-separated list.
 func prefixCols(prefix, cols string) string {
 	parts := strings.Split(cols, ",")
@@ -139,6 +148,25 @@ func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Sessi
 		return nil, nil, wrap("get session with user", err)
 	}
 	return ss, u, nil
+}
+
+// GetSessionForMint implements store.Sessions in one statement.
+func (s *Store) GetSessionForMint(ctx context.Context, id string) (*store.Session, *store.User, []*store.Group, error) {
+	const op = "get session for mint"
+	if unstorable(id) {
+		return nil, nil, nil, notFound(op)
+	}
+	ss, u := &store.Session{}, &store.User{}
+	var groups string
+	dest := append(append(sessionDest(ss), userDest(u)...), &groups)
+	if err := s.pool.QueryRow(ctx, qGetSessionForMint, id).Scan(dest...); err != nil {
+		return nil, nil, nil, wrap(op, err)
+	}
+	gs, err := store.DecodeMintGroups(ss.PoolID, []byte(groups))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return ss, u, gs, nil
 }
 
 // RevokeSession implements store.Sessions. The first revocation wins: a

@@ -26,12 +26,15 @@ func openInternal(t testing.TB) *Store {
 func TestHotPathPlans(t *testing.T) {
 	s := openInternal(t)
 	for name, q := range map[string]string{
-		"GetSession":    qGetSession,
-		"GetUser":       qGetUser,
-		"GetUserBySub":  qGetUserBySub,
-		"GetClient":     qGetClient,
-		"RotateRefresh": qRotateRefresh,
-		"TouchSession":  qTouchSession,
+		"GetSession":         qGetSession,
+		"GetSessionWithUser": qGetSessionWithUser,
+		"GetSessionForMint":  qGetSessionForMint,
+		"ListGroupsForUser":  qListGroupsForUser,
+		"GetUser":            qGetUser,
+		"GetUserBySub":       qGetUserBySub,
+		"GetClient":          qGetClient,
+		"RotateRefresh":      qRotateRefresh,
+		"TouchSession":       qTouchSession,
 		"sessions of a client (DeleteClient cascade)": `SELECT id FROM sessions WHERE pool_id = ? AND client_id = ?`,
 		"sessions of a pool (DeletePool cascade)":     `SELECT id FROM sessions WHERE pool_id = ?`,
 		"users of a pool (DeletePool cascade)":        `SELECT username FROM users WHERE pool_id = ?`,

@@ -33,6 +33,15 @@ const (
 var qGetSessionWithUser = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `
 	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = ?`
 
+// qGetSessionForMint is qGetSessionWithUser with the user's groups as a
+// JSON array of [name, precedence, role_arn] (see decodeMintGroups), read
+// through the group_members_user index.
+var qGetSessionForMint = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `,
+	(SELECT json_group_array(json_array(g.name, g.precedence, g.role_arn)) FROM group_members m
+		JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name
+		WHERE m.pool_id = s.pool_id AND m.user_sub = s.user_sub)
+	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = ?`
+
 // prefixCols qualifies each column of a comma-separated list.
 func prefixCols(prefix, cols string) string {
 	parts := strings.Split(cols, ",")
@@ -128,6 +137,22 @@ func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Sessi
 		return nil, nil, wrap("get session with user", err)
 	}
 	return ss, u, nil
+}
+
+// GetSessionForMint implements store.Sessions.
+func (s *Store) GetSessionForMint(ctx context.Context, id string) (*store.Session, *store.User, []*store.Group, error) {
+	const op = "get session for mint"
+	ss, u := &store.Session{}, &store.User{}
+	var groups []byte
+	dest := append(append(sessionDest(ss), userDest(u)...), &groups)
+	if err := s.getSessionForMint.QueryRowContext(ctx, id).Scan(dest...); err != nil {
+		return nil, nil, nil, wrap(op, err)
+	}
+	gs, err := store.DecodeMintGroups(ss.PoolID, groups)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return ss, u, gs, nil
 }
 
 // RevokeSession implements store.Sessions. The first revocation wins: a

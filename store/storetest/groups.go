@@ -22,6 +22,8 @@ var groupTests = []test{
 	{"GroupCascades", testGroupCascades},
 	{"GroupMembershipsConcurrent", testGroupMembershipsConcurrent},
 	{"GroupDeleteConcurrent", testGroupDeleteConcurrent},
+	{"SessionForMint", testSessionForMint},
+	{"SessionForMintConcurrent", testSessionForMintConcurrent},
 }
 
 func init() { tests = append(tests, groupTests...) }
@@ -420,4 +422,110 @@ func testGroupDeleteConcurrent(t *testing.T, s store.Store) {
 		}
 		mustOK(t, "DeleteGroup", s.DeleteGroup(ctx, f.pool.ID, "g"))
 	}
+}
+
+// mintGroup is what GetSessionForMint reads of a group.
+func mintGroup(g *store.Group) string {
+	return fmt.Sprintf("%s/%s/%s", g.Name, prec(g.Precedence), g.RoleArn)
+}
+
+// testSessionForMint: GetSessionForMint reads what GetSessionWithUser reads
+// and the user's groups (name, precedence, role), ordered by name; nil for
+// a user in none; ErrNotFound as GetSessionWithUser.
+func testSessionForMint(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	other := setup(t, s, "us-east-1_q")
+	bare := &store.Group{PoolID: f.pool.ID, Name: "b-bare", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
+	for _, g := range []*store.Group{newGroup(f.pool.ID, "z-last", 0), bare, newGroup(f.pool.ID, "a-first", 7),
+		newGroup(f.pool.ID, "unjoined", 1), newGroup(other.pool.ID, "a-first", 3)} {
+		mustOK(t, "CreateGroup", s.CreateGroup(ctx, g))
+	}
+	for _, g := range []string{"z-last", "b-bare", "a-first"} {
+		mustOK(t, "AddUserToGroup", s.AddUserToGroup(ctx, f.pool.ID, g, f.alice.Sub))
+	}
+	mustOK(t, "AddUserToGroup", s.AddUserToGroup(ctx, other.pool.ID, "a-first", other.alice.Sub))
+	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	gotSess, gotUser, groups, err := s.GetSessionForMint(ctx, sess.ID)
+	mustOK(t, "GetSessionForMint", err)
+	wantSess, wantUser, err := s.GetSessionWithUser(ctx, sess.ID)
+	mustOK(t, "GetSessionWithUser", err)
+	check(t, "GetSessionForMint session", wantSess, gotSess)
+	check(t, "GetSessionForMint user", wantUser, gotUser)
+	listed, err := s.ListGroupsForUser(ctx, f.pool.ID, f.alice.Sub, "", 0)
+	mustOK(t, "ListGroupsForUser", err)
+	checkIDs(t, "GetSessionForMint groups", ids(listed, mintGroup), ids(groups, mintGroup))
+	checkIDs(t, "GetSessionForMint group names", []string{"a-first", "b-bare", "z-last"}, ids(groups, groupName))
+	for _, g := range groups {
+		if g.PoolID != f.pool.ID {
+			t.Errorf("group %s of pool %q", g.Name, g.PoolID)
+		}
+	}
+
+	bobSess := newSession("origin-jti-2", f.c1, f.bobby, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, bobSess))
+	_, _, groups, err = s.GetSessionForMint(ctx, bobSess.ID)
+	mustOK(t, "GetSessionForMint of a user in no group", err)
+	if groups != nil {
+		t.Errorf("a user in no group: %v", ids(groups, mintGroup))
+	}
+	_, _, _, err = s.GetSessionForMint(ctx, "origin-jti-missing")
+	wantErr(t, "GetSessionForMint of a missing session", err, store.ErrNotFound)
+	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
+	_, _, _, err = s.GetSessionForMint(ctx, sess.ID)
+	wantErr(t, "GetSessionForMint after the user was deleted", err, store.ErrNotFound)
+}
+
+// testSessionForMintConcurrent reads a session's groups while its user
+// joins and leaves groups: every read succeeds with names in order and no
+// group the user never joined, and once the writers are done a read shows
+// exactly the memberships left.
+func testSessionForMintConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	const n = 8
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("g%02d", i)
+		mustOK(t, "CreateGroup", s.CreateGroup(ctx, newGroup(f.pool.ID, names[i], int64(i))))
+	}
+	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	race(2*n, func(i int) {
+		if i < n {
+			if err := s.AddUserToGroup(ctx, f.pool.ID, names[i], f.alice.Sub); err != nil {
+				t.Errorf("AddUserToGroup: %v", err)
+			}
+			if i%2 == 1 {
+				if err := s.RemoveUserFromGroup(ctx, f.pool.ID, names[i], f.alice.Sub); err != nil {
+					t.Errorf("RemoveUserFromGroup: %v", err)
+				}
+			}
+			return
+		}
+		for range 5 {
+			_, _, groups, err := s.GetSessionForMint(ctx, sess.ID)
+			if err != nil {
+				t.Errorf("GetSessionForMint during membership changes: %v", err)
+				return
+			}
+			got := ids(groups, groupName)
+			if !slices.IsSorted(got) || len(got) > n {
+				t.Errorf("groups out of order or too many: %v", got)
+			}
+			for _, g := range got {
+				if !slices.Contains(names, g) {
+					t.Errorf("a group the user never joined: %s", g)
+				}
+			}
+		}
+	})
+	var want []string
+	for i := 0; i < n; i += 2 {
+		want = append(want, names[i])
+	}
+	_, _, groups, err := s.GetSessionForMint(ctx, sess.ID)
+	mustOK(t, "GetSessionForMint", err)
+	checkIDs(t, "groups after concurrent joins and leaves", want, ids(groups, groupName))
 }
