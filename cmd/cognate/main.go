@@ -22,6 +22,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(exitCode(rootCmd().Execute()))
 }
 
