@@ -242,6 +242,15 @@ type Sessions interface {
 	// read: the hot path of every access-token call. ErrNotFound when either
 	// is missing.
 	GetSessionWithUser(ctx context.Context, id string) (*Session, *User, error)
+	// GetSessionWithProfile is GetSessionWithUser for callers that only
+	// read (GetUser, the userInfo endpoint): of the session only ID, PoolID,
+	// ClientID, UserSub, Username, UserGen, ExpiresAt, RevokedAt and
+	// Revoked; of the user only PoolID, Username, Sub, Status, Enabled,
+	// Attributes, MFA, SignOutGen, CreatedAt and UpdatedAt. Every other
+	// field is zero (Version too, so that an UpdateUser of it cannot
+	// succeed). Half the columns of GetSessionWithUser: the hot path of
+	// GetUser. ErrNotFound as GetSessionWithUser.
+	GetSessionWithProfile(ctx context.Context, id string) (*Session, *User, error)
 	// GetSessionForMint is GetSessionWithUser with the user's groups (Name,
 	// Precedence and RoleArn set; nil when none), in one statement: all a
 	// refresh needs to mint tokens.

@@ -55,6 +55,20 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*principal, err
 // authenticateScope is authenticate with the scope the token must carry
 // (the user-pool APIs need AdminScope, the userInfo endpoint openid).
 func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*principal, error) {
+	return s.authenticateWith(ctx, raw, scope, s.loadFamily)
+}
+
+// authenticateToRead is authenticateScope for an operation that only reads
+// the user's profile (GetUser, userInfo): the family is loaded with half
+// the columns (loadProfileFamily), and the principal's user and session
+// hold only what store.Sessions.GetSessionWithProfile documents. Never
+// write them back.
+func (s *Service) authenticateToRead(ctx context.Context, raw, scope string) (*principal, error) {
+	return s.authenticateWith(ctx, raw, scope, s.loadProfileFamily)
+}
+
+// authenticateWith checks an access token, loading its family with load.
+func (s *Service) authenticateWith(ctx context.Context, raw, scope string, load func(context.Context, string) (family, error)) (*principal, error) {
 	if raw == "" {
 		return nil, required("accessToken")
 	}
@@ -66,7 +80,7 @@ func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*pr
 	if id == "" {
 		id = claims.EventID
 	}
-	f, err := s.loadFamily(ctx, id)
+	f, err := load(ctx, id)
 	if errors.Is(err, errFamilyGone) {
 		// Off the hot path: tell a deleted user from a dead family.
 		if _, uerr := s.users.GetUserBySub(ctx, poolID, claims.Sub); errors.Is(uerr, store.ErrNotFound) {

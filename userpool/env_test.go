@@ -95,6 +95,11 @@ func (s *countingStore) GetSessionWithUser(ctx context.Context, id string) (*sto
 	return s.Store.GetSessionWithUser(ctx, id)
 }
 
+func (s *countingStore) GetSessionWithProfile(ctx context.Context, id string) (*store.Session, *store.User, error) {
+	s.count("GetSessionWithProfile")
+	return s.Store.GetSessionWithProfile(ctx, id)
+}
+
 func (s *countingStore) GetSessionForMint(ctx context.Context, id string) (*store.Session, *store.User, []*store.Group, error) {
 	s.count("GetSessionForMint")
 	return s.Store.GetSessionForMint(ctx, id)

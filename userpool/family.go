@@ -114,6 +114,19 @@ func (s *Service) loadFamily(ctx context.Context, id string) (family, error) {
 	return sessionFamily(sess, u), nil
 }
 
+// loadProfileFamily is loadFamily for operations that only read the
+// user's profile: see authenticateToRead.
+func (s *Service) loadProfileFamily(ctx context.Context, id string) (family, error) {
+	sess, u, err := s.sessions.GetSessionWithProfile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return family{}, errFamilyGone
+	}
+	if err != nil {
+		return family{}, internal("load token family", err)
+	}
+	return sessionFamily(sess, u), nil
+}
+
 // loadMintFamily is loadFamily for a path that mints from the family (a
 // refresh): the user's groups come in the same read, so that a membership
 // change shows in the next token at no extra read.

@@ -307,7 +307,8 @@ func TestWebSessionAndCodesEndWithGlobalSignOut(t *testing.T) {
 // paths that mint, the session joined to its user and the user's groups in
 // one statement (GetSessionForMint: a group change shows in the next token
 // at no extra read), for the others without the groups (every access-token
-// call needs no groups); and the one write of a family's first refresh
+// call needs no groups; GetUser reads only the profile columns); and the
+// one write of a family's first refresh
 // (which its session then shows), none after.
 func TestOneReadPerRefresh(t *testing.T) {
 	e := newEnv(t)
@@ -350,7 +351,7 @@ func TestOneReadPerRefresh(t *testing.T) {
 	if _, err := e.svc.GetUser(e.ctx(), tk.AccessToken); err != nil {
 		t.Fatal(err)
 	}
-	check("GetUser", map[string]int{"GetSessionWithUser": 1})
+	check("GetUser", map[string]int{"GetSessionWithProfile": 1})
 	if err := e.svc.OAuthRevoke(e.ctx(), e.pool, ctk.RefreshToken, conf.ID, conf.Secret); err != nil {
 		t.Fatal(err)
 	}

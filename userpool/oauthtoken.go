@@ -158,7 +158,7 @@ func (s *Service) oAuthRevoke(ctx context.Context, poolID, raw, clientID, client
 // carry the openid scope. Claims are strings, as Cognito returns them
 // (email_verified is "true" or "false").
 func (s *Service) UserInfo(ctx context.Context, poolID, raw string) (map[string]any, error) {
-	pr, err := s.authenticateScope(ctx, raw, ScopeOpenID)
+	pr, err := s.authenticateToRead(ctx, raw, ScopeOpenID)
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,7 @@ func (s *Service) poolUser(ctx context.Context, poolID, username string) (*Pool,
 
 // GetUser returns the access token's user.
 func (s *Service) GetUser(ctx context.Context, accessToken string) (*User, error) {
-	pr, err := s.authenticate(ctx, accessToken)
+	pr, err := s.authenticateToRead(ctx, accessToken, AdminScope)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,20 @@ const sessionCols = `id, pool_id, client_id, user_sub, username, user_gen, auth_
 var qGetSessionWithUser = `SELECT ` + prefixCols("s.", sessionCols) + `, ` + prefixCols("u.", userCols) + `
 	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = $1`
 
+// qGetSessionWithProfile reads what GetSessionWithProfile documents
+// (profileDest's columns): every column costs on each call.
+var qGetSessionWithProfile = `SELECT s.id, s.pool_id, s.client_id, s.user_sub, s.username, s.user_gen,
+	s.expires_at, s.revoked_at, s.revoked, u.username, u.sub, u.status, u.enabled, u.attributes, u.mfa,
+	u.sign_out_gen, u.created_at, u.updated_at
+	FROM sessions s JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.user_sub WHERE s.id = $1`
+
+// profileDest is where a row of qGetSessionWithProfile scans to.
+func profileDest(ss *store.Session, u *store.User) []any {
+	return []any{&ss.ID, &ss.PoolID, &ss.ClientID, &ss.UserSub, &ss.Username, &ss.UserGen,
+		msTime{&ss.ExpiresAt}, msTime{&ss.RevokedAt}, &ss.Revoked, &u.Username, &u.Sub, &u.Status, &u.Enabled,
+		attrsCol{&u.Attributes}, &u.MFA, &u.SignOutGen, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt}}
+}
+
 // qGetSessionForMint is qGetSessionWithUser with the user's groups as a
 // JSON array of [name, precedence, role_arn] (see store.DecodeMintGroups),
 // read through the group_members_user index.
@@ -147,6 +161,19 @@ func (s *Store) GetSessionWithUser(ctx context.Context, id string) (*store.Sessi
 	if err := s.pool.QueryRow(ctx, qGetSessionWithUser, id).Scan(dest...); err != nil {
 		return nil, nil, wrap("get session with user", err)
 	}
+	return ss, u, nil
+}
+
+// GetSessionWithProfile implements store.Sessions in one statement.
+func (s *Store) GetSessionWithProfile(ctx context.Context, id string) (*store.Session, *store.User, error) {
+	if unstorable(id) {
+		return nil, nil, notFound("get session with profile")
+	}
+	ss, u := &store.Session{}, &store.User{}
+	if err := s.pool.QueryRow(ctx, qGetSessionWithProfile, id).Scan(profileDest(ss, u)...); err != nil {
+		return nil, nil, wrap("get session with profile", err)
+	}
+	u.PoolID = ss.PoolID
 	return ss, u, nil
 }
 

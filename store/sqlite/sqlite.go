@@ -93,6 +93,7 @@ type Store struct {
 	getSession         *sql.Stmt // reader
 	getSessionWithUser *sql.Stmt // reader
 	getSessionForMint  *sql.Stmt // reader
+	getSessionProfile  *sql.Stmt // reader
 	getUser            *sql.Stmt // reader
 	getUserBySub       *sql.Stmt // reader
 	getClient          *sql.Stmt // reader
@@ -178,6 +179,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		{s.r, &s.getSession, "get session", qGetSession},
 		{s.r, &s.getSessionWithUser, "get session with user", qGetSessionWithUser},
 		{s.r, &s.getSessionForMint, "get session for mint", qGetSessionForMint},
+		{s.r, &s.getSessionProfile, "get session with profile", qGetSessionWithProfile},
 		{s.r, &s.getUser, "get user", qGetUser},
 		{s.r, &s.getUserBySub, "get user by sub", qGetUserBySub},
 		{s.r, &s.getClient, "get client", qGetClient},
@@ -340,7 +342,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getSession, s.getSessionWithUser, s.getSessionForMint, s.getUser, s.getUserBySub, s.getClient, s.listGroupsForUser,
+	for _, st := range []*sql.Stmt{s.getSession, s.getSessionWithUser, s.getSessionForMint, s.getSessionProfile, s.getUser, s.getUserBySub, s.getClient, s.listGroupsForUser,
 		s.createSession, s.touchSession, s.rotateRefresh} {
 		if st != nil {
 			errs = append(errs, st.Close())

@@ -33,6 +33,89 @@ func testSessionWithUser(t *testing.T, s store.Store) {
 	wantErr(t, "GetSessionWithUser after the user was deleted", err, store.ErrNotFound)
 }
 
+// testSessionWithProfile: GetSessionWithProfile reads the fields it
+// documents as GetSessionWithUser reads them, and leaves every other field
+// zero (the user's Version included); ErrNotFound as GetSessionWithUser.
+func testSessionWithProfile(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	sess.DeviceKey, sess.Scopes, sess.SourceIP, sess.UserAgent = "us-east-1_dev", "openid", "192.0.2.1", "ua/1"
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	alice, err := s.GetUser(ctx, f.pool.ID, "alice")
+	mustOK(t, "GetUser", err)
+	alice.MFA = []byte(`{"totp":true}`)
+	alice.Aliases = map[string]string{"email": "alice@example.com"}
+	mustOK(t, "UpdateUser", s.UpdateUser(ctx, alice))
+	mustOK(t, "RevokeSession", s.RevokeSession(ctx, sess.ID, at(2*time.Minute), "revoked"))
+	gen, err := s.BumpSignOutGen(ctx, f.pool.ID, "alice", at(time.Hour), "signed-out")
+	mustOK(t, "BumpSignOutGen", err)
+
+	fullSess, fullUser, err := s.GetSessionWithUser(ctx, sess.ID)
+	mustOK(t, "GetSessionWithUser", err)
+	gotSess, gotUser, err := s.GetSessionWithProfile(ctx, sess.ID)
+	mustOK(t, "GetSessionWithProfile", err)
+	wantSess := store.Session{ID: fullSess.ID, PoolID: fullSess.PoolID, ClientID: fullSess.ClientID,
+		UserSub: fullSess.UserSub, Username: fullSess.Username, UserGen: fullSess.UserGen,
+		ExpiresAt: fullSess.ExpiresAt, RevokedAt: fullSess.RevokedAt, Revoked: fullSess.Revoked}
+	check(t, "GetSessionWithProfile session", &wantSess, gotSess)
+	wantUser := store.User{PoolID: fullUser.PoolID, Username: fullUser.Username, Sub: fullUser.Sub,
+		Status: fullUser.Status, Enabled: fullUser.Enabled, Attributes: fullUser.Attributes, MFA: fullUser.MFA,
+		SignOutGen: fullUser.SignOutGen, CreatedAt: fullUser.CreatedAt, UpdatedAt: fullUser.UpdatedAt}
+	check(t, "GetSessionWithProfile user", &wantUser, gotUser)
+	if gotUser.SignOutGen != gen || gotSess.RevokedAt.IsZero() || string(gotUser.MFA) != `{"totp":true}` || gotUser.Version != 0 {
+		t.Fatalf("GetSessionWithProfile: gen %d (want %d), revoked at %v, MFA %q, version %d",
+			gotUser.SignOutGen, gen, gotSess.RevokedAt, gotUser.MFA, gotUser.Version)
+	}
+	// What it leaves out cannot be written back.
+	gotUser.Attributes = map[string]string{"email": "mallory@example.com"}
+	wantErr(t, "UpdateUser of a profile read", s.UpdateUser(ctx, gotUser), store.ErrConflict)
+
+	_, _, err = s.GetSessionWithProfile(ctx, "origin-jti-missing")
+	wantErr(t, "GetSessionWithProfile of a missing session", err, store.ErrNotFound)
+	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
+	_, _, err = s.GetSessionWithProfile(ctx, sess.ID)
+	wantErr(t, "GetSessionWithProfile after the user was deleted", err, store.ErrNotFound)
+}
+
+// testSessionWithProfileConcurrent reads a session while it is revoked and
+// its user is signed out everywhere: every read succeeds, and once the
+// writers are done a read shows both.
+func testSessionWithProfileConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := setup(t, s, "us-east-1_p")
+	sess := newSession("origin-jti-1", f.c1, f.alice, at(time.Minute))
+	mustOK(t, "CreateSession", s.CreateSession(ctx, sess))
+	var gen atomic.Int64
+	race(10, func(i int) {
+		switch i {
+		case 0:
+			if err := s.RevokeSession(ctx, sess.ID, at(2*time.Minute), "revoked"); err != nil {
+				t.Errorf("RevokeSession: %v", err)
+			}
+		case 1:
+			g, err := s.BumpSignOutGen(ctx, f.pool.ID, "alice", at(time.Hour), "signed-out")
+			if err != nil {
+				t.Errorf("BumpSignOutGen: %v", err)
+			}
+			gen.Store(g)
+		default:
+			for range 5 {
+				if _, u, err := s.GetSessionWithProfile(ctx, sess.ID); err != nil || u.Sub != f.alice.Sub {
+					t.Errorf("GetSessionWithProfile during a revocation: %v", err)
+					return
+				}
+			}
+		}
+	})
+	gotSess, gotUser, err := s.GetSessionWithProfile(ctx, sess.ID)
+	mustOK(t, "GetSessionWithProfile", err)
+	if gotSess.RevokedAt.IsZero() || gotSess.Revoked != "revoked" || gotUser.SignOutGen != gen.Load() {
+		t.Fatalf("after the writers: revoked %q at %v, sign-out generation %d (want %d)",
+			gotSess.Revoked, gotSess.RevokedAt, gotUser.SignOutGen, gen.Load())
+	}
+}
+
 func testSessionCreateGet(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := setup(t, s, "us-east-1_p")

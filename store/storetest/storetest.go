@@ -133,6 +133,8 @@ var tests = []test{
 	{"SessionCreateConflict", testSessionCreateConflict},
 	{"SessionGetNotFound", testSessionGetNotFound},
 	{"SessionWithUser", testSessionWithUser},
+	{"SessionWithProfile", testSessionWithProfile},
+	{"SessionWithProfileConcurrent", testSessionWithProfileConcurrent},
 	{"RevokeSession", testRevokeSession},
 	{"RevokeSessionConcurrent", testRevokeSessionConcurrent},
 	{"RotateRefresh", testRotateRefresh},
