@@ -6,22 +6,28 @@ import (
 	"testing"
 )
 
-// TestTuneGC: without GOGC the collector's target becomes defaultGCPercent;
-// with GOGC set it is left as the runtime read it.
+// TestTuneGC: without GOGC the tuner starts (the percent rises over this
+// test's small heap); with GOGC set nothing changes.
 func TestTuneGC(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(orig) })
 
 	t.Setenv("GOGC", "150")
-	tuneGC()
+	if tu := tuneGC(); tu != nil {
+		tu.Stop()
+		t.Fatal("with GOGC set, tuneGC started a tuner")
+	}
 	if got := debug.SetGCPercent(100); got != 100 {
-		t.Fatalf("with GOGC set, tuneGC changed the target to %d", got)
+		t.Fatalf("with GOGC set, tuneGC changed the percent to %d", got)
 	}
 
-	t.Setenv("GOGC", "")
 	os.Unsetenv("GOGC")
-	tuneGC()
-	if got := debug.SetGCPercent(100); got != defaultGCPercent {
-		t.Fatalf("without GOGC the target is %d, want %d", got, defaultGCPercent)
+	tu := tuneGC()
+	if tu == nil {
+		t.Fatal("without GOGC, no tuner")
+	}
+	defer tu.Stop()
+	if p := tu.Percent(); p <= 100 {
+		t.Fatalf("without GOGC the percent over a small heap is %d", p)
 	}
 }
