@@ -225,10 +225,7 @@ func clientUpdateCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "CLIENT_ID"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -271,10 +268,7 @@ func clientDescribeCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "CLIENT_ID"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -326,10 +320,7 @@ func clientListCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -30,6 +31,16 @@ func addPoolFlag(f *pflag.FlagSet, pool *string, alias bool) {
 	if alias {
 		f.StringVar(pool, "pool-id", "", "the same as --pool")
 	}
+}
+
+// poolClient is the user-pool API client of a command that needs --pool,
+// which it checks first.
+func (c *connFlags) poolClient(cmd *cobra.Command, pool string) (*cip.Client, error) {
+	if pool == "" {
+		return nil, usagef("--pool is required")
+	}
+	client, _, err := c.client(cmd.Context(), cmd.Flags(), pool)
+	return client, err
 }
 
 // show writes a command's result: v as JSON with --output json, else what

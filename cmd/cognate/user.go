@@ -63,10 +63,7 @@ func userCmd() *cobra.Command {
 				if err := args(a, "USERNAME"); err != nil {
 					return err
 				}
-				if pool == "" {
-					return usagef("--pool is required")
-				}
-				c, _, err := conn.client(cmd.Context(), cmd.Flags(), pool)
+				c, err := conn.poolClient(cmd, pool)
 				if err != nil {
 					return err
 				}
@@ -215,10 +212,7 @@ func userListCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -251,10 +245,7 @@ func userGetCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "USERNAME"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
