@@ -67,12 +67,7 @@ func (c *Client) ResetPassword(ctx context.Context, username string, opts ResetP
 	if h := c.secretHash(username); h != "" {
 		in.SecretHash = aws.String(h)
 	}
-	var out *cip.ForgotPasswordOutput
-	err = c.call(ctx, "ForgotPassword", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.ForgotPassword(ctx, in)
-		return err
-	})
+	out, err := callOp(ctx, c, "ForgotPassword", c.cip.ForgotPassword, in)
 	if err != nil {
 		return ResetPasswordResult{}, err
 	}
@@ -116,10 +111,8 @@ func (c *Client) ConfirmResetPassword(ctx context.Context, username, newPassword
 	if h := c.secretHash(username); h != "" {
 		in.SecretHash = aws.String(h)
 	}
-	return c.call(ctx, "ConfirmForgotPassword", func(ctx context.Context) error {
-		_, err := c.cip.ConfirmForgotPassword(ctx, in)
-		return err
-	})
+	_, err = callOp(ctx, c, "ConfirmForgotPassword", c.cip.ConfirmForgotPassword, in)
+	return err
 }
 
 // UpdatePassword changes the signed-in user's password (ChangePassword).
@@ -138,11 +131,9 @@ func (c *Client) UpdatePassword(ctx context.Context, oldPassword, newPassword st
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, "ChangePassword", func(ctx context.Context) error {
-		_, err := c.cip.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: aws.String(s.AccessToken),
-			PreviousPassword: aws.String(oldPassword), ProposedPassword: aws.String(newPassword)})
-		return err
-	})
+	_, err = callOp(ctx, c, "ChangePassword", c.cip.ChangePassword, &cip.ChangePasswordInput{AccessToken: aws.String(s.AccessToken),
+		PreviousPassword: aws.String(oldPassword), ProposedPassword: aws.String(newPassword)})
+	return err
 }
 
 // FetchUserAttributes returns the signed-in user's attributes as the service
@@ -158,12 +149,7 @@ func (c *Client) FetchUserAttributes(ctx context.Context) (map[string]string, er
 	if err != nil {
 		return nil, err
 	}
-	var out *cip.GetUserOutput
-	err = c.call(ctx, "GetUser", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(s.AccessToken)})
-		return err
-	})
+	out, err := callOp(ctx, c, "GetUser", c.cip.GetUser, &cip.GetUserInput{AccessToken: aws.String(s.AccessToken)})
 	if err != nil {
 		return nil, err
 	}
@@ -253,13 +239,8 @@ func (c *Client) updateUserAttributes(ctx context.Context, attrs map[string]stri
 	if err != nil {
 		return nil, err
 	}
-	var out *cip.UpdateUserAttributesOutput
-	err = c.call(ctx, "UpdateUserAttributes", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: aws.String(s.AccessToken),
-			UserAttributes: attributeList(attrs), ClientMetadata: opts.ClientMetadata})
-		return err
-	})
+	out, err := callOp(ctx, c, "UpdateUserAttributes", c.cip.UpdateUserAttributes, &cip.UpdateUserAttributesInput{AccessToken: aws.String(s.AccessToken),
+		UserAttributes: attributeList(attrs), ClientMetadata: opts.ClientMetadata})
 	if err != nil {
 		return nil, err
 	}
@@ -293,13 +274,8 @@ func (c *Client) SendUserAttributeVerificationCode(ctx context.Context, attribut
 	if err != nil {
 		return CodeDelivery{}, err
 	}
-	var out *cip.GetUserAttributeVerificationCodeOutput
-	err = c.call(ctx, "GetUserAttributeVerificationCode", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.GetUserAttributeVerificationCode(ctx, &cip.GetUserAttributeVerificationCodeInput{
-			AccessToken: aws.String(s.AccessToken), AttributeName: aws.String(attributeName)})
-		return err
-	})
+	out, err := callOp(ctx, c, "GetUserAttributeVerificationCode", c.cip.GetUserAttributeVerificationCode, &cip.GetUserAttributeVerificationCodeInput{
+		AccessToken: aws.String(s.AccessToken), AttributeName: aws.String(attributeName)})
 	if err != nil {
 		return CodeDelivery{}, err
 	}
@@ -327,11 +303,9 @@ func (c *Client) ConfirmUserAttribute(ctx context.Context, attributeName, code s
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, "VerifyUserAttribute", func(ctx context.Context) error {
-		_, err := c.cip.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: aws.String(s.AccessToken),
-			AttributeName: aws.String(attributeName), Code: aws.String(code)})
-		return err
-	})
+	_, err = callOp(ctx, c, "VerifyUserAttribute", c.cip.VerifyUserAttribute, &cip.VerifyUserAttributeInput{AccessToken: aws.String(s.AccessToken),
+		AttributeName: aws.String(attributeName), Code: aws.String(code)})
+	return err
 }
 
 // DeleteUserAttributes deletes attributes of the signed-in user
@@ -355,11 +329,9 @@ func (c *Client) DeleteUserAttributes(ctx context.Context, names []string) error
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, "DeleteUserAttributes", func(ctx context.Context) error {
-		_, err := c.cip.DeleteUserAttributes(ctx, &cip.DeleteUserAttributesInput{AccessToken: aws.String(s.AccessToken),
-			UserAttributeNames: names})
-		return err
-	})
+	_, err = callOp(ctx, c, "DeleteUserAttributes", c.cip.DeleteUserAttributes, &cip.DeleteUserAttributesInput{AccessToken: aws.String(s.AccessToken),
+		UserAttributeNames: names})
+	return err
 }
 
 // accessTokenMargin: a signed-in call refreshes the tokens first when the

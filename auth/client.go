@@ -335,6 +335,20 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 	return err
 }
 
+// callOp runs one Cognito operation through c.call: op(ctx, in) with the
+// operation timeout, its error classified. It is a function, not a method,
+// because methods cannot have type parameters.
+func callOp[In, Out any](ctx context.Context, c *Client, name string,
+	op func(context.Context, In, ...func(*cip.Options)) (Out, error), in In) (Out, error) {
+	var out Out
+	err := c.call(ctx, name, func(ctx context.Context) error {
+		var err error
+		out, err = op(ctx, in)
+		return err
+	})
+	return out, err
+}
+
 // secretHash returns SECRET_HASH for username, or "" when no secret is set.
 func (c *Client) secretHash(username string) string {
 	if c.cfg.ClientSecret == "" {

@@ -64,16 +64,11 @@ func (c *Client) signInCustom(ctx context.Context, username, password string, op
 		params["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, username, params) // devices.go
-	var out *cip.InitiateAuthOutput
-	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			AuthFlow:       types.AuthFlowTypeCustomAuth,
-			ClientId:       aws.String(c.cfg.ClientID),
-			AuthParameters: params,
-			ClientMetadata: opts.ClientMetadata,
-		})
-		return err
+	out, err := callOp(ctx, c, "InitiateAuth", c.cip.InitiateAuth, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeCustomAuth,
+		ClientId:       aws.String(c.cfg.ClientID),
+		AuthParameters: params,
+		ClientMetadata: opts.ClientMetadata,
 	})
 	if err != nil {
 		return SignInResult{}, err

@@ -150,14 +150,8 @@ func (c *Client) answerDeviceSRP(ctx context.Context, rec credstore.Record, logi
 
 // respond sends one RespondToAuthChallenge.
 func (c *Client) respond(ctx context.Context, name types.ChallengeNameType, resp map[string]string, session *string) (*cip.RespondToAuthChallengeOutput, error) {
-	var out *cip.RespondToAuthChallengeOutput
-	err := c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ChallengeName: name,
-			ClientId: aws.String(c.cfg.ClientID), ChallengeResponses: resp, Session: session})
-		return err
-	})
-	return out, err
+	return callOp(ctx, c, "RespondToAuthChallenge", c.cip.RespondToAuthChallenge, &cip.RespondToAuthChallengeInput{ChallengeName: name,
+		ClientId: aws.String(c.cfg.ClientID), ChallengeResponses: resp, Session: session})
 }
 
 // confirmNewDevice confirms the device a sign-in was given and records it
@@ -179,13 +173,10 @@ func (c *Client) confirmNewDevice(ctx context.Context, rec *credstore.Record, s 
 		DevicePassword: base64.StdEncoding.EncodeToString(secret), Salt: base64.StdEncoding.EncodeToString(salt)}
 	v := srp.Verifier(d.DeviceGroupKey, d.DeviceKey, d.DevicePassword, salt)
 	d.PasswordVerifier = base64.StdEncoding.EncodeToString(v.Bytes())
-	err := c.call(ctx, "ConfirmDevice", func(ctx context.Context) error {
-		_, err := c.cip.ConfirmDevice(ctx, &cip.ConfirmDeviceInput{AccessToken: aws.String(s.AccessToken),
-			DeviceKey: aws.String(d.DeviceKey), DeviceName: aws.String(c.deviceName()),
-			DeviceSecretVerifierConfig: &types.DeviceSecretVerifierConfigType{
-				PasswordVerifier: aws.String(d.PasswordVerifier), Salt: aws.String(d.Salt)}})
-		return err
-	})
+	_, err := callOp(ctx, c, "ConfirmDevice", c.cip.ConfirmDevice, &cip.ConfirmDeviceInput{AccessToken: aws.String(s.AccessToken),
+		DeviceKey: aws.String(d.DeviceKey), DeviceName: aws.String(c.deviceName()),
+		DeviceSecretVerifierConfig: &types.DeviceSecretVerifierConfigType{
+			PasswordVerifier: aws.String(d.PasswordVerifier), Salt: aws.String(d.Salt)}})
 	if err != nil {
 		c.log.Warn("auth: the new device could not be confirmed", "username", s.Username, "error", err)
 		return
@@ -231,11 +222,9 @@ func (c *Client) setDeviceStatus(ctx context.Context, status types.DeviceRemembe
 	if key == "" {
 		return invalidState("this sign-in has no device; the pool does not track devices")
 	}
-	return c.call(ctx, "UpdateDeviceStatus", func(ctx context.Context) error {
-		_, err := c.cip.UpdateDeviceStatus(ctx, &cip.UpdateDeviceStatusInput{AccessToken: aws.String(s.AccessToken),
-			DeviceKey: aws.String(key), DeviceRememberedStatus: status})
-		return err
-	})
+	_, err = callOp(ctx, c, "UpdateDeviceStatus", c.cip.UpdateDeviceStatus, &cip.UpdateDeviceStatusInput{AccessToken: aws.String(s.AccessToken),
+		DeviceKey: aws.String(key), DeviceRememberedStatus: status})
+	return err
 }
 
 // currentDeviceKey is the device the session signed in on (its access
@@ -271,11 +260,8 @@ func (c *Client) ForgetDevice(ctx context.Context, deviceKey string) error {
 	if deviceKey == "" {
 		return invalidState("this sign-in has no device; the pool does not track devices")
 	}
-	err = c.call(ctx, "ForgetDevice", func(ctx context.Context) error {
-		_, err := c.cip.ForgetDevice(ctx, &cip.ForgetDeviceInput{AccessToken: aws.String(s.AccessToken),
-			DeviceKey: aws.String(deviceKey)})
-		return err
-	})
+	_, err = callOp(ctx, c, "ForgetDevice", c.cip.ForgetDevice, &cip.ForgetDeviceInput{AccessToken: aws.String(s.AccessToken),
+		DeviceKey: aws.String(deviceKey)})
 	if err != nil {
 		return err
 	}
@@ -318,13 +304,8 @@ func (c *Client) FetchDevices(ctx context.Context) ([]Device, error) {
 	var out []Device
 	var next *string
 	for range 100 {
-		var page *cip.ListDevicesOutput
-		err := c.call(ctx, "ListDevices", func(ctx context.Context) error {
-			var err error
-			page, err = c.cip.ListDevices(ctx, &cip.ListDevicesInput{AccessToken: aws.String(s.AccessToken),
-				Limit: aws.Int32(60), PaginationToken: next})
-			return err
-		})
+		page, err := callOp(ctx, c, "ListDevices", c.cip.ListDevices, &cip.ListDevicesInput{AccessToken: aws.String(s.AccessToken),
+			Limit: aws.Int32(60), PaginationToken: next})
 		if err != nil {
 			return nil, err
 		}

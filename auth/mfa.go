@@ -118,12 +118,7 @@ func (c *Client) mfaChallenge(ctx context.Context, loginID string, flow AuthFlow
 			c.pending = nil
 			return SignInResult{}, fmt.Errorf("%w: MFA_SETUP of %v", ErrUnsupportedChallenge, can)
 		}
-		var out *cip.AssociateSoftwareTokenOutput
-		err := c.call(ctx, "AssociateSoftwareToken", func(ctx context.Context) error {
-			var err error
-			out, err = c.cip.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: aws.String(p.session)})
-			return err
-		})
+		out, err := callOp(ctx, c, "AssociateSoftwareToken", c.cip.AssociateSoftwareToken, &cip.AssociateSoftwareTokenInput{Session: aws.String(p.session)})
 		if err != nil {
 			c.pending = nil
 			return SignInResult{}, err
@@ -159,12 +154,7 @@ func (c *Client) mfaResponse(ctx context.Context, p *pendingSignIn, answer strin
 	case types.ChallengeNameTypeSelectMfaType:
 		resp["ANSWER"] = cognitoMFAName(MFAType(answer))
 	case types.ChallengeNameTypeMfaSetup:
-		var out *cip.VerifySoftwareTokenOutput
-		err := c.call(ctx, "VerifySoftwareToken", func(ctx context.Context) error {
-			var err error
-			out, err = c.cip.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: aws.String(p.session), UserCode: aws.String(answer)})
-			return err
-		})
+		out, err := callOp(ctx, c, "VerifySoftwareToken", c.cip.VerifySoftwareToken, &cip.VerifySoftwareTokenInput{Session: aws.String(p.session), UserCode: aws.String(answer)})
 		if err != nil {
 			if IsServiceError(err, "NotAuthorizedException") {
 				c.pending = nil
@@ -189,12 +179,7 @@ func (c *Client) SetUpTOTP(ctx context.Context) (TOTPSetupDetails, error) {
 	if err != nil {
 		return TOTPSetupDetails{}, err
 	}
-	var out *cip.AssociateSoftwareTokenOutput
-	err = c.call(ctx, "AssociateSoftwareToken", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: aws.String(s.AccessToken)})
-		return err
-	})
+	out, err := callOp(ctx, c, "AssociateSoftwareToken", c.cip.AssociateSoftwareToken, &cip.AssociateSoftwareTokenInput{AccessToken: aws.String(s.AccessToken)})
 	if err != nil {
 		return TOTPSetupDetails{}, err
 	}
@@ -227,10 +212,8 @@ func (c *Client) VerifyTOTPSetup(ctx context.Context, code string, opts VerifyTO
 	if opts.FriendlyDeviceName != "" {
 		in.FriendlyDeviceName = aws.String(opts.FriendlyDeviceName)
 	}
-	return c.call(ctx, "VerifySoftwareToken", func(ctx context.Context) error {
-		_, err := c.cip.VerifySoftwareToken(ctx, in)
-		return err
-	})
+	_, err = callOp(ctx, c, "VerifySoftwareToken", c.cip.VerifySoftwareToken, in)
+	return err
 }
 
 // MFAPreference is what UpdateMFAPreference sets for one factor.
@@ -296,10 +279,8 @@ func (c *Client) UpdateMFAPreference(ctx context.Context, in UpdateMFAPreference
 		return err
 	}
 	req.AccessToken = aws.String(s.AccessToken)
-	return c.call(ctx, "SetUserMFAPreference", func(ctx context.Context) error {
-		_, err := c.cip.SetUserMFAPreference(ctx, req)
-		return err
-	})
+	_, err = callOp(ctx, c, "SetUserMFAPreference", c.cip.SetUserMFAPreference, req)
+	return err
 }
 
 // MFAPreferences are the signed-in user's MFA settings.
@@ -321,12 +302,7 @@ func (c *Client) FetchMFAPreference(ctx context.Context) (MFAPreferences, error)
 	if err != nil {
 		return MFAPreferences{}, err
 	}
-	var out *cip.GetUserOutput
-	err = c.call(ctx, "GetUser", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(s.AccessToken)})
-		return err
-	})
+	out, err := callOp(ctx, c, "GetUser", c.cip.GetUser, &cip.GetUserInput{AccessToken: aws.String(s.AccessToken)})
 	if err != nil {
 		return MFAPreferences{}, err
 	}

@@ -127,12 +127,7 @@ func (c *Client) refresh(ctx context.Context, s *credstore.Session) (*credstore.
 	if k := currentDeviceKey(s); k != "" {
 		in.DeviceKey = aws.String(k) // Cognito requires it where it remembers devices (devices.go)
 	}
-	var out *cip.GetTokensFromRefreshTokenOutput
-	err := c.call(ctx, "GetTokensFromRefreshToken", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.GetTokensFromRefreshToken(ctx, in)
-		return err
-	})
+	out, err := callOp(ctx, c, "GetTokensFromRefreshToken", c.cip.GetTokensFromRefreshToken, in)
 	if err != nil {
 		return nil, err
 	}
@@ -217,10 +212,7 @@ func (c *Client) DeleteUser(ctx context.Context) error {
 		}
 		rec.Session = s
 	}
-	err = c.call(ctx, "DeleteUser", func(ctx context.Context) error {
-		_, err := c.cip.DeleteUser(ctx, &cip.DeleteUserInput{AccessToken: aws.String(s.AccessToken)})
-		return err
-	})
+	_, err = callOp(ctx, c, "DeleteUser", c.cip.DeleteUser, &cip.DeleteUserInput{AccessToken: aws.String(s.AccessToken)})
 	if err != nil {
 		return err
 	}

@@ -171,16 +171,11 @@ func (c *Client) signIn(ctx context.Context, username, password string, opts Sig
 		params["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, username, params) // devices.go
-	var out *cip.InitiateAuthOutput
-	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			AuthFlow:       types.AuthFlowType(flow),
-			ClientId:       aws.String(c.cfg.ClientID),
-			AuthParameters: params,
-			ClientMetadata: opts.ClientMetadata,
-		})
-		return err
+	out, err := callOp(ctx, c, "InitiateAuth", c.cip.InitiateAuth, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowType(flow),
+		ClientId:       aws.String(c.cfg.ClientID),
+		AuthParameters: params,
+		ClientMetadata: opts.ClientMetadata,
 	})
 	if err != nil {
 		return SignInResult{}, err
@@ -214,17 +209,12 @@ func (c *Client) answerPasswordVerifier(ctx context.Context, rec credstore.Recor
 		resp["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, loginID, resp) // devices.go
-	var out *cip.RespondToAuthChallengeOutput
-	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ChallengeName:      types.ChallengeNameTypePasswordVerifier,
-			ClientId:           aws.String(c.cfg.ClientID),
-			ChallengeResponses: resp,
-			Session:            ch.Session,
-			ClientMetadata:     metadata,
-		})
-		return err
+	out, err := callOp(ctx, c, "RespondToAuthChallenge", c.cip.RespondToAuthChallenge, &cip.RespondToAuthChallengeInput{
+		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
+		ClientId:           aws.String(c.cfg.ClientID),
+		ChallengeResponses: resp,
+		Session:            ch.Session,
+		ClientMetadata:     metadata,
 	})
 	if err != nil {
 		return SignInResult{}, err
@@ -350,17 +340,12 @@ func (c *Client) ConfirmSignIn(ctx context.Context, challengeResponse string, op
 		resp["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, p.loginID, resp) // devices.go
-	var out *cip.RespondToAuthChallengeOutput
-	err = c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ChallengeName:      p.challenge,
-			ClientId:           aws.String(c.cfg.ClientID),
-			ChallengeResponses: resp,
-			Session:            aws.String(p.session),
-			ClientMetadata:     opts.ClientMetadata,
-		})
-		return err
+	out, err := callOp(ctx, c, "RespondToAuthChallenge", c.cip.RespondToAuthChallenge, &cip.RespondToAuthChallengeInput{
+		ChallengeName:      p.challenge,
+		ClientId:           aws.String(c.cfg.ClientID),
+		ChallengeResponses: resp,
+		Session:            aws.String(p.session),
+		ClientMetadata:     opts.ClientMetadata,
 	})
 	if err != nil {
 		// An expired or spent challenge session cannot be answered again.

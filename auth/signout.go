@@ -184,14 +184,11 @@ func (c *Client) SignOut(ctx context.Context, opts SignOutOptions) SignOutResult
 		}
 		// Step 3: revoke the refresh token, if the client has revocation enabled.
 		if partial.GlobalSignOutError == nil && revocationEnabled(access) && s.RefreshToken != "" {
-			err := c.call(ctx, "RevokeToken", func(ctx context.Context) error {
-				in := &cip.RevokeTokenInput{Token: aws.String(s.RefreshToken), ClientId: aws.String(c.cfg.ClientID)}
-				if c.cfg.ClientSecret != "" {
-					in.ClientSecret = aws.String(c.cfg.ClientSecret)
-				}
-				_, err := c.cip.RevokeToken(ctx, in)
-				return err
-			})
+			in := &cip.RevokeTokenInput{Token: aws.String(s.RefreshToken), ClientId: aws.String(c.cfg.ClientID)}
+			if c.cfg.ClientSecret != "" {
+				in.ClientSecret = aws.String(c.cfg.ClientSecret)
+			}
+			_, err := callOp(ctx, c, "RevokeToken", c.cip.RevokeToken, in)
 			if err != nil {
 				partial.RevokeTokenError = &RevokeTokenError{RefreshToken: s.RefreshToken, Err: err}
 			}
@@ -225,10 +222,7 @@ func (c *Client) globalSignOut(ctx context.Context, s *credstore.Session, access
 		}
 		*access = ns.AccessToken
 	}
-	err := c.call(ctx, "GlobalSignOut", func(ctx context.Context) error {
-		_, err := c.cip.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: aws.String(*access)})
-		return err
-	})
+	_, err := callOp(ctx, c, "GlobalSignOut", c.cip.GlobalSignOut, &cip.GlobalSignOutInput{AccessToken: aws.String(*access)})
 	if err != nil {
 		return &GlobalSignOutError{AccessToken: *access, Err: err}
 	}

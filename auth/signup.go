@@ -112,12 +112,7 @@ func (c *Client) SignUp(ctx context.Context, username, password string, opts Sig
 		in.SecretHash = aws.String(h)
 	}
 	in.UserAttributes = attributeList(opts.UserAttributes)
-	var out *cip.SignUpOutput
-	err = c.call(ctx, "SignUp", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.SignUp(ctx, in)
-		return err
-	})
+	out, err := callOp(ctx, c, "SignUp", c.cip.SignUp, in)
 	if err != nil {
 		return SignUpResult{}, err
 	}
@@ -179,10 +174,7 @@ func (c *Client) ConfirmSignUp(ctx context.Context, username, code string, opts 
 	if h := c.secretHash(username); h != "" {
 		in.SecretHash = aws.String(h)
 	}
-	err = c.call(ctx, "ConfirmSignUp", func(ctx context.Context) error {
-		_, err := c.cip.ConfirmSignUp(ctx, in)
-		return err
-	})
+	_, err = callOp(ctx, c, "ConfirmSignUp", c.cip.ConfirmSignUp, in)
 	if err != nil {
 		return ConfirmSignUpResult{}, err
 	}
@@ -219,12 +211,7 @@ func (c *Client) ResendSignUpCode(ctx context.Context, username string, opts Res
 	if h := c.secretHash(username); h != "" {
 		in.SecretHash = aws.String(h)
 	}
-	var out *cip.ResendConfirmationCodeOutput
-	err = c.call(ctx, "ResendConfirmationCode", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.ResendConfirmationCode(ctx, in)
-		return err
-	})
+	out, err := callOp(ctx, c, "ResendConfirmationCode", c.cip.ResendConfirmationCode, in)
 	if err != nil {
 		return CodeDelivery{}, err
 	}

@@ -81,13 +81,8 @@ func (c *Client) signInUserAuth(ctx context.Context, username, password string, 
 		params["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, username, params) // devices.go
-	var out *cip.InitiateAuthOutput
-	err = c.call(ctx, "InitiateAuth", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth,
-			ClientId: aws.String(c.cfg.ClientID), AuthParameters: params, ClientMetadata: opts.ClientMetadata})
-		return err
-	})
+	out, err := callOp(ctx, c, "InitiateAuth", c.cip.InitiateAuth, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth,
+		ClientId: aws.String(c.cfg.ClientID), AuthParameters: params, ClientMetadata: opts.ClientMetadata})
 	if err != nil {
 		return SignInResult{}, err
 	}
@@ -158,13 +153,8 @@ func (c *Client) confirmFirstFactor(ctx context.Context, rec credstore.Record, p
 		resp["SECRET_HASH"] = h
 	}
 	addDeviceKey(rec, p.loginID, resp) // devices.go
-	var out *cip.RespondToAuthChallengeOutput
-	err := c.call(ctx, "RespondToAuthChallenge", func(ctx context.Context) error {
-		var err error
-		out, err = c.cip.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ChallengeName: types.ChallengeNameTypeSelectChallenge,
-			ClientId: aws.String(c.cfg.ClientID), ChallengeResponses: resp, Session: aws.String(p.session), ClientMetadata: opts.ClientMetadata})
-		return err
-	})
+	out, err := callOp(ctx, c, "RespondToAuthChallenge", c.cip.RespondToAuthChallenge, &cip.RespondToAuthChallengeInput{ChallengeName: types.ChallengeNameTypeSelectChallenge,
+		ClientId: aws.String(c.cfg.ClientID), ChallengeResponses: resp, Session: aws.String(p.session), ClientMetadata: opts.ClientMetadata})
 	if err != nil {
 		c.pending = nil // the selection is single use
 		return SignInResult{}, err

@@ -15,6 +15,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/creack/pty"
 
+	"github.com/cognate-dev/cognate/internal/faultproxy"
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
 
@@ -222,8 +223,8 @@ func TestCLISignInWhoAmISignOut(t *testing.T) {
 	p := startBinary(t, t.TempDir(), "--seed", "../cognate.yaml")
 	admin := testserver.NewClient(p.url)
 	waitSeeded(t, admin)
-	proxy := newFaultProxy(t, strings.TrimPrefix(p.url, "http://"))
-	env := cliEnv(t, "COGNATE_ENDPOINT=http://"+proxy.ln.Addr().String())
+	proxy := faultproxy.New(t, strings.TrimPrefix(p.url, "http://"))
+	env := cliEnv(t, "COGNATE_ENDPOINT=http://"+proxy.Addr())
 	creds := filepath.Join(t.TempDir(), "creds")
 	id := []string{"--credentials-dir", creds}
 	signin := append([]string{"signin", "--pool", examplePool, "--client", exampleClient, "--username", "demo@example.com", "--password-stdin"}, id...)
@@ -280,7 +281,7 @@ func TestCLISignInWhoAmISignOut(t *testing.T) {
 	// Partial: the service is unreachable when the token is revoked.
 	must(t, 0, env, "Passw0rd!\n", signin...)
 	refresh = sessionRefresh(t, creds)
-	proxy.cut()
+	proxy.Down()
 	r = must(t, 3, env, "", append([]string{"signout"}, id...)...)
 	for _, want := range []string{"Partial: signed out on this device, but:", "revoking the refresh token failed",
 		`run "cognate signout" again`, "mode 0600"} {
@@ -297,7 +298,7 @@ func TestCLISignInWhoAmISignOut(t *testing.T) {
 	}
 	// Still unreachable: still partial.
 	must(t, 3, env, "", append([]string{"signout"}, id...)...)
-	proxy.restore()
+	proxy.Restore()
 	r = must(t, 0, env, "", append([]string{"signout"}, id...)...)
 	if !strings.Contains(r.stdout, "Complete: the earlier partial sign-out is finished") {
 		t.Errorf("retry: %s", r.stdout)

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/cognate-dev/cognate/internal/faultproxy"
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
 
@@ -26,8 +27,8 @@ func TestAttackCodeExchangeOutlivesGlobalSignOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newFaultProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := faultproxy.New(t, u.Host)
+	u.Host = proxy.Addr()
 	s := testserver.StartWith(t, testserver.Options{DB: u.String()})
 	h := newHostedUI(t, s)
 	s.NewUser(t, h.pool, "rita", password)
@@ -35,9 +36,9 @@ func TestAttackCodeExchangeOutlivesGlobalSignOut(t *testing.T) {
 	const trials = 24
 	exchanged, refused := 0, 0
 	for trial := range trials {
-		proxy.slow(0)
+		proxy.Slow(0)
 		code, verifier := h.signIn("rita", password, nil)
-		proxy.slow(8 * time.Millisecond)
+		proxy.Slow(8 * time.Millisecond)
 		type result struct {
 			status int
 			tk     tokens
@@ -54,7 +55,7 @@ func TestAttackCodeExchangeOutlivesGlobalSignOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := <-done
-		proxy.slow(0)
+		proxy.Slow(0)
 		if r.status != http.StatusOK {
 			refused++
 			continue

@@ -3,137 +3,18 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/cognate-dev/cognate/internal/faultproxy"
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
-
-// faultProxy is a TCP proxy in front of the database that can cut every
-// connection and refuse new ones (the database "goes away"), or stop
-// passing bytes while keeping the connections open (a network partition:
-// the database stops answering), and then heal.
-type faultProxy struct {
-	ln     net.Listener
-	target string
-
-	mu     sync.Mutex
-	down   bool
-	paused bool
-	// latency delays every chunk of bytes, each way (a slow network to
-	// the database): it widens races between requests.
-	latency time.Duration
-	healed  *sync.Cond
-	conns   map[net.Conn]struct{}
-}
-
-func newFaultProxy(t *testing.T, target string) *faultProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.healed = sync.NewCond(&p.mu)
-	t.Cleanup(func() { ln.Close(); p.cut(); p.restore() })
-	go p.serve()
-	return p
-}
-
-func (p *faultProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		go p.pipe(c)
-	}
-}
-
-func (p *faultProxy) pipe(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	go func() { p.copy(up, c); up.Close() }()
-	p.copy(c, up)
-	c.Close()
-}
-
-// copy passes bytes from src to dst, holding them while paused.
-func (p *faultProxy) copy(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			p.mu.Lock()
-			for p.paused {
-				p.healed.Wait()
-			}
-			latency := p.latency
-			p.mu.Unlock()
-			time.Sleep(latency)
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// pause stops passing bytes (connections stay open, new ones are accepted
-// and hang) until restore.
-func (p *faultProxy) pause() {
-	p.mu.Lock()
-	p.paused = true
-	p.mu.Unlock()
-}
-
-// slow delays every chunk by d, each way.
-func (p *faultProxy) slow(d time.Duration) {
-	p.mu.Lock()
-	p.latency = d
-	p.mu.Unlock()
-}
-
-// cut closes every connection and refuses new ones until restore.
-func (p *faultProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
-	}
-}
-
-func (p *faultProxy) restore() {
-	p.mu.Lock()
-	p.down, p.paused = false, false
-	p.healed.Broadcast()
-	p.mu.Unlock()
-}
 
 // rawCall sends one JSON 1.1 call and returns the status and body.
 func rawCall(t *testing.T, base, op string, body any) (int, map[string]any) {
@@ -163,15 +44,15 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newFaultProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := faultproxy.New(t, u.Host)
+	u.Host = proxy.Addr()
 	s := testserver.StartWith(t, testserver.Options{DB: u.String()})
 	poolID, clientID, _ := s.NewPool(t)
 	s.NewUser(t, poolID, "olga", password)
 	out := signIn(t, s.Admin, clientID, "olga", password)
 	access, refreshTok := aws.ToString(out.AuthenticationResult.AccessToken), aws.ToString(out.AuthenticationResult.RefreshToken)
 
-	proxy.cut()
+	proxy.Down()
 	for _, call := range []struct {
 		op   string
 		body map[string]any
@@ -217,7 +98,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("/health with the database away: %d %+v", resp.StatusCode, h)
 	}
 
-	proxy.restore()
+	proxy.Restore()
 	waitUntil(t, "the server to serve again", func() bool {
 		_, err := getUser(s.Admin, access)
 		return err == nil
@@ -253,8 +134,8 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newFaultProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := faultproxy.New(t, u.Host)
+	u.Host = proxy.Addr()
 	const timeout = time.Second
 	s := testserver.StartWith(t, testserver.Options{DB: u.String(), RequestTimeout: timeout})
 	poolID, clientID, _ := s.NewPool(t)
@@ -262,7 +143,7 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	out := signIn(t, s.Admin, clientID, "pia", password)
 	access := aws.ToString(out.AuthenticationResult.AccessToken)
 
-	proxy.pause()
+	proxy.Pause()
 	for _, op := range []string{"GetUser", "RevokeToken"} {
 		body := map[string]any{"AccessToken": access}
 		if op == "RevokeToken" {
@@ -277,7 +158,7 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 			t.Fatalf("%s failed after %v, want about the request timeout (%v)", op, d, timeout)
 		}
 	}
-	proxy.restore()
+	proxy.Restore()
 	// The RevokeToken answered 500 may still commit once the partition
 	// heals (its bytes were in flight): a 500 promises nothing either way,
 	// only a 200 promises the commit. So "serving" is an answer either way.

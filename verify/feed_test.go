@@ -13,6 +13,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/cognate-dev/cognate/internal/faultproxy"
 	"github.com/cognate-dev/cognate/internal/testserver"
 	"github.com/cognate-dev/cognate/message"
 )
@@ -132,7 +133,7 @@ func TestFeedResumesAfterADroppedConnection(t *testing.T) {
 	e := newEnv(t)
 	requireFeed(t, e)
 	u, _ := url.Parse(e.srv.URL)
-	proxy := newFaultProxy(t, u.Host)
+	proxy := faultproxy.New(t, u.Host)
 	counter := &countingTransport{}
 	v := e.newVerifier(t, Config{Feed: FeedRequired, HTTPClient: feedThroughCounting(proxy, counter)})
 	waitFollowing(t, v)
@@ -140,16 +141,16 @@ func TestFeedResumesAfterADroppedConnection(t *testing.T) {
 	mustVerify(t, v, first.access)
 
 	// Cut the stream; the verifier reconnects by itself.
-	proxy.cut()
+	proxy.Cut()
 	revokeRefresh(t, e, first.refresh)
 	eventually(t, v, first.access, ErrRevoked, 3*time.Second)
 
 	// A revocation made while the feed is unreachable arrives on reconnection.
-	proxy.setDown(true)
+	proxy.Down()
 	revokeRefresh(t, e, second.refresh)
 	time.Sleep(300 * time.Millisecond)
 	mustVerify(t, v, second.access) // MaxStaleness 0: the last known state
-	proxy.setDown(false)
+	proxy.Restore()
 	eventually(t, v, second.access, ErrRevoked, 15*time.Second)
 	mustVerify(t, v, third.access)
 	revokeRefresh(t, e, third.refresh)
@@ -202,12 +203,12 @@ func TestFeedMaxStaleness(t *testing.T) {
 	e := newEnv(t)
 	requireFeed(t, e)
 	u, _ := url.Parse(e.srv.URL)
-	proxy := newFaultProxy(t, u.Host)
+	proxy := faultproxy.New(t, u.Host)
 	v := e.newVerifier(t, Config{Feed: FeedRequired, MaxStaleness: 500 * time.Millisecond, HTTPClient: feedThrough(proxy)})
 	waitFollowing(t, v)
 	tok := e.signIn(t)
 	mustVerify(t, v, tok.access)
-	proxy.setDown(true)
+	proxy.Down()
 	eventually(t, v, tok.access, ErrStale, 3*time.Second)
 	// The middleware cannot decide: 503, not a verdict on the token.
 	rec := httptest.NewRecorder()
@@ -217,7 +218,7 @@ func TestFeedMaxStaleness(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("the middleware with a stale view: %d %v", rec.Code, rec.Header())
 	}
-	proxy.setDown(false)
+	proxy.Restore()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if _, err := v.Verify(context.Background(), tok.access); err == nil {
@@ -232,8 +233,8 @@ func TestFeedMaxStaleness(t *testing.T) {
 func TestFeedRequiredRefusesUntilTheFirstSnapshot(t *testing.T) {
 	e := newEnv(t)
 	u, _ := url.Parse(e.srv.URL)
-	proxy := newFaultProxy(t, u.Host)
-	proxy.setDown(true)
+	proxy := faultproxy.New(t, u.Host)
+	proxy.Down()
 	tok := e.signIn(t)
 	v := e.newVerifier(t, Config{Feed: FeedRequired, InitialWait: 300 * time.Millisecond, HTTPClient: feedThrough(proxy)})
 	start := time.Now()

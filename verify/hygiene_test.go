@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/faultproxy"
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
 
@@ -40,7 +41,7 @@ func TestLogsHoldNoTokensOrSecrets(t *testing.T) {
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	u, _ := url.Parse(e.srv.URL)
-	proxy := newFaultProxy(t, u.Host)
+	proxy := faultproxy.New(t, u.Host)
 	v := e.newVerifier(t, Config{Feed: FeedRequired, FeedClientID: e.client, FeedClientSecret: e.secret, Logger: logger,
 		MaxStaleness: 300 * time.Millisecond, HTTPClient: feedThrough(proxy)})
 	wrong := e.newVerifier(t, Config{Feed: FeedRequired, FeedClientID: e.client, FeedClientSecret: e.secret + "-wrong",
@@ -53,7 +54,7 @@ func TestLogsHoldNoTokensOrSecrets(t *testing.T) {
 	revokeRefresh(t, e, tok.refresh)
 	eventually(t, v, tok.access, ErrRevoked, revocationLimit)
 	other := e.signIn(t)
-	proxy.setDown(true)
+	proxy.Down()
 	eventually(t, v, other.access, ErrStale, 3*time.Second)
 	time.Sleep(200 * time.Millisecond)
 

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -72,25 +72,21 @@ func auditCmd() *cobra.Command {
 					break
 				}
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), events)
-			}
-			if len(events) == 0 {
-				_, err := fmt.Fprintln(cmd.OutOrStdout(), "no events")
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tEVENT\tOUTCOME\tREASON\tUSERNAME\tCLIENT\tSOURCE IP")
-			for _, e := range events {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", epochString(e.CreationDate), e.EventType, e.Outcome, dash(e.Reason),
-					dash(e.Username), dash(e.ClientID), dash(e.SourceIP))
-			}
-			return tw.Flush()
+			return conn.show(cmd, events, func(w io.Writer) {
+				if len(events) == 0 {
+					fmt.Fprintln(w, "no events")
+					return
+				}
+				fmt.Fprintln(w, "TIME\tEVENT\tOUTCOME\tREASON\tUSERNAME\tCLIENT\tSOURCE IP")
+				for _, e := range events {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", epochString(e.CreationDate), e.EventType, e.Outcome, dash(e.Reason),
+						dash(e.Username), dash(e.ClientID), dash(e.SourceIP))
+				}
+			})
 		},
 	}
 	f := list.Flags()
-	f.StringVar(&pool, "pool", "", "the user pool's id (required)")
-	f.StringVar(&pool, "pool-id", "", "the same as --pool")
+	addPoolFlag(f, &pool, true)
 	f.StringVar(&username, "username", "", "only this user's events (the username as recorded)")
 	f.StringVar(&eventType, "event-type", "", "only events of this type, e.g. SignIn, TokenRefresh, SessionRevoked, AdminDeleteUser")
 	f.DurationVar(&since, "since", 0, "only events of the last DURATION, e.g. 24h (default: all)")

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"regexp"
@@ -39,7 +37,7 @@ func addConnFlags(f *pflag.FlagSet) *connFlags {
 		`the user-pool API: a Cognate URL, or "aws" for Amazon Cognito (default: $COGNATE_ENDPOINT, else `+defaultEndpoint+`)`)
 	f.StringVar(&c.region, "region", "", "the region (default: the AWS configuration's, e.g. $AWS_REGION; for Cognate else us-east-1)")
 	f.StringVar(&c.profile, "profile", "", "the AWS shared-configuration profile to take credentials and region from (default: $AWS_PROFILE)")
-	f.StringVarP(&c.output, "output", "o", "table", "table (for people) or json (for scripts)")
+	addOutputFlag(f, &c.output)
 	return c
 }
 
@@ -80,8 +78,8 @@ var poolRegionRE = regexp.MustCompile(`^([a-z0-9-]+)_[0-9a-zA-Z]+$`)
 // configured the calls are sent unsigned (dev mode needs none), and the
 // EC2 instance-metadata service is never asked.
 func (c *connFlags) client(ctx context.Context, f *pflag.FlagSet, poolID string) (*cip.Client, target, error) {
-	if c.output != "table" && c.output != "json" {
-		return nil, target{}, usagef("--output: want table or json, not %q", c.output)
+	if err := checkOutput(c.output); err != nil {
+		return nil, target{}, err
 	}
 	endpoint, err := c.resolveEndpoint(f.Changed("endpoint"))
 	if err != nil {
@@ -126,16 +124,6 @@ func (c *connFlags) client(ctx context.Context, f *pflag.FlagSet, poolID string)
 		}
 	})
 	return client, t, nil
-}
-
-// writeJSON writes v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("write JSON: %w", err)
-	}
-	return nil
 }
 
 // apiErr describes a failed call: the service's error name and message,

@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -27,7 +27,7 @@ func clientCmd() *cobra.Command {
 	}
 	conn := addConnFlags(cmd.PersistentFlags())
 	var pool string
-	cmd.PersistentFlags().StringVar(&pool, "pool", "", "the user pool's id (required)")
+	addPoolFlag(cmd.PersistentFlags(), &pool, false)
 	cmd.AddCommand(clientCreateCmd(conn, &pool), clientUpdateCmd(conn, &pool), clientDescribeCmd(conn, &pool), clientListCmd(conn, &pool))
 	return cmd
 }
@@ -206,10 +206,7 @@ func clientCreateCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err != nil {
 				return apiErr("CreateUserPoolClient", err)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), out.UserPoolClient)
-			}
-			return writeClient(cmd, out.UserPoolClient)
+			return conn.show(cmd, out.UserPoolClient, func(w io.Writer) { writeClient(w, out.UserPoolClient) })
 		},
 	}
 	cf = addClientFlags(cmd.Flags(), true)
@@ -228,10 +225,7 @@ func clientUpdateCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "CLIENT_ID"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -252,15 +246,13 @@ func clientUpdateCmd(conn *connFlags, pool *string) *cobra.Command {
 				}
 				client = out.UserPoolClient
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"changed": append([]string{}, changes...), "UserPoolClient": client})
-			}
-			if len(changes) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "unchanged")
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "updated: %s\n", strings.Join(changes, ", "))
-			}
-			return nil
+			return conn.show(cmd, map[string]any{"changed": append([]string{}, changes...), "UserPoolClient": client}, func(w io.Writer) {
+				if len(changes) == 0 {
+					fmt.Fprintln(w, "unchanged")
+				} else {
+					fmt.Fprintf(w, "updated: %s\n", strings.Join(changes, ", "))
+				}
+			})
 		},
 	}
 	cf = addClientFlags(cmd.Flags(), false)
@@ -276,10 +268,7 @@ func clientDescribeCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "CLIENT_ID"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -287,18 +276,14 @@ func clientDescribeCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err != nil {
 				return apiErr("DescribeUserPoolClient", err)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), out.UserPoolClient)
-			}
-			return writeClient(cmd, out.UserPoolClient)
+			return conn.show(cmd, out.UserPoolClient, func(w io.Writer) { writeClient(w, out.UserPoolClient) })
 		},
 	}
 }
 
-// writeClient shows a client's settings as a two-column table. The secret
-// is shown: it is the operator's to hand to the application.
-func writeClient(cmd *cobra.Command, c *types.UserPoolClientType) error {
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+// writeClient writes a client's settings as the rows of a two-column table.
+// The secret is shown: it is the operator's to hand to the application.
+func writeClient(tw io.Writer, c *types.UserPoolClientType) {
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("ClientId", aws.ToString(c.ClientId))
 	row("ClientName", aws.ToString(c.ClientName))
@@ -324,7 +309,6 @@ func writeClient(cmd *cobra.Command, c *types.UserPoolClientType) error {
 	row("OAuthScopes", list(c.AllowedOAuthScopes))
 	row("CallbackURLs", list(c.CallbackURLs))
 	row("LogoutURLs", list(c.LogoutURLs))
-	return tw.Flush()
 }
 
 func clientListCmd(conn *connFlags, pool *string) *cobra.Command {
@@ -336,10 +320,7 @@ func clientListCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -352,15 +333,12 @@ func clientListCmd(conn *connFlags, pool *string) *cobra.Command {
 				}
 				clients = append(clients, page.UserPoolClients...)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), clients)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CLIENT ID\tNAME")
-			for _, d := range clients {
-				fmt.Fprintf(tw, "%s\t%s\n", aws.ToString(d.ClientId), aws.ToString(d.ClientName))
-			}
-			return tw.Flush()
+			return conn.show(cmd, clients, func(w io.Writer) {
+				fmt.Fprintln(w, "CLIENT ID\tNAME")
+				for _, d := range clients {
+					fmt.Fprintf(w, "%s\t%s\n", aws.ToString(d.ClientId), aws.ToString(d.ClientName))
+				}
+			})
 		},
 	}
 }

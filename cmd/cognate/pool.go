@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,11 +89,7 @@ func poolCreateCmd(conn *connFlags) *cobra.Command {
 			if id != "" && aws.ToString(out.UserPool.Id) != id {
 				return fmt.Errorf("the service made pool %s and did not honour --id %s (is it Cognate?)", aws.ToString(out.UserPool.Id), id)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), out.UserPool)
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), aws.ToString(out.UserPool.Id))
-			return err
+			return conn.show(cmd, out.UserPool, func(w io.Writer) { fmt.Fprintln(w, aws.ToString(out.UserPool.Id)) })
 		},
 	}
 	f := cmd.Flags()
@@ -128,15 +124,12 @@ func poolListCmd(conn *connFlags) *cobra.Command {
 				}
 				pools = append(pools, page.UserPools...)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), pools)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tCREATED")
-			for _, p := range pools {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", aws.ToString(p.Id), aws.ToString(p.Name), when(p.CreationDate))
-			}
-			return tw.Flush()
+			return conn.show(cmd, pools, func(w io.Writer) {
+				fmt.Fprintln(w, "ID\tNAME\tCREATED")
+				for _, p := range pools {
+					fmt.Fprintf(w, "%s\t%s\t%s\n", aws.ToString(p.Id), aws.ToString(p.Name), when(p.CreationDate))
+				}
+			})
 		},
 	}
 }
@@ -166,46 +159,43 @@ func poolDescribeCmd(conn *connFlags) *cobra.Command {
 				return apiErr("DescribeUserPool", err)
 			}
 			p := out.UserPool
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), p)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-			row("Id", aws.ToString(p.Id))
-			row("Name", aws.ToString(p.Name))
-			row("Arn", aws.ToString(p.Arn))
-			row("Created", when(p.CreationDate))
-			row("Modified", when(p.LastModifiedDate))
-			row("UsernameAttributes", list(p.UsernameAttributes))
-			row("AliasAttributes", list(p.AliasAttributes))
-			cs := "-"
-			if p.UsernameConfiguration != nil && p.UsernameConfiguration.CaseSensitive != nil {
-				cs = fmt.Sprint(*p.UsernameConfiguration.CaseSensitive)
-			}
-			row("CaseSensitive", cs)
-			row("AutoVerifiedAttributes", list(p.AutoVerifiedAttributes))
-			if p.AccountRecoverySetting != nil {
-				var r []string
-				for _, m := range p.AccountRecoverySetting.RecoveryMechanisms {
-					r = append(r, string(m.Name))
+			return conn.show(cmd, p, func(w io.Writer) {
+				row := func(k, v string) { fmt.Fprintf(w, "%s\t%s\n", k, v) }
+				row("Id", aws.ToString(p.Id))
+				row("Name", aws.ToString(p.Name))
+				row("Arn", aws.ToString(p.Arn))
+				row("Created", when(p.CreationDate))
+				row("Modified", when(p.LastModifiedDate))
+				row("UsernameAttributes", list(p.UsernameAttributes))
+				row("AliasAttributes", list(p.AliasAttributes))
+				cs := "-"
+				if p.UsernameConfiguration != nil && p.UsernameConfiguration.CaseSensitive != nil {
+					cs = fmt.Sprint(*p.UsernameConfiguration.CaseSensitive)
 				}
-				row("AccountRecovery", list(r))
-			}
-			if p.Policies != nil && p.Policies.PasswordPolicy != nil {
-				pp := p.Policies.PasswordPolicy
-				row("PasswordPolicy", fmt.Sprintf("min %d, upper %t, lower %t, numbers %t, symbols %t, temporary %d days",
-					aws.ToInt32(pp.MinimumLength), pp.RequireUppercase, pp.RequireLowercase, pp.RequireNumbers, pp.RequireSymbols,
-					pp.TemporaryPasswordValidityDays))
-			}
-			row("MfaConfiguration", string(p.MfaConfiguration))
-			row("DeletionProtection", string(p.DeletionProtection))
-			var tags []string
-			for k, v := range p.UserPoolTags {
-				tags = append(tags, k+"="+v)
-			}
-			row("Tags", list(tags))
-			row("EstimatedNumberOfUsers", fmt.Sprint(p.EstimatedNumberOfUsers))
-			return tw.Flush()
+				row("CaseSensitive", cs)
+				row("AutoVerifiedAttributes", list(p.AutoVerifiedAttributes))
+				if p.AccountRecoverySetting != nil {
+					var r []string
+					for _, m := range p.AccountRecoverySetting.RecoveryMechanisms {
+						r = append(r, string(m.Name))
+					}
+					row("AccountRecovery", list(r))
+				}
+				if p.Policies != nil && p.Policies.PasswordPolicy != nil {
+					pp := p.Policies.PasswordPolicy
+					row("PasswordPolicy", fmt.Sprintf("min %d, upper %t, lower %t, numbers %t, symbols %t, temporary %d days",
+						aws.ToInt32(pp.MinimumLength), pp.RequireUppercase, pp.RequireLowercase, pp.RequireNumbers, pp.RequireSymbols,
+						pp.TemporaryPasswordValidityDays))
+				}
+				row("MfaConfiguration", string(p.MfaConfiguration))
+				row("DeletionProtection", string(p.DeletionProtection))
+				var tags []string
+				for k, v := range p.UserPoolTags {
+					tags = append(tags, k+"="+v)
+				}
+				row("Tags", list(tags))
+				row("EstimatedNumberOfUsers", fmt.Sprint(p.EstimatedNumberOfUsers))
+			})
 		},
 	}
 }
@@ -238,11 +228,7 @@ func poolDeleteCmd(conn *connFlags) *cobra.Command {
 			if _, err := c.DeleteUserPool(cmd.Context(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(a[0])}); err != nil {
 				return apiErr("DeleteUserPool", err)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]string{"deleted": a[0]})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", a[0])
-			return err
+			return conn.show(cmd, map[string]string{"deleted": a[0]}, func(w io.Writer) { fmt.Fprintf(w, "deleted %s\n", a[0]) })
 		},
 	}
 }

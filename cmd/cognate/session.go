@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"text/tabwriter"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -40,8 +39,7 @@ These are Cognate's own operations: Amazon Cognito has no such API.`,
 	conn := addConnFlags(cmd.PersistentFlags())
 	var pool, username string
 	f := cmd.PersistentFlags()
-	f.StringVar(&pool, "pool", "", "the user pool's id (required)")
-	f.StringVar(&pool, "pool-id", "", "the same as --pool")
+	addPoolFlag(f, &pool, true)
 	f.StringVar(&username, "username", "", "the user's name (or an alias the pool allows) (required)")
 	need := func() error {
 		switch {
@@ -87,10 +85,7 @@ These are Cognate's own operations: Amazon Cognito has no such API.`,
 					break
 				}
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), sessions)
-			}
-			return writeSessions(cmd, sessions)
+			return conn.show(cmd, sessions, func(w io.Writer) { writeSessions(w, sessions) })
 		},
 	}
 	revoke := &cobra.Command{
@@ -113,11 +108,8 @@ These are Cognate's own operations: Amazon Cognito has no such API.`,
 			if err := cognateCall(cmd.Context(), c, t, "AdminRevokeSession", in, nil); err != nil {
 				return err
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]string{"sessionId": a[0], "username": username, "result": "revoked"})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: revoked\n", a[0])
-			return err
+			return conn.show(cmd, map[string]string{"sessionId": a[0], "username": username, "result": "revoked"},
+				func(w io.Writer) { fmt.Fprintf(w, "%s: revoked\n", a[0]) })
 		},
 	}
 	cmd.AddCommand(list, revoke)
@@ -138,12 +130,12 @@ type sessionOut struct {
 	UserAgent       string   `json:"UserAgent"`
 }
 
-func writeSessions(cmd *cobra.Command, sessions []sessionOut) error {
+// writeSessions writes the rows of session list's table.
+func writeSessions(tw io.Writer, sessions []sessionOut) {
 	if len(sessions) == 0 {
-		_, err := fmt.Fprintln(cmd.OutOrStdout(), "no live sessions")
-		return err
+		fmt.Fprintln(tw, "no live sessions")
+		return
 	}
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SESSION ID\tCLIENT\tSIGNED IN\tLAST REFRESH\tSOURCE IP\tUSER AGENT")
 	for _, s := range sessions {
 		client := s.ClientName
@@ -157,7 +149,6 @@ func writeSessions(cmd *cobra.Command, sessions []sessionOut) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.SessionID, dash(client), epochString(s.CreatedDate), refreshed,
 			dash(s.SourceIP), dash(shorten(s.UserAgent, 60)))
 	}
-	return tw.Flush()
 }
 
 func epochString(v float64) string {

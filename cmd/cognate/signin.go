@@ -40,7 +40,7 @@ func addUserFlags(f *pflag.FlagSet) *userFlags {
 	f.StringVar(&u.conn.endpoint, "endpoint", "",
 		`the user-pool API: a Cognate URL, or "aws" for Amazon Cognito (default: the last sign-in's, else $COGNATE_ENDPOINT, else `+defaultEndpoint+`)`)
 	f.StringVar(&u.dir, "credentials-dir", "", "where sessions are kept, one 0600 file per pool and client (default: "+defaultCredDir()+")")
-	f.StringVarP(&u.conn.output, "output", "o", "table", "table (for people) or json (for scripts)")
+	addOutputFlag(f, &u.conn.output)
 	return u
 }
 
@@ -62,8 +62,8 @@ type current struct {
 // session resolves the flags (falling back to current.json for signout
 // and whoami) and builds the SDK client.
 func (u *userFlags) session(f *pflag.FlagSet, useCurrent bool) (*auth.Client, *credstore.File, current, error) {
-	if u.conn.output != "table" && u.conn.output != "json" {
-		return nil, nil, current{}, usagef("--output: want table or json, not %q", u.conn.output)
+	if err := checkOutput(u.conn.output); err != nil {
+		return nil, nil, current{}, err
 	}
 	dir := u.dir
 	if dir == "" {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -29,7 +28,7 @@ func userCmd() *cobra.Command {
 	}
 	conn := addConnFlags(cmd.PersistentFlags())
 	var pool string
-	cmd.PersistentFlags().StringVar(&pool, "pool", "", "the user pool's id (required)")
+	addPoolFlag(cmd.PersistentFlags(), &pool, false)
 	cmd.AddCommand(userCreateCmd(conn, &pool), userListCmd(conn, &pool), userGetCmd(conn, &pool), userSetPasswordCmd(conn, &pool))
 	simple := []struct {
 		use, short, example, done string
@@ -64,21 +63,15 @@ func userCmd() *cobra.Command {
 				if err := args(a, "USERNAME"); err != nil {
 					return err
 				}
-				if pool == "" {
-					return usagef("--pool is required")
-				}
-				c, _, err := conn.client(cmd.Context(), cmd.Flags(), pool)
+				c, err := conn.poolClient(cmd, pool)
 				if err != nil {
 					return err
 				}
 				if err := s.call(cmd, c, pool, a[0]); err != nil {
 					return err
 				}
-				if conn.output == "json" {
-					return writeJSON(cmd.OutOrStdout(), map[string]string{"username": a[0], "result": s.done})
-				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", a[0], s.done)
-				return err
+				return conn.show(cmd, map[string]string{"username": a[0], "result": s.done},
+					func(w io.Writer) { fmt.Fprintf(w, "%s: %s\n", a[0], s.done) })
 			},
 		})
 	}
@@ -177,10 +170,7 @@ invitation (--invite; Cognate's dev outbox shows it).`,
 				}
 				out.User.UserStatus = types.UserStatusTypeConfirmed
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), out.User)
-			}
-			return writeUsers(cmd, []types.UserType{*out.User})
+			return conn.show(cmd, out.User, func(w io.Writer) { writeUsers(w, []types.UserType{*out.User}) })
 		},
 	}
 	f := cmd.Flags()
@@ -199,8 +189,8 @@ func attr(attrs []types.AttributeType, name string) string {
 	return aws.ToString(attrs[i].Value)
 }
 
-func writeUsers(cmd *cobra.Command, users []types.UserType) error {
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+// writeUsers writes the rows of a table of users.
+func writeUsers(tw io.Writer, users []types.UserType) {
 	fmt.Fprintln(tw, "USERNAME\tSTATUS\tENABLED\tEMAIL\tCREATED")
 	for _, u := range users {
 		email := attr(u.Attributes, "email")
@@ -209,7 +199,6 @@ func writeUsers(cmd *cobra.Command, users []types.UserType) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", aws.ToString(u.Username), u.UserStatus, u.Enabled, email, when(u.UserCreateDate))
 	}
-	return tw.Flush()
 }
 
 func userListCmd(conn *connFlags, pool *string) *cobra.Command {
@@ -223,10 +212,7 @@ func userListCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -243,10 +229,7 @@ func userListCmd(conn *connFlags, pool *string) *cobra.Command {
 				}
 				users = append(users, page.Users...)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), users)
-			}
-			return writeUsers(cmd, users)
+			return conn.show(cmd, users, func(w io.Writer) { writeUsers(w, users) })
 		},
 	}
 	cmd.Flags().StringVar(&filter, "filter", "", `a ListUsers filter, e.g. 'email = "alice@example.com"'`)
@@ -262,10 +245,7 @@ func userGetCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err := args(a, "USERNAME"); err != nil {
 				return err
 			}
-			if *pool == "" {
-				return usagef("--pool is required")
-			}
-			c, _, err := conn.client(cmd.Context(), cmd.Flags(), *pool)
+			c, err := conn.poolClient(cmd, *pool)
 			if err != nil {
 				return err
 			}
@@ -273,18 +253,16 @@ func userGetCmd(conn *connFlags, pool *string) *cobra.Command {
 			if err != nil {
 				return apiErr("AdminGetUser", err)
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"Username": out.Username, "UserStatus": out.UserStatus,
-					"Enabled": out.Enabled, "UserAttributes": out.UserAttributes, "UserCreateDate": out.UserCreateDate,
-					"UserLastModifiedDate": out.UserLastModifiedDate})
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "Username\t%s\nStatus\t%s\nEnabled\t%t\nCreated\t%s\nModified\t%s\n", aws.ToString(out.Username),
-				out.UserStatus, out.Enabled, when(out.UserCreateDate), when(out.UserLastModifiedDate))
-			for _, at := range out.UserAttributes {
-				fmt.Fprintf(tw, "%s\t%s\n", aws.ToString(at.Name), aws.ToString(at.Value))
-			}
-			return tw.Flush()
+			v := map[string]any{"Username": out.Username, "UserStatus": out.UserStatus,
+				"Enabled": out.Enabled, "UserAttributes": out.UserAttributes, "UserCreateDate": out.UserCreateDate,
+				"UserLastModifiedDate": out.UserLastModifiedDate}
+			return conn.show(cmd, v, func(w io.Writer) {
+				fmt.Fprintf(w, "Username\t%s\nStatus\t%s\nEnabled\t%t\nCreated\t%s\nModified\t%s\n", aws.ToString(out.Username),
+					out.UserStatus, out.Enabled, when(out.UserCreateDate), when(out.UserLastModifiedDate))
+				for _, at := range out.UserAttributes {
+					fmt.Fprintf(w, "%s\t%s\n", aws.ToString(at.Name), aws.ToString(at.Value))
+				}
+			})
 		},
 	}
 }
@@ -319,11 +297,8 @@ func userSetPasswordCmd(conn *connFlags, pool *string) *cobra.Command {
 			if temporary {
 				kind = "temporary"
 			}
-			if conn.output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]string{"username": a[0], "result": "password set", "password": kind})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s password set\n", a[0], kind)
-			return err
+			return conn.show(cmd, map[string]string{"username": a[0], "result": "password set", "password": kind},
+				func(w io.Writer) { fmt.Fprintf(w, "%s: %s password set\n", a[0], kind) })
 		},
 	}
 	cmd.Flags().BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of stdin")
