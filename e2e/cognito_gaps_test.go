@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognate-dev/cognate/internal/testserver"
+)
+
+// Behaviours where Cognate once differed from Amazon Cognito.
+
+// listUsernames runs ListUsers with a filter and returns the usernames.
+func listUsernames(t *testing.T, c *cip.Client, poolID, filter string) []string {
+	t.Helper()
+	out, err := c.ListUsers(bg, &cip.ListUsersInput{UserPoolId: &poolID, Filter: aws.String(filter)})
+	if err != nil {
+		t.Fatalf("ListUsers %s: %v", filter, err)
+	}
+	var names []string
+	for _, u := range out.Users {
+		names = append(names, aws.ToString(u.Username))
+	}
+	return names
+}
+
+// A case-insensitive pool takes every username input without case, the
+// ListUsers filter included; a case-sensitive pool (the default) does not.
+func TestListUsersUsernameFilterFollowsPoolCase(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	for _, sensitive := range []bool{false, true} {
+		p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("case"),
+			UsernameConfiguration: &types.UsernameConfigurationType{CaseSensitive: aws.Bool(sensitive)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		poolID := aws.ToString(p.UserPool.Id)
+		for _, name := range []string{"Bob", "bobby", "alice"} {
+			if _, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String(name),
+				MessageAction: types.MessageActionTypeSuppress}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eq := listUsernames(t, c, poolID, `username = "BOB"`)
+		prefix := listUsernames(t, c, poolID, `username ^= "BO"`)
+		exact := listUsernames(t, c, poolID, `username = "alice"`)
+		if len(exact) != 1 {
+			t.Fatalf("sensitive=%v: exact filter found %v", sensitive, exact)
+		}
+		if sensitive {
+			if len(eq) != 0 || len(prefix) != 0 {
+				t.Fatalf("case-sensitive pool: = found %v, ^= found %v; want none", eq, prefix)
+			}
+			continue
+		}
+		if len(eq) != 1 || len(prefix) != 2 {
+			t.Fatalf("case-insensitive pool: = found %v (want bob), ^= found %v (want bob, bobby)", eq, prefix)
+		}
+	}
+}
