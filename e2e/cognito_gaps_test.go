@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,6 +59,42 @@ func TestListUsersUsernameFilterFollowsPoolCase(t *testing.T) {
 		}
 		if len(eq) != 1 || len(prefix) != 2 {
 			t.Fatalf("case-insensitive pool: = found %v (want bob), ^= found %v (want bob, bobby)", eq, prefix)
+		}
+	}
+}
+
+// In a pool whose users sign in with an e-mail address or phone number,
+// the invitation's {username} is that address or number, not the username
+// Cognito generates.
+func TestInvitationShowsSignInName(t *testing.T) {
+	s := testserver.Start(t)
+	c := s.Admin
+	for _, tc := range []struct {
+		attr   types.UsernameAttributeType
+		name   string
+		medium types.DeliveryMediumType
+	}{
+		{types.UsernameAttributeTypeEmail, "ann@example.com", types.DeliveryMediumTypeEmail},
+		{types.UsernameAttributeTypePhoneNumber, "+15555550123", types.DeliveryMediumTypeSms},
+	} {
+		p, err := c.CreateUserPool(bg, &cip.CreateUserPoolInput{PoolName: aws.String("invite"),
+			UsernameAttributes: []types.UsernameAttributeType{tc.attr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		poolID := aws.ToString(p.UserPool.Id)
+		u, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String(tc.name),
+			DesiredDeliveryMediums: []types.DeliveryMediumType{tc.medium}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		generated := aws.ToString(u.User.Username)
+		msgs := s.Outbox.List(poolID, tc.name)
+		if len(msgs) != 1 {
+			t.Fatalf("%s: %d messages to %s, want the invitation", tc.attr, len(msgs), tc.name)
+		}
+		if body := msgs[0].Body; !strings.Contains(body, "Your username is "+tc.name+" and") || strings.Contains(body, generated) {
+			t.Fatalf("%s: invitation %q, want it to name %s and not %s", tc.attr, body, tc.name, generated)
 		}
 	}
 }
