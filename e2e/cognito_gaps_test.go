@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
+	"github.com/cognate-dev/cognate/trigger/triggertest"
 )
 
 // Behaviours where Cognate once differed from Amazon Cognito.
@@ -96,5 +99,56 @@ func TestInvitationShowsSignInName(t *testing.T) {
 		if body := msgs[0].Body; !strings.Contains(body, "Your username is "+tc.name+" and") || strings.Contains(body, generated) {
 			t.Fatalf("%s: invitation %q, want it to name %s and not %s", tc.attr, body, tc.name, generated)
 		}
+	}
+}
+
+// A migrated user gets Cognito's welcome message unless the UserMigration
+// function answers messageAction SUPPRESS: by SMS unless it asks for EMAIL
+// in desiredDeliveryMediums. The message never carries the password.
+func TestMigratedUserWelcomeMessage(t *testing.T) {
+	const legacyPass = "Legacy-pass1!"
+	mig := func(_ context.Context, raw json.RawMessage) (any, error) {
+		var ev triggerEvent
+		_ = json.Unmarshal(raw, &ev)
+		resp := map[string]any{"userAttributes": map[string]string{"email": ev.UserName + "@example.com", "email_verified": "true",
+			"phone_number": map[string]string{"sms": "+15555550101", "mail": "+15555550102", "quiet": "+15555550103"}[ev.UserName],
+			"phone_number_verified": "true"}, "finalUserStatus": "CONFIRMED"}
+		switch ev.UserName {
+		case "mail":
+			resp["desiredDeliveryMediums"] = []string{"EMAIL"}
+		case "quiet":
+			resp["messageAction"] = "SUPPRESS"
+			resp["desiredDeliveryMediums"] = []string{"EMAIL", "SMS"}
+		}
+		return triggertest.Respond(raw, resp)
+	}
+	e := newTriggerEnv(t, map[string]triggertest.Func{"mig": mig}, map[string]string{"UserMigration": "mig"}, testserver.Options{})
+	for _, name := range []string{"sms", "mail", "quiet"} {
+		signIn(t, e.srv.Admin, e.client, name, legacyPass)
+	}
+	sent := func(dest string) []string {
+		var bodies []string
+		for _, m := range e.srv.Outbox.List(e.pool, dest) {
+			if strings.Contains(m.Body, legacyPass) || strings.Contains(m.Subject, legacyPass) {
+				t.Fatalf("the welcome message to %s carries the password: %q", dest, m.Body)
+			}
+			bodies = append(bodies, m.Body)
+		}
+		return bodies
+	}
+	if got := sent("+15555550101"); len(got) != 1 || !strings.Contains(got[0], "Your username is sms") {
+		t.Fatalf("default medium: SMS messages %q, want one welcome message", got)
+	}
+	if got := sent("sms@example.com"); len(got) != 0 {
+		t.Fatalf("default medium: e-mails %q, want none", got)
+	}
+	if got := sent("mail@example.com"); len(got) != 1 || !strings.Contains(got[0], "Your username is mail") {
+		t.Fatalf("EMAIL: e-mails %q, want one welcome message", got)
+	}
+	if got := sent("+15555550102"); len(got) != 0 {
+		t.Fatalf("EMAIL: SMS messages %q, want none", got)
+	}
+	if got := append(sent("quiet@example.com"), sent("+15555550103")...); len(got) != 0 {
+		t.Fatalf("SUPPRESS: messages %q, want none", got)
 	}
 }
