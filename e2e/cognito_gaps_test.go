@@ -111,7 +111,7 @@ func TestMigratedUserWelcomeMessage(t *testing.T) {
 		var ev triggerEvent
 		_ = json.Unmarshal(raw, &ev)
 		resp := map[string]any{"userAttributes": map[string]string{"email": ev.UserName + "@example.com", "email_verified": "true",
-			"phone_number": map[string]string{"sms": "+15555550101", "mail": "+15555550102", "quiet": "+15555550103"}[ev.UserName],
+			"phone_number":          map[string]string{"sms": "+15555550101", "mail": "+15555550102", "quiet": "+15555550103"}[ev.UserName],
 			"phone_number_verified": "true"}, "finalUserStatus": "CONFIRMED"}
 		switch ev.UserName {
 		case "mail":
