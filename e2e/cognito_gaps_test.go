@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -151,4 +152,34 @@ func TestMigratedUserWelcomeMessage(t *testing.T) {
 	if got := append(sent("quiet@example.com"), sent("+15555550103")...); len(got) != 0 {
 		t.Fatalf("SUPPRESS: messages %q, want none", got)
 	}
+}
+
+// A CustomMessage function that fails on an invitation fails
+// AdminCreateUser with its error, as Cognito answers a message it could
+// not send; the user exists all the same (in FORCE_CHANGE_PASSWORD), and
+// no message goes out.
+func TestInvitationCustomMessageFailure(t *testing.T) {
+	e := newTriggerEnv(t, map[string]triggertest.Func{
+		"msg": func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("Boom") },
+	}, map[string]string{"CustomMessage": "msg"}, testserver.Options{})
+	c := e.srv.Admin
+	create := func(action types.MessageActionType) error {
+		_, err := c.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &e.pool, Username: aws.String("lou"), MessageAction: action,
+			DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+			UserAttributes:         []types.AttributeType{{Name: aws.String("email"), Value: aws.String("lou@example.com")}}})
+		return err
+	}
+	wantAPIError[*types.UserLambdaValidationException](t, create(""), "CustomMessage failed with error Boom.")
+	e.common(e.last("msg", 1), "CustomMessage_AdminCreateUser", "", "lou")
+	u, err := c.AdminGetUser(bg, &cip.AdminGetUserInput{UserPoolId: &e.pool, Username: aws.String("lou")})
+	if err != nil || u.UserStatus != types.UserStatusTypeForceChangePassword {
+		t.Fatalf("the user after a failed invitation: %v %v", u, err)
+	}
+	wantAPIError[*types.UserLambdaValidationException](t, create(types.MessageActionTypeResend), "CustomMessage failed with error Boom.")
+	if n := len(e.srv.Outbox.List(e.pool, "lou@example.com")); n != 0 {
+		t.Fatalf("%d invitations sent", n)
+	}
+	// SUPPRESS runs no function: RESEND aside, the user exists already.
+	wantAPIError[*types.UsernameExistsException](t, create(types.MessageActionTypeSuppress), "")
+	e.last("msg", 2)
 }

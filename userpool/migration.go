@@ -131,7 +131,8 @@ func (s *Service) createMigrated(ctx context.Context, p *Pool, username, passwor
 		// EMAIL. Its content is undocumented: the pool's invitation
 		// template (AdminCreateUser's welcome message), with no password in
 		// it: the user keeps theirs, or resets it.
-		s.invite(ctx, p, u, "", out.DesiredDeliveryMediums)
+		// A failure is logged by invite; the user is migrated and signs in.
+		_ = s.invite(ctx, p, u, "", out.DesiredDeliveryMediums)
 	}
 	return nil
 }
