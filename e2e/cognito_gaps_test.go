@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,4 +184,43 @@ func TestInvitationCustomMessageFailure(t *testing.T) {
 	// SUPPRESS runs no function: RESEND aside, the user exists already.
 	wantAPIError[*types.UsernameExistsException](t, create(types.MessageActionTypeSuppress), "")
 	e.last("msg", 2)
+}
+
+// The discovery document has Cognito's members and no others, and lists
+// the OIDC scopes only: not aws.cognito.signin.user.admin, not a resource
+// server's scopes.
+func TestDiscoveryDocumentMatchesCognito(t *testing.T) {
+	s := testserver.Start(t)
+	h := newHostedUI(t, s)
+	if _, err := s.Admin.CreateResourceServer(bg, &cip.CreateResourceServerInput{UserPoolId: &h.pool, Identifier: aws.String("https://api.example.com"),
+		Name: aws.String("api"), Scopes: []types.ResourceServerScopeType{{ScopeName: aws.String("read"), ScopeDescription: aws.String("read")}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := h.get(h.url("/.well-known/openid-configuration"))
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("discovery: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"authorization_endpoint", "end_session_endpoint", "id_token_signing_alg_values_supported", "issuer", "jwks_uri",
+		"response_types_supported", "revocation_endpoint", "scopes_supported", "subject_types_supported", "token_endpoint",
+		"token_endpoint_auth_methods_supported", "userinfo_endpoint"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("members %v, want %v", keys, want)
+	}
+	b, _ := json.Marshal(doc["scopes_supported"])
+	if string(b) != `["openid","email","phone","profile"]` {
+		t.Fatalf("scopes_supported = %s", b)
+	}
+	// encoding/json writes the members sorted, as Cognito's document has them.
+	if i, j := strings.Index(r.body, `"authorization_endpoint"`), strings.Index(r.body, `"userinfo_endpoint"`); i < 0 || j < i {
+		t.Fatalf("members out of order: %s", r.body)
+	}
 }
