@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cognate-dev/cognate/internal/testserver"
 	"github.com/cognate-dev/cognate/message"
@@ -170,5 +173,65 @@ func TestAttackConfirmForgotPasswordOracle(t *testing.T) {
 	}
 	if !slices.Equal(ghost, real) {
 		t.Errorf("an unknown name's answers %q differ from a real user's %q", ghost, real)
+	}
+}
+
+// TestAttackDecoyCodeLifetime: the janitor forgot an unknown name's decoy
+// reset code with stale throttle state, 30 minutes after the
+// ForgotPassword, so that a wrong code then answered ExpiredCodeException
+// where a real user's (valid for an hour) answers CodeMismatchException.
+// A decoy now lives exactly as long as the code it imitates, the janitor
+// running, a wrong attempt in between included.
+func TestAttackDecoyCodeLifetime(t *testing.T) {
+	clk := testserver.NewClock(time.Now().Truncate(time.Second))
+	s := testserver.StartWith(t, testserver.Options{Now: clk.Now})
+	c := noRetries(s.URL)
+	poolID, clientID, _ := s.NewPool(t, testserver.WithPreventUserExistenceErrors())
+	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
+		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"real", "ghost"} {
+		if _, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(name)}); err != nil {
+			t.Fatalf("%s: ForgotPassword: %v", name, err)
+		}
+	}
+	wrong := "123456"
+	if outboxCode(t, s, poolID, "mail@example.com", message.KindForgotPassword) == wrong {
+		wrong = "654321"
+	}
+	// answers is what a wrong code gets for each name after the janitor ran.
+	answers := func() []string {
+		t.Helper()
+		if _, err := s.Inner.Service.Purge(bg); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, name := range []string{"real", "ghost"} {
+			_, err := c.ConfirmForgotPassword(bg, &cip.ConfirmForgotPasswordInput{ClientId: &clientID, Username: aws.String(name),
+				ConfirmationCode: aws.String(wrong), Password: aws.String("New-Passw0rd!")})
+			var api smithy.APIError
+			if !errors.As(err, &api) {
+				t.Fatalf("%s: ConfirmForgotPassword: %v", name, err)
+			}
+			out = append(out, api.ErrorCode())
+		}
+		return out
+	}
+	for _, step := range []struct {
+		after time.Duration
+		want  string
+	}{
+		{10 * time.Minute, "CodeMismatchException"},
+		{35 * time.Minute, "CodeMismatchException"}, // 45 minutes in: past the throttle retention
+		{14 * time.Minute, "CodeMismatchException"}, // 59 minutes in: past the retention after the last attempt
+		{2 * time.Minute, "ExpiredCodeException"},   // 61 minutes in
+	} {
+		clk.Advance(step.after)
+		if got := answers(); got[0] != step.want || got[1] != got[0] {
+			t.Fatalf("after %v more: real %s, unknown name %s; want both %s", step.after, got[0], got[1], step.want)
+		}
 	}
 }

@@ -87,8 +87,10 @@ func (s *Service) pendingCode(ctx context.Context, u *store.User, purpose string
 // confirmation counts attempts on it as redeemCode does on a real code —
 // ExpiredCodeException with none pending, CodeMismatchException, then
 // LimitExceededException — so that its answers do not tell the unknown
-// name from a real user. The throttle's janitor may forget a decoy before
-// its expiry (after the throttle retention); it then reads as expired.
+// name from a real user. A decoy lives as long as the code it imitates:
+// its UpdatedAt, which the janitor purges throttle state by, is kept at its
+// expiry, so the janitor forgets it only after it would have expired (a
+// real code is purged once expired too).
 
 // decoyCodeKey names a decoy code in the throttle store.
 func decoyCodeKey(p *Pool, name, purpose string) string {
@@ -100,7 +102,7 @@ func decoyCodeKey(p *Pool, name, purpose string) string {
 func (s *Service) issueDecoyCode(ctx context.Context, p *Pool, name, purpose string, validity time.Duration) error {
 	now := s.now()
 	err := s.throttles.UpdateThrottle(ctx, decoyCodeKey(p, name, purpose), func(st *store.Throttle) error {
-		*st = store.Throttle{Since: now, Until: now.Add(validity), UpdatedAt: now}
+		*st = store.Throttle{Since: now, Until: now.Add(validity), UpdatedAt: now.Add(validity)}
 		return nil
 	})
 	if err != nil {
@@ -125,6 +127,9 @@ func (s *Service) redeemDecoyCode(ctx context.Context, p *Pool, name, purpose st
 		}
 		st.Count++
 		st.UpdatedAt = now
+		if st.Until.After(now) {
+			st.UpdatedAt = st.Until // not purged before its expiry
+		}
 		if !now.Before(st.Until) {
 			answer = &Error{Kind: KindCodeExpired, Cause: CauseCodeExpired}
 		} else {

@@ -30,7 +30,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	if in.Limit < 1 || in.Limit > 60 {
 		return nil, "", violation(Violation{Member: "limit", Rule: RuleRange, Value: strconv.Itoa(in.Limit), Shown: true, Min: 0, Max: 60})
 	}
-	match, err := parseFilter(in.Filter)
+	match, err := parseFilter(p, in.Filter)
 	if err != nil {
 		return nil, "", err
 	}
@@ -60,7 +60,10 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	}
 }
 
-func parseFilter(f string) (func(*store.User) bool, error) {
+// parseFilter compiles a ListUsers filter. In a case-insensitive pool the
+// username is compared without case, as every other username input is
+// (UsernameConfiguration: "case insensitivity for all username input").
+func parseFilter(p *Pool, f string) (func(*store.User) bool, error) {
 	f = strings.TrimSpace(f)
 	if f == "" {
 		return func(*store.User) bool { return true }, nil
@@ -81,7 +84,8 @@ func parseFilter(f string) (func(*store.User) bool, error) {
 	get := func(u *store.User) string { return u.Attributes[attr] }
 	switch attr {
 	case "username":
-		get = func(u *store.User) string { return u.Username }
+		get = func(u *store.User) string { return usernameKey(p, u.Username) }
+		val = usernameKey(p, val)
 	case "sub":
 		get = func(u *store.User) string { return u.Sub }
 	case "status":

@@ -9,6 +9,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,12 +90,33 @@ func (s *Service) sendMessage(ctx context.Context, p *Pool, u *store.User, d des
 	if err := s.customMessage(ctx, p, u, kind, d.channel, &t); err != nil {
 		return err
 	}
+	shown := signInName(p, u, d)
 	m := message.Message{PoolID: p.ID, Username: u.Username, Destination: d.value, Channel: d.channel, Kind: kind, Code: code,
-		Subject: t.Subject, Body: render(t.Email, code, u.Username)}
+		Subject: t.Subject, Body: render(t.Email, code, shown)}
 	if d.channel == message.SMS {
-		m.Subject, m.Body = "", render(t.SMS, code, u.Username)
+		m.Subject, m.Body = "", render(t.SMS, code, shown)
 	}
 	return s.deliver(ctx, m)
+}
+
+// signInName is what {username} shows: the name the user signs in with.
+// In a pool with UsernameAttributes that is not the generated username but
+// the e-mail address or phone number: the one the message goes to when it
+// is a sign-in attribute, else the first sign-in attribute the user has.
+func signInName(p *Pool, u *store.User, d destination) string {
+	attrs := p.Config.UsernameAttributes
+	if len(attrs) == 0 {
+		return u.Username
+	}
+	if slices.Contains(attrs, d.attr) && u.Attributes[d.attr] != "" {
+		return u.Attributes[d.attr]
+	}
+	for _, a := range attrs {
+		if v := u.Attributes[a]; v != "" {
+			return v
+		}
+	}
+	return u.Username
 }
 
 // sendInvitation sends AdminCreateUser's invitation with the temporary

@@ -8,7 +8,9 @@ package userpool
 // (UserMigration_ForgotPassword). A function that answers with the user's
 // attributes has the user created, with the password given (sign-in) and
 // the status it says; the flow then goes on as for a user that existed.
-// The password is in the event only: never logged.
+// Unless the function answers messageAction SUPPRESS, the user is sent a
+// welcome message (see createMigrated). The password is in the event
+// only: never logged, never sent.
 
 import (
 	"context"
@@ -124,5 +126,13 @@ func (s *Service) createMigrated(ctx context.Context, p *Pool, username, passwor
 	}
 	s.log.Info("user migrated", "pool", p.ID, "sub", sub, "status", status,
 		"suppressed", out.MessageAction == "SUPPRESS", "mediums", slices.Clone(out.DesiredDeliveryMediums))
+	if out.MessageAction != "SUPPRESS" {
+		// Cognito's welcome message, by SMS unless the function asks for
+		// EMAIL. Its content is undocumented: the pool's invitation
+		// template (AdminCreateUser's welcome message), with no password in
+		// it: the user keeps theirs, or resets it.
+		// A failure is logged by invite; the user is migrated and signs in.
+		_ = s.invite(ctx, p, u, "", out.DesiredDeliveryMediums)
+	}
 	return nil
 }

@@ -260,7 +260,9 @@ func (s *Service) adminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 		if err != nil {
 			return nil, err
 		}
-		s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums)
+		if err := s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums); err != nil {
+			return nil, err
+		}
 		return s.toUser(u), nil
 	}
 	attrs := attributeMap(in.Attributes)
@@ -301,15 +303,20 @@ func (s *Service) adminCreateUser(ctx context.Context, in AdminCreateUserInput) 
 		return nil, internal("admin create user", err)
 	}
 	if in.MessageAction != "SUPPRESS" {
-		s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums)
+		if err := s.invite(ctx, p, u, temp, in.DesiredDeliveryMediums); err != nil {
+			return nil, err
+		}
 	}
 	return s.toUser(u), nil
 }
 
 // invite sends the invitation with the temporary password to each desired
 // medium the user has an address for. The user exists whatever happens to
-// the message: a failure is logged, and RESEND sends it again.
-func (s *Service) invite(ctx context.Context, p *Pool, u *store.User, temp string, mediums []string) {
+// the message, and RESEND sends it again. A delivery failure is logged; a
+// failing CustomMessage function (or a body it answers without the code)
+// is the caller's error, as in Cognito, which answers AdminCreateUser with
+// the function's error though the user was created.
+func (s *Service) invite(ctx context.Context, p *Pool, u *store.User, temp string, mediums []string) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -324,8 +331,12 @@ func (s *Service) invite(ctx context.Context, p *Pool, u *store.User, temp strin
 		}
 		if err := s.sendInvitation(ctx, p, u, destinationFor(attr, v), temp); err != nil {
 			s.log.Warn("invitation not sent", "pool", p.ID, "sub", u.Sub, "medium", m, "err", err)
+			if !IsKind(err, KindDeliveryFailed) {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // adminSetUserPassword sets a permanent or temporary password.

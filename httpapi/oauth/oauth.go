@@ -77,6 +77,12 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	iss := h.svc.Issuer(poolID)
+	// The members Cognito's document has, and no others (encoding/json
+	// sorts them, as Cognito's are): scopes_supported lists the OIDC scopes
+	// only, neither aws.cognito.signin.user.admin nor resource servers'
+	// scopes; Cognito lists no grant types or PKCE methods. Cognito's
+	// response_types_supported adds "token", the implicit grant, which
+	// Cognate does not serve.
 	doc := map[string]any{
 		"issuer":                                iss,
 		"jwks_uri":                              iss + "/.well-known/jwks.json",
@@ -88,10 +94,8 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) error {
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
-		"scopes_supported":                      []string{"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"},
+		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(doc)
