@@ -60,6 +60,9 @@ func Start(floor uint64) *Tuner {
 	return t
 }
 
+// Floor is the smallest heap goal the tuner keeps.
+func (t *Tuner) Floor() uint64 { return t.floor }
+
 // Percent is the GC percent the tuner set last.
 func (t *Tuner) Percent() int { return int(t.last.Load()) }
 
