@@ -158,6 +158,13 @@ func walkthrough(t *testing.T) string {
 	return block
 }
 
+// requireAWSCLI skips the test without the AWS CLI (fails in CI). The tests
+// that drive the CLI (TestCLIWalkthrough, TestAccountAdminWithAWSCLI,
+// TestDomainWithAWSCLI, TestHostedUIQuickStart, TestREADMEProtectYourAPI)
+// call t.Parallel: their time is Python starting the CLI, one process at a
+// time on one core, so two of them share 2 cores well. Each has its own
+// server and directories, none measures time, and Go runs them after the
+// package's other tests, so they slow no timing test either.
 func requireAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -205,6 +212,7 @@ func checkWalkthrough(t *testing.T, stdout, stderr string) {
 // against the real binary, in dev mode and with SigV4-checked admin calls,
 // then checks graceful shutdown and that the data survived it.
 func TestCLIWalkthrough(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	dir := t.TempDir()
 
