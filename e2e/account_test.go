@@ -162,6 +162,7 @@ func awsCLI(t *testing.T, url string, args ...string) (string, error) {
 // life cycle with the AWS CLI: create by e-mail, update and delete
 // attributes, reset the password, and the user's confirm-forgot-password.
 func TestAccountAdminWithAWSCLI(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	s := testserver.Start(t)
 	poolID, clientID := newAmplifyPool(t, s.Admin, nil)

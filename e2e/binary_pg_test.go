@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,6 +73,8 @@ func TestMain(m *testing.M) {
 // wrapBinary writes (once per call; cheap) a script that runs this test
 // binary in wrapper mode in front of the real cognate binary.
 func wrapBinary(run string) (string, error) {
+	wrapMu.Lock() // parallel tests: no test execs the script while another writes it
+	defer wrapMu.Unlock()
 	real, err := realBinary()
 	if err != nil {
 		return "", err
@@ -91,6 +94,8 @@ func wrapBinary(run string) (string, error) {
 	}
 	return path, os.Rename(tmp, path)
 }
+
+var wrapMu sync.Mutex
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 

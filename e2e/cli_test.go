@@ -21,19 +21,40 @@ import (
 	"github.com/cognate-dev/cognate/internal/testserver"
 )
 
-// buildBinary builds cmd/cognate once per test binary.
+// buildBinary builds cmd/cognate once per test binary, as the Dockerfile
+// does (goBuild): every test runs the binary the image ships,
+// TestContainerImage needs no build of its own, and with -trimpath the build
+// cache serves any checkout of the repository, not only this directory.
 var buildBinary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "cognate-bin-")
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "cognate")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/cognate-dev/cognate/cmd/cognate").CombinedOutput()
-	if err != nil {
-		return "", &buildError{string(out), err}
+	if err := goBuild(bin, "github.com/cognate-dev/cognate/cmd/cognate"); err != nil {
+		return "", err
 	}
 	return bin, nil
 })
+
+// The Dockerfile's build: a static binary without cgo (TestContainerImage
+// checks that the Dockerfile still builds so).
+var (
+	imageBuildEnv   = "CGO_ENABLED=0"
+	imageBuildFlags = []string{"-trimpath", "-ldflags=-s -w"}
+)
+
+// goBuild builds pkg into bin as the Dockerfile builds the binary, so that
+// every binary the tests build shares one build configuration's compiled
+// packages.
+func goBuild(bin, pkg string) error {
+	cmd := exec.Command("go", append(append([]string{"build"}, imageBuildFlags...), "-o", bin, pkg)...)
+	cmd.Env = append(os.Environ(), imageBuildEnv)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return &buildError{string(out), err}
+	}
+	return nil
+}
 
 type buildError struct {
 	out string
@@ -137,6 +158,13 @@ func walkthrough(t *testing.T) string {
 	return block
 }
 
+// requireAWSCLI skips the test without the AWS CLI (fails in CI). The tests
+// that drive the CLI (TestCLIWalkthrough, TestAccountAdminWithAWSCLI,
+// TestDomainWithAWSCLI, TestHostedUIQuickStart, TestREADMEProtectYourAPI)
+// call t.Parallel: their time is Python starting the CLI, one process at a
+// time on one core, so two of them share 2 cores well. Each has its own
+// server and directories, none measures time, and Go runs them after the
+// package's other tests, so they slow no timing test either.
 func requireAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -184,6 +212,7 @@ func checkWalkthrough(t *testing.T, stdout, stderr string) {
 // against the real binary, in dev mode and with SigV4-checked admin calls,
 // then checks graceful shutdown and that the data survived it.
 func TestCLIWalkthrough(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	dir := t.TempDir()
 

@@ -51,11 +51,19 @@ func dockerfileExec(t *testing.T, instr string) []string {
 // fails once it stops.
 func TestContainerImage(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "cognate")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "../cmd/cognate")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, out)
+	// realBinary is built as the Dockerfile builds the image's binary
+	// (goBuild); the Dockerfile must still say so.
+	df, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/cognate ./cmd/cognate`
+	if !strings.Contains(string(df), want) {
+		t.Fatalf("the Dockerfile no longer says %s: make goBuild (e2e/cli_test.go) build as it does", want)
+	}
+	bin, err := realBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	ef, err := elf.Open(bin)
 	if err != nil {

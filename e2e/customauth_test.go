@@ -269,7 +269,7 @@ func TestJSTriggers(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), jsRunTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec",
+	cmd := exec.CommandContext(ctx, node, "--test", jsTestConcurrency, "--test-reporter=spec",
 		"triggers-amplify-customauth.mjs", "triggers-amplify-pretoken.mjs", "triggers-identity-js-customauth.mjs")
 	cmd.Dir = jsDir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.url, "LAMBDA_ARN_PREFIX="+strings.TrimSuffix(triggertest.ARN("x"), "x"),

@@ -20,8 +20,8 @@ func TestExamples(t *testing.T) {
 	dir := t.TempDir()
 	build := func(name string) string {
 		bin := filepath.Join(dir, name)
-		if out, err := exec.Command("go", "build", "-o", bin, "../examples/"+name).CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", name, err, out)
+		if err := goBuild(bin, "../examples/"+name); err != nil {
+			t.Fatalf("build %s: %v", name, err)
 		}
 		return bin
 	}

@@ -36,6 +36,7 @@ func readmeBlock(t *testing.T, name string) string {
 // sign-in page, alice signs in, and the README's curl exchanges the code for
 // tokens.
 func TestHostedUIQuickStart(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl is not installed")

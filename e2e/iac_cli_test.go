@@ -10,6 +10,7 @@ import (
 // TestDomainWithAWSCLI: the AWS CLI creates, describes and deletes a prefix
 // and a custom domain.
 func TestDomainWithAWSCLI(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	s := testserver.Start(t)
 	poolID, _, _ := s.NewPool(t)

@@ -50,6 +50,13 @@ var (
 	jsRunTimeout = 6 * time.Minute // a bound for a loaded 2-core machine, not a speed target
 )
 
+// jsTestConcurrency runs two test files at a time. node's default is one
+// fewer than the CPUs, so on 2 cores the files ran one after another while
+// a core sat idle: most of a file's time is its client's CPU (SRP's big
+// numbers in JavaScript) and the server's answers. Each file makes its own
+// pools and users, so files share nothing but the server.
+const jsTestConcurrency = "--test-concurrency=2"
+
 // nodeSummary reads the closing counts of node's spec or tap reporter.
 func nodeSummary(out string) map[string]int {
 	counts := map[string]int{}
@@ -75,7 +82,7 @@ func TestJSClients(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), jsRunTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
+	cmd := exec.CommandContext(ctx, node, "--test", jsTestConcurrency, "--test-reporter=spec")
 	cmd.Dir = jsDir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.url, "NO_COLOR=1", "FORCE_COLOR=0")
 	// node --test runs each file in a child process: on timeout, kill the

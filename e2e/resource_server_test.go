@@ -131,6 +131,7 @@ func TestResourceServerExample(t *testing.T) {
 // with the real AWS CLI and curl against the real binary, with the example
 // API started as the README says.
 func TestREADMEProtectYourAPI(t *testing.T) {
+	t.Parallel() // see requireAWSCLI
 	requireAWSCLI(t)
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
