@@ -32,12 +32,7 @@ func TestAttackForgotPasswordExistenceOracle(t *testing.T) {
 			{Name: types.RecoveryOptionNameTypeVerifiedEmail, Priority: aws.Int32(1)}}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
-		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
-			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
+	newRealUser(t, s, poolID)
 	forgot := func(name string) (string, string) {
 		out, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(name)})
 		if err != nil {
@@ -130,12 +125,7 @@ func TestAttackConfirmForgotPasswordOracle(t *testing.T) {
 	s := testserver.Start(t)
 	c := noRetries(s.URL)
 	poolID, clientID, _ := s.NewPool(t, testserver.WithPreventUserExistenceErrors())
-	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
-		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
-			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
+	newRealUser(t, s, poolID)
 	answers := func(name string) []string {
 		var out []string
 		confirm := func(code string) {
@@ -187,12 +177,7 @@ func TestAttackDecoyCodeLifetime(t *testing.T) {
 	s := testserver.StartWith(t, testserver.Options{Now: clk.Now})
 	c := noRetries(s.URL)
 	poolID, clientID, _ := s.NewPool(t, testserver.WithPreventUserExistenceErrors())
-	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
-		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
-			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
+	newRealUser(t, s, poolID)
 	for _, name := range []string{"real", "ghost"} {
 		if _, err := c.ForgotPassword(bg, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String(name)}); err != nil {
 			t.Fatalf("%s: ForgotPassword: %v", name, err)
@@ -233,5 +218,17 @@ func TestAttackDecoyCodeLifetime(t *testing.T) {
 		if got := answers(); got[0] != step.want || got[1] != got[0] {
 			t.Fatalf("after %v more: real %s, unknown name %s; want both %s", step.after, got[0], got[1], step.want)
 		}
+	}
+}
+
+// newRealUser creates the user "real", e-mail mail@example.com verified,
+// whose answers an unknown name's must match.
+func newRealUser(t *testing.T, s *testserver.Server, poolID string) {
+	t.Helper()
+	if _, err := s.Admin.AdminCreateUser(bg, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String("real"),
+		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(password),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("mail@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
 	}
 }
