@@ -26,11 +26,20 @@ func testSessionWithUser(t *testing.T, s store.Store) {
 	if gotUser.SignOutGen != gen {
 		t.Fatalf("GetSessionWithUser: SignOutGen %d, want the bumped %d", gotUser.SignOutGen, gen)
 	}
-	_, _, err = s.GetSessionWithUser(ctx, "origin-jti-missing")
-	wantErr(t, "GetSessionWithUser of a missing session", err, store.ErrNotFound)
-	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
-	_, _, err = s.GetSessionWithUser(ctx, sess.ID)
-	wantErr(t, "GetSessionWithUser after the user was deleted", err, store.ErrNotFound)
+	wantFamilyReadGone(t, s, f, sess.ID, "GetSessionWithUser", func(id string) error {
+		_, _, err := s.GetSessionWithUser(ctx, id)
+		return err
+	})
+}
+
+// wantFamilyReadGone checks that read, a read of a session with its user,
+// finds neither a missing session nor, once alice (the session's user) is
+// deleted, the session id.
+func wantFamilyReadGone(t *testing.T, s store.Store, f fixture, id, name string, read func(id string) error) {
+	t.Helper()
+	wantErr(t, name+" of a missing session", read("origin-jti-missing"), store.ErrNotFound)
+	mustOK(t, "DeleteUser", s.DeleteUser(t.Context(), f.pool.ID, f.alice.Username))
+	wantErr(t, name+" after the user was deleted", read(id), store.ErrNotFound)
 }
 
 // testSessionWithProfile: GetSessionWithProfile reads the fields it
@@ -71,11 +80,10 @@ func testSessionWithProfile(t *testing.T, s store.Store) {
 	gotUser.Attributes = map[string]string{"email": "mallory@example.com"}
 	wantErr(t, "UpdateUser of a profile read", s.UpdateUser(ctx, gotUser), store.ErrConflict)
 
-	_, _, err = s.GetSessionWithProfile(ctx, "origin-jti-missing")
-	wantErr(t, "GetSessionWithProfile of a missing session", err, store.ErrNotFound)
-	mustOK(t, "DeleteUser", s.DeleteUser(ctx, f.pool.ID, f.alice.Username))
-	_, _, err = s.GetSessionWithProfile(ctx, sess.ID)
-	wantErr(t, "GetSessionWithProfile after the user was deleted", err, store.ErrNotFound)
+	wantFamilyReadGone(t, s, f, sess.ID, "GetSessionWithProfile", func(id string) error {
+		_, _, err := s.GetSessionWithProfile(ctx, id)
+		return err
+	})
 }
 
 // testSessionWithProfileConcurrent reads a session while it is revoked and
