@@ -55,7 +55,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*principal, err
 // authenticateScope is authenticate with the scope the token must carry
 // (the user-pool APIs need AdminScope, the userInfo endpoint openid).
 func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*principal, error) {
-	return s.authenticateWith(ctx, raw, scope, s.loadFamily)
+	return s.authenticateWith(ctx, raw, scope, false)
 }
 
 // authenticateToRead is authenticateScope for an operation that only reads
@@ -64,11 +64,12 @@ func (s *Service) authenticateScope(ctx context.Context, raw, scope string) (*pr
 // hold only what store.Sessions.GetSessionWithProfile documents. Never
 // write them back.
 func (s *Service) authenticateToRead(ctx context.Context, raw, scope string) (*principal, error) {
-	return s.authenticateWith(ctx, raw, scope, s.loadProfileFamily)
+	return s.authenticateWith(ctx, raw, scope, true)
 }
 
-// authenticateWith checks an access token, loading its family with load.
-func (s *Service) authenticateWith(ctx context.Context, raw, scope string, load func(context.Context, string) (family, error)) (*principal, error) {
+// authenticateWith checks an access token, loading its family with the
+// profile columns only when profileOnly is set.
+func (s *Service) authenticateWith(ctx context.Context, raw, scope string, profileOnly bool) (*principal, error) {
 	if raw == "" {
 		return nil, required("accessToken")
 	}
@@ -80,7 +81,12 @@ func (s *Service) authenticateWith(ctx context.Context, raw, scope string, load 
 	if id == "" {
 		id = claims.EventID
 	}
-	f, err := load(ctx, id)
+	var f family
+	if profileOnly {
+		f, err = s.loadProfileFamily(ctx, id)
+	} else {
+		f, err = s.loadFamily(ctx, id)
+	}
 	if errors.Is(err, errFamilyGone) {
 		// Off the hot path: tell a deleted user from a dead family.
 		if _, uerr := s.users.GetUserBySub(ctx, poolID, claims.Sub); errors.Is(uerr, store.ErrNotFound) {

@@ -105,24 +105,27 @@ var errFamilyGone = errors.New("token family not found")
 // loadFamily reads a session and its user in one read.
 func (s *Service) loadFamily(ctx context.Context, id string) (family, error) {
 	sess, u, err := s.sessions.GetSessionWithUser(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return family{}, errFamilyGone
-	}
 	if err != nil {
-		return family{}, internal("load token family", err)
+		return family{}, familyLoadErr(err)
 	}
 	return sessionFamily(sess, u), nil
+}
+
+// familyLoadErr is the error of a failed read of a family: errFamilyGone
+// when there is none.
+func familyLoadErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errFamilyGone
+	}
+	return internal("load token family", err)
 }
 
 // loadProfileFamily is loadFamily for operations that only read the
 // user's profile: see authenticateToRead.
 func (s *Service) loadProfileFamily(ctx context.Context, id string) (family, error) {
 	sess, u, err := s.sessions.GetSessionWithProfile(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return family{}, errFamilyGone
-	}
 	if err != nil {
-		return family{}, internal("load token family", err)
+		return family{}, familyLoadErr(err)
 	}
 	return sessionFamily(sess, u), nil
 }
@@ -132,11 +135,8 @@ func (s *Service) loadProfileFamily(ctx context.Context, id string) (family, err
 // change shows in the next token at no extra read.
 func (s *Service) loadMintFamily(ctx context.Context, id string) (family, groupClaims, error) {
 	sess, u, groups, err := s.sessions.GetSessionForMint(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return family{}, groupClaims{}, errFamilyGone
-	}
 	if err != nil {
-		return family{}, groupClaims{}, internal("load token family", err)
+		return family{}, groupClaims{}, familyLoadErr(err)
 	}
 	return sessionFamily(sess, u), claimsOfGroups(groups), nil
 }
