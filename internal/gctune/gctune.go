@@ -4,7 +4,7 @@
 // A Cognate server's live heap is a few MiB (the data lives in the
 // database) while every request allocates, so at Go's default GOGC of 100
 // the collector's goal is a few MiB too and it runs 40 or more times a
-// second under load: about a third of a GetUser's CPU. A fixed higher GOGC
+// second under load: about 30 % of a GetUser's CPU. A fixed higher GOGC
 // would fix that but multiply every peak as well: a burst of password
 // hashes (argon2id holds 19 MiB each) would set a goal five times its size.
 // Instead, after each collection the tuner sets the GC percent so that the
